@@ -1,0 +1,93 @@
+"""Answer candidates from the graph, and matching answers across graph and passages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgqa.bench.metrics import normalize_answer
+from kgqa.types import Triple
+
+_QWORDS = re.compile(
+    r"\b(who|whom|whose|what|which|when|where|why|how|did|does|do|is|was|are|were|has|have|had|the|a|an|of|"
+    r"in|year|date|name|many|much)\b",
+    re.I,
+)
+
+
+@dataclass
+class GraphAnswer:
+    """An answer read off the graph, with the facts behind it."""
+
+    texts: list[str]
+    iris: list[str]
+    facts: list[Triple] = field(default_factory=list)
+    relation: str = ""
+
+
+def relation_phrase(focus: str, mention_text: str) -> str:
+    """What the question asks about the mention: ``"wrote Hamlet"`` minus ``"Hamlet"`` is ``"wrote"``."""
+    phrase = focus.replace(mention_text, " ")
+    phrase = re.sub(r"[?.,!]", " ", phrase)
+    kept = [w for w in phrase.split() if not _QWORDS.fullmatch(w)]
+    return " ".join(kept) or phrase.strip()
+
+
+def graph_answer(kg: Any, relations: Any, mentions: list[Any], focus: str, wh: str | None) -> GraphAnswer | None:
+    """Look the question up in the graph: the mention's values for the matched relation.
+
+    Tries each linked mention (longest first) and each matching relation in both
+    directions; ``when`` questions prefer dated properties, ``who`` questions people.
+    """
+    for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
+        phrase = relation_phrase(focus, m.text)
+        if wh == "when" and not phrase:
+            phrase = "date"
+        candidates = relations.match(phrase, top_k=6) if phrase else []
+        if wh == "when":
+            dated = [c for c in candidates if _is_datatype(kg, c[0])]
+            candidates = dated + relations.match(f"{phrase} date", top_k=3)
+        for prop, _score in candidates:
+            facts = kg.facts(m.iri, prop, None)
+            if facts:
+                texts = [t.object_label or kg.label(t.object) or t.object for t in facts]
+                return GraphAnswer(texts, [t.object for t in facts], facts, prop)
+            back = kg.facts(None, prop, m.iri)
+            if back and not _is_datatype(kg, prop):
+                texts = [t.subject_label or kg.label(t.subject) for t in back]
+                return GraphAnswer(texts, [t.subject for t in back], back, prop)
+    return None
+
+
+def _is_datatype(kg: Any, prop: str) -> bool:
+    return bool(
+        kg.facts(
+            prop,
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            "http://www.w3.org/2002/07/owl#DatatypeProperty",
+            inferred=False,
+        )
+    )
+
+
+def answers_match(kg: Any, reader_text: str, graph: GraphAnswer) -> bool:
+    """Whether the reader's span names (one of) the graph's answers: labels, aliases, or the same year."""
+    norm = normalize_answer(reader_text)
+    if not norm:
+        return False
+    for text, iri in zip(graph.texts, graph.iris, strict=True):
+        names = [text]
+        if iri.startswith("http"):
+            names += list(kg.labels(iri))
+        for name in names:
+            n = normalize_answer(name)
+            if not n:
+                continue
+            if n == norm or (len(norm) >= 4 and (norm in n or n in norm)):
+                return True
+        years_r = re.findall(r"\d{3,4}", reader_text)
+        years_g = re.findall(r"\d{3,4}", text)
+        if years_r and years_g and years_r[0].lstrip("0") == years_g[0].lstrip("0"):
+            return True
+    return False

@@ -1,0 +1,1 @@
+"""Checks of answers and premises: claim parsing, premise checking, causal/temporal checking, the verdict."""

@@ -1,0 +1,245 @@
+"""Checking a claim against the knowledge graph: facts, types, disjointness, functional properties, dates."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgqa.checks.claims import RDF_TYPE
+from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
+from kgqa.types import Claim, Evidence, Triple
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GraphVerdict:
+    """The graph's view on a claim (before negation is applied)."""
+
+    holds: bool | None  # True: the graph entails it; False: the graph refutes it; None: unknown
+    confidence: float
+    rule: str
+    evidence: list[Evidence] = field(default_factory=list)
+    correction: str | None = None
+    facts: list[Triple] = field(default_factory=list)
+
+
+def _path_text(triples: list[Triple]) -> str:
+    if not triples:
+        return ""
+    parts = [triples[0].subject_label or triples[0].subject]
+    for t in triples:
+        parts.append(f"—{t.predicate_label or t.predicate.rsplit('#', 1)[-1]}→ {t.object_label or t.object}")
+    return " ".join(parts)
+
+
+class GraphChecker:
+    """Decide claims from a :class:`kgqa.graph.kg.KnowledgeGraph`."""
+
+    def __init__(self, kg: Any, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
+        self.kg = kg
+        self.vocab = vocab
+
+    def label(self, iri: str | None) -> str:
+        return self.kg.label(iri) if iri else ""
+
+    def _containers(self, place: str, depth: int = 3) -> list[list[Triple]]:
+        """Chains place -country-> X -continent-> Y: each prefix is a containment path."""
+        paths: list[list[Triple]] = []
+        frontier: list[list[Triple]] = [[]]
+        current = [place]
+        for _ in range(depth):
+            nxt_paths, nxt = [], []
+            for node, path in zip(current, frontier, strict=True):
+                for prop in self.vocab.containment:
+                    for t in self.kg.facts(node, prop, None):
+                        p = [*path, t]
+                        paths.append(p)
+                        nxt_paths.append(p)
+                        nxt.append(t.object)
+            current, frontier = nxt, nxt_paths
+            if not current:
+                break
+        return paths
+
+    def check(self, claim: Claim) -> GraphVerdict:
+        """The graph's verdict on ``claim`` ignoring its negation (the caller applies it)."""
+        if claim.subject is None or (claim.relation is None and claim.kind != "type"):
+            return GraphVerdict(None, 0.0, "not_linked")
+        if claim.kind == "type" and claim.object:
+            return self._check_type(claim)
+        if claim.kind == "temporal" and claim.literal and claim.relation:
+            return self._check_date(claim)
+        if claim.relation and claim.object:
+            return self._check_fact(claim)
+        return GraphVerdict(None, 0.0, "incomplete_claim")
+
+    # ------------------------------------------------------------------ types
+    def _check_type(self, claim: Claim) -> GraphVerdict:
+        ok, path = self.kg.is_instance(claim.subject, claim.object)
+        if ok:
+            ev = Evidence(
+                "path", "supports", _path_text(path), 1.0, triples=tuple(path), detail={"rule": "type_hierarchy"}
+            )
+            return GraphVerdict(True, 0.97, "type_hierarchy", [ev], facts=list(path))
+        for t in sorted(self.kg.types(claim.subject, inferred=False)):
+            dis, why = self.kg.disjoint(t, claim.object)
+            if dis:
+                type_fact = self.kg.facts(claim.subject, RDF_TYPE, t, inferred=False)
+                path = [*type_fact, *why]
+                ev = Evidence(
+                    "path",
+                    "contradicts",
+                    _path_text(path),
+                    1.0,
+                    triples=tuple(path),
+                    detail={"rule": "disjoint_classes"},
+                )
+                types = ", ".join(self.label(x) for x in sorted(self.kg.types(claim.subject, inferred=False)))
+                return GraphVerdict(
+                    False,
+                    0.95,
+                    "disjoint_classes",
+                    [ev],
+                    correction=f"{self.label(claim.subject)} is a {types}",
+                    facts=path,
+                )
+        return GraphVerdict(None, 0.0, "type_unknown")
+
+    # ------------------------------------------------------------------ facts
+    def _check_fact(self, claim: Claim) -> GraphVerdict:
+        s, p, o = claim.subject, claim.relation, claim.object
+        direct = self.kg.facts(s, p, o)
+        if direct:
+            ev = Evidence(
+                "triple", "supports", direct[0].text(), 1.0, triples=tuple(direct[:1]), detail={"rule": "fact_in_graph"}
+            )
+            return GraphVerdict(True, 0.97 if not direct[0].inferred else 0.95, "fact_in_graph", [ev], facts=direct[:1])
+        values = self.kg.facts(s, p, None)
+        # a place claim holds when the graph's place lies inside the claimed one (Stratford in England)
+        for v in values:
+            for path in self._containers(v.object):
+                if path[-1].object == o:
+                    chain = [v, *path]
+                    ev = Evidence(
+                        "path",
+                        "supports",
+                        _path_text(chain),
+                        0.9,
+                        triples=tuple(chain),
+                        detail={"rule": "place_containment"},
+                    )
+                    return GraphVerdict(True, 0.9, "place_containment", [ev], facts=chain)
+        if values and self.kg.is_functional(p):
+            known = ", ".join(v.object_label or self.label(v.object) for v in values)
+            ev = Evidence(
+                "triple",
+                "contradicts",
+                values[0].text(),
+                1.0,
+                triples=tuple(values[:3]),
+                detail={"rule": "functional_property", "claimed": self.label(o)},
+            )
+            return GraphVerdict(
+                False,
+                0.92,
+                "functional_property",
+                [ev],
+                correction=f"{self.label(s)} {values[0].predicate_label or 'is'} {known}",
+                facts=values[:3],
+            )
+        # the inverse is functional: "Port Vell is the capital of Norland" vs Norland's one capital
+        inv_f = self.kg.inverse_of(p)
+        if inv_f and self.kg.is_functional(inv_f):
+            held = self.kg.facts(o, inv_f, None)
+            if held and all(t.object != s for t in held):
+                known = ", ".join(t.object_label or self.label(t.object) for t in held)
+                ev = Evidence(
+                    "triple",
+                    "contradicts",
+                    held[0].text(),
+                    1.0,
+                    triples=tuple(held[:3]),
+                    detail={"rule": "functional_property", "claimed": self.label(s)},
+                )
+                return GraphVerdict(
+                    False,
+                    0.92,
+                    "functional_property",
+                    [ev],
+                    correction=f"{self.label(o)} {held[0].predicate_label or 'is'} {known}",
+                    facts=held[:3],
+                )
+        # closed world for a work's creators: Harry Potter's author is known, and it is not Shakespeare
+        inv = self.kg.inverse_of(p)
+        for prop, holder, claimed in ((inv, o, s), (p, s, o)):
+            if not prop or prop not in self.vocab.closed_inverse:
+                continue
+            listed = self.kg.facts(holder, prop, None)
+            if listed and all(t.object != claimed for t in listed):
+                known = ", ".join(t.object_label or self.label(t.object) for t in listed)
+                ev = Evidence(
+                    "triple",
+                    "contradicts",
+                    listed[0].text(),
+                    0.9,
+                    triples=tuple(listed[:3]),
+                    detail={"rule": "known_creators", "claimed": self.label(claimed)},
+                )
+                pl = listed[0].predicate_label or "by"
+                return GraphVerdict(
+                    False,
+                    0.85,
+                    "known_creators",
+                    [ev],
+                    correction=f"{self.label(holder)}: {pl} {known}",
+                    facts=listed[:3],
+                )
+        # domain/range violations through disjoint classes ("Hamlet wrote Shakespeare")
+        for role, node, key in (
+            ("domain", s, "http://www.w3.org/2000/01/rdf-schema#domain"),
+            ("range", o, "http://www.w3.org/2000/01/rdf-schema#range"),
+        ):
+            for d in self.kg.facts(p, key, None, inferred=False):
+                for t in sorted(self.kg.types(node, inferred=False)):
+                    dis, why = self.kg.disjoint(t, d.object)
+                    if dis:
+                        path = [*self.kg.facts(node, RDF_TYPE, t, inferred=False), d, *why]
+                        ev = Evidence(
+                            "path",
+                            "contradicts",
+                            _path_text(path),
+                            0.9,
+                            triples=tuple(path),
+                            detail={"rule": f"{role}_violation"},
+                        )
+                        return GraphVerdict(False, 0.85, f"{role}_violation", [ev], facts=path)
+        return GraphVerdict(None, 0.0, "fact_unknown")
+
+    # ------------------------------------------------------------------ dates
+    def _check_date(self, claim: Claim) -> GraphVerdict:
+        from kgqa.graph.dates import parse_date
+
+        known = self.kg.date(claim.subject, claim.relation)
+        claimed = parse_date(claim.literal)
+        if known is None or claimed is None:
+            return GraphVerdict(None, 0.0, "date_unknown")
+        facts = self.kg.facts(claim.subject, claim.relation, None)
+        same = known.year == claimed.year and (
+            claimed.month is None or known.month is None or (known.month, known.day) == (claimed.month, claimed.day)
+        )
+        stance = "supports" if same else "contradicts"
+        ev = Evidence(
+            "date",
+            stance,
+            facts[0].text() if facts else str(known),
+            1.0,
+            triples=tuple(facts[:1]),
+            detail={"rule": "date_value", "graph": str(known), "claimed": claim.literal},
+        )
+        if same:
+            return GraphVerdict(True, 0.95, "date_value", [ev], facts=facts[:1])
+        return GraphVerdict(
+            False, 0.9, "date_value", [ev], correction=facts[0].text() if facts else None, facts=facts[:1]
+        )

@@ -1,0 +1,190 @@
+"""The premise checker: a statement is ``supported``, ``contradicted`` or ``unknown``, with its evidence.
+
+A premise is parsed into a claim, checked against the graph (facts, types,
+disjoint classes, functional properties, dates), against the causal/temporal
+rules, and against retrieved passages with the NLI model. The graph decides when
+it can (it is curated); passages decide otherwise, and any disagreement lowers
+the confidence and is kept in the evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from kgqa.checks.graph_check import GraphChecker, GraphVerdict
+from kgqa.checks.parse import ClaimParser
+from kgqa.checks.temporal import TemporalChecker
+from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
+from kgqa.types import Claim, Evidence, PremiseCheck
+
+logger = logging.getLogger(__name__)
+
+NLI_THRESHOLD = 0.6
+#: a passage is evidence for a claim only if it is about the claim's entities or retrieved this closely
+MIN_RELEVANCE = 0.45
+
+
+def _merge(graph: GraphVerdict, temporal: GraphVerdict | None) -> GraphVerdict:
+    """Combine the graph's and the temporal checker's verdicts; a refutation wins, evidence is pooled."""
+    if temporal is None:
+        return graph
+    if temporal.holds is False and graph.holds is not True:
+        return GraphVerdict(
+            False,
+            max(temporal.confidence, graph.confidence),
+            temporal.rule if graph.holds is None else f"{graph.rule}+{temporal.rule}",
+            graph.evidence + temporal.evidence,
+            graph.correction or temporal.correction,
+            graph.facts + temporal.facts,
+        )
+    if graph.holds is None and temporal.holds is True:
+        return GraphVerdict(True, temporal.confidence, temporal.rule, temporal.evidence, None, temporal.facts)
+    return GraphVerdict(
+        graph.holds,
+        graph.confidence,
+        graph.rule,
+        graph.evidence + temporal.evidence,
+        graph.correction,
+        graph.facts + temporal.facts,
+    )
+
+
+class PremiseChecker:
+    """Check premises and claims against the graph and the passages.
+
+    Args:
+        kg: the knowledge graph.
+        linker: the entity linker over ``kg``.
+        relations: the relation matcher over ``kg``.
+        nli: an :class:`kgqa.reader.nli.NLIModel` (or ``None`` to skip passages).
+        retrieve: ``(text, top_k) -> list[Hit]`` for passage evidence (or ``None``).
+    """
+
+    def __init__(
+        self,
+        kg: Any,
+        linker: Any,
+        relations: Any,
+        nli: Any = None,
+        retrieve: Any = None,
+        top_k: int = 3,
+        posthumous_years: int = 30,
+        vocab: Vocabulary = DEFAULT_VOCABULARY,
+    ) -> None:
+        self.parser = ClaimParser(kg, linker, relations, vocab)
+        self.graph = GraphChecker(kg, vocab)
+        self.temporal = TemporalChecker(kg, posthumous_years=posthumous_years, vocab=vocab)
+        self.nli = nli
+        self.retrieve = retrieve
+        self.top_k = top_k
+        self.kg = kg
+
+    def parse(self, text: str) -> Claim:
+        """The claim a statement makes."""
+        return self.parser.parse(text)
+
+    def graph_verdict(self, claim: Claim) -> GraphVerdict:
+        """Graph and temporal verdict on the claim, before negation."""
+        temporal = self.temporal.check(claim)
+        if claim.kind == "causal":
+            return temporal or GraphVerdict(None, 0.0, "causal_unknown")
+        return _merge(self.graph.check(claim), temporal)
+
+    def passage_evidence(
+        self, text: str, hits: Sequence[Any] | None = None, claim: Claim | None = None
+    ) -> list[Evidence]:
+        """NLI of the statement against the relevant retrieved passages, strongest first.
+
+        A passage is relevant when it is about one of the claim's entities (its
+        ``entities`` list, or its text naming the entity) or, for unlinked claims,
+        when it was retrieved with a cosine score of at least :data:`MIN_RELEVANCE`.
+        """
+        if self.nli is None:
+            return []
+        if hits is None:
+            if self.retrieve is None:
+                return []
+            hits = self.retrieve(text, self.top_k)
+        iris = [x for x in ((claim.subject, claim.object) if claim else ()) if x]
+        labels = [self.kg.label(x).lower() for x in iris]
+
+        def relevant(h: Any) -> bool:
+            ents = set(getattr(h.passage, "entities", ()) or ())
+            if iris and (ents & set(iris) or any(lab and lab in h.passage.text.lower() for lab in labels)):
+                return True
+            return h.score >= MIN_RELEVANCE
+
+        hits = [h for h in hits if relevant(h)][: self.top_k]
+        if not hits:
+            return []
+        probs = self.nli.predict([(h.passage.text, text) for h in hits])
+        out = []
+        for h, p in zip(hits, probs, strict=True):
+            dist = {"entailment": float(p[0]), "neutral": float(p[1]), "contradiction": float(p[2])}
+            label = max(dist, key=dist.get)
+            stance = {"entailment": "supports", "contradiction": "contradicts"}.get(label, "neutral")
+            out.append(
+                Evidence(
+                    "passage",
+                    stance,
+                    h.passage.text,
+                    float(max(dist.values())),
+                    passage_id=h.passage.id,
+                    start=0,
+                    end=len(h.passage.text),
+                    nli=dist,
+                    detail={"title": h.passage.title, "retrieval_score": float(h.score)},
+                )
+            )
+        out.sort(key=lambda e: -max(e.nli["entailment"], e.nli["contradiction"]) if e.nli else 0.0)
+        return out
+
+    def check(
+        self, text: str, source: str = "stated", hits: Sequence[Any] | None = None, claim: Claim | None = None
+    ) -> PremiseCheck:
+        """Check one premise or claim.
+
+        Args:
+            text: the statement.
+            source: ``"stated"`` (given by the user) or ``"presupposed"`` (from the question).
+            hits: retrieved passages to use instead of retrieving anew.
+            claim: an already parsed claim.
+        """
+        claim = claim or self.parse(text)
+        verdict = self.graph_verdict(claim)
+        passages = self.passage_evidence(text, hits, claim)
+        ent = max((e.nli["entailment"] for e in passages if e.nli), default=0.0)
+        con = max((e.nli["contradiction"] for e in passages if e.nli), default=0.0)
+        evidence = list(verdict.evidence)
+        if verdict.holds is not None:
+            holds = verdict.holds != claim.negated
+            status = "supported" if holds else "contradicted"
+            conf = verdict.confidence
+            agree = ent if holds else con
+            disagree = con if holds else ent
+            if disagree >= NLI_THRESHOLD and disagree > agree:
+                conf *= 0.85
+            evidence += [e for e in passages if e.stance != "neutral"][:2]
+            rule = verdict.rule
+        elif ent >= NLI_THRESHOLD or con >= NLI_THRESHOLD:
+            # the NLI reads the statement as written (negation included)
+            status = "supported" if ent >= con else "contradicted"
+            conf = 0.5 + 0.4 * (max(ent, con) - min(ent, con))
+            evidence += [e for e in passages if e.stance != "neutral"][:2]
+            rule = "passage_nli"
+        else:
+            status, conf, rule = "unknown", 0.0, verdict.rule
+            evidence += passages[:1]
+        correction = verdict.correction if status == "contradicted" else None
+        return PremiseCheck(
+            text=text,
+            status=status,
+            confidence=round(float(conf), 4),
+            evidence=tuple(evidence),
+            claim=claim,
+            source=source,
+            correction=correction,
+            rule=rule,
+        )

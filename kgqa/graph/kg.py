@@ -1,0 +1,402 @@
+"""The knowledge graph: RDF files with per-triple provenance, inferences and fast lookups.
+
+Example:
+    >>> from kgqa.graph import KnowledgeGraph
+    >>> kg = KnowledgeGraph.load()                       # every graphs/*.ttl, reasoned
+    >>> ok, path = kg.is_instance("w:William_Shakespeare", "o:Writer")
+    >>> [t.text() for t in path]
+    ['William Shakespeare type playwright', 'playwright subClassOf writer']
+
+IRIs may be given in full, as ``<...>`` or as prefixed names bound in the loaded files
+(``"o:Writer"``). Every fact comes back as a :class:`kgqa.types.Triple` with labels, the
+name of the file that asserted it, or ``inferred:<rule>`` (see :mod:`kgqa.graph.reasoner`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.term import BNode, Literal, Node, URIRef
+
+from kgqa.errors import GraphError, InputError
+from kgqa.graph import paths as _paths
+from kgqa.graph.dates import KGDate, parse_date
+from kgqa.graph.io import FORMATS, parse_file
+from kgqa.graph.reasoner import Derivations, explain, materialise
+from kgqa.graph.schema import SchemaMixin
+from kgqa.graph.sparql import run_query
+from kgqa.graph.store import Key, TripleIndex
+from kgqa.paths import graphs_dir
+from kgqa.types import Triple
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeGraph(SchemaMixin):
+    """RDF facts from local files, indexed for O(1) lookups, with materialised inferences.
+
+    Inferences are recomputed lazily: after :meth:`add_file`, the first lookup that asks
+    for inferred facts runs :meth:`reason` again.
+    """
+
+    def __init__(self) -> None:
+        self._asserted = TripleIndex()
+        self._origin: dict[Key, str] = {}  # asserted triple -> file name
+        self._inferred = TripleIndex()
+        self._why: Derivations = {}
+        self._lex: dict[str, dict[Literal, None]] = {}  # lexical form -> literals, for string object lookups
+        self._ns: dict[str, str] = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD)}
+        self._ns["skos"] = str(SKOS)
+        self._files: list[Path] = []
+        self._dirty = False
+        self._domain_range = True
+        self._cache: dict[str, Any] = {}
+        self._labels: dict[Node, str] = {}
+        self._triples: dict[Key, Triple] = {}
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, paths: str | Path | Iterable[str | Path] | None = None, reason: bool = True) -> KnowledgeGraph:
+        """Load RDF files (folders mean every RDF file in them).
+
+        Args:
+            paths: files or folders; ``None`` loads every ``graphs/*.ttl`` of the default world.
+            reason: materialise the inferences now rather than on first use.
+
+        Raises:
+            GraphError: a file is missing, unreadable or malformed, or no file was found.
+
+        Example:
+            >>> kg = KnowledgeGraph.load(["tests/graph/fixtures/toy.ttl"])
+        """
+        if paths is None:
+            folder = graphs_dir()
+            files = sorted(folder.glob("*.ttl"))
+            if not files:
+                raise GraphError(f"no *.ttl graph files in {folder}; set KGQA_HOME to the folder holding graphs/")
+        else:
+            items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+            files = []
+            for item in map(Path, items):
+                if item.is_dir():
+                    files += sorted(f for f in item.iterdir() if f.suffix.lower() in FORMATS)
+                else:
+                    files.append(item)
+        kg = cls()
+        for f in files:
+            kg.add_file(f)
+        if reason:
+            kg.reason()
+        return kg
+
+    def add_file(self, path: str | Path, format: str | None = None) -> int:
+        """Parse one local RDF file and add its triples, recording the file name as their source.
+
+        The format comes from ``format`` or the extension (.ttl, .nt, .rdf/.owl/.xml,
+        .jsonld/.json, .n3). Nothing is ever fetched: ``owl:imports`` are not followed,
+        remote JSON-LD contexts and RDF/XML external entities are refused.
+
+        Returns:
+            The number of new triples.
+
+        Raises:
+            GraphError: missing/unreadable file (names the path), malformed content (names
+                file and line), or a remote reference.
+        """
+        start = time.perf_counter()
+        path = Path(path)
+        graph = parse_file(path, format)
+        name = path.name
+        added = 0
+        for s, p, o in graph:
+            if self._asserted.add(s, p, o):
+                self._origin[(s, p, o)] = name
+                added += 1
+                if isinstance(o, Literal):
+                    self._lex.setdefault(str(o), {})[o] = None
+        for prefix, ns in graph.namespaces():
+            self._ns.setdefault(prefix, str(ns))
+        self._files.append(path)
+        if added:
+            self._dirty = True
+            self._invalidate()
+        logger.info("loaded %d triples from %s in %.0f ms", added, path, 1000 * (time.perf_counter() - start))
+        return added
+
+    def reason(self, domain_range: bool = True) -> int:
+        """Materialise the RDFS/OWL-lite inferences (see :mod:`kgqa.graph.reasoner`).
+
+        Args:
+            domain_range: also type untyped nodes from ``rdfs:domain``/``rdfs:range``.
+
+        Returns:
+            The number of inferred triples.
+        """
+        start = time.perf_counter()
+        self._inferred, self._why = materialise(self._asserted, domain_range=domain_range)
+        self._domain_range = domain_range
+        self._dirty = False
+        self._invalidate()
+        logger.info(
+            "reasoned %d inferred triples in %.0f ms", len(self._inferred), 1000 * (time.perf_counter() - start)
+        )
+        return len(self._inferred)
+
+    def _invalidate(self) -> None:
+        self._cache.clear()
+        self._labels.clear()
+        self._triples.clear()
+
+    def _ready(self, inferred: bool) -> None:
+        if inferred and self._dirty:
+            self.reason(self._domain_range)
+
+    @property
+    def files(self) -> list[Path]:
+        """The files loaded, in order."""
+        return list(self._files)
+
+    @property
+    def namespaces(self) -> dict[str, str]:
+        """Prefix -> namespace IRI, from the loaded files (first binding wins)."""
+        return dict(self._ns)
+
+    # ------------------------------------------------------------------ terms and triples
+    def _node(self, x: str | Node) -> Node:
+        if isinstance(x, Node):
+            return x
+        if not isinstance(x, str):
+            raise InputError(f"expected an IRI string, got {type(x).__name__}")
+        if x.startswith("_:"):
+            return BNode(x[2:])
+        if x.startswith("<") and x.endswith(">"):
+            return URIRef(x[1:-1])
+        prefix, sep, local = x.partition(":")
+        if sep and not local.startswith("//") and prefix in self._ns:
+            return URIRef(self._ns[prefix] + local)
+        return URIRef(x)
+
+    def _objects_for(self, o: str | Node) -> list[Node]:
+        """Terms a user-given object may mean: the IRI, or any literal with that lexical form."""
+        if isinstance(o, Node):
+            return [o]
+        return [self._node(o), *self._lex.get(o, ())]
+
+    def _indexes(self, inferred: bool) -> tuple[TripleIndex, ...]:
+        self._ready(inferred)
+        return (self._asserted, self._inferred) if inferred else (self._asserted,)
+
+    def _triple(self, key: Key) -> Triple:
+        t = self._triples.get(key)
+        if t is None:
+            s, p, o = key
+            if key in self._origin:
+                source, inferred = self._origin[key], False
+            else:
+                source, inferred = f"inferred:{self._why[key][0]}", True
+            t = Triple(str(s), str(p), str(o), self.label(s), self.label(p), self.label(o), source, inferred)
+            self._triples[key] = t
+        return t
+
+    # ------------------------------------------------------------------ lookups
+    def facts(
+        self,
+        s: str | Node | None = None,
+        p: str | Node | None = None,
+        o: str | Node | None = None,
+        inferred: bool = True,
+    ) -> list[Triple]:
+        """Facts matching a pattern; ``None`` is a wildcard. Asserted facts come first.
+
+        A string object matches the IRI or any literal with that lexical form
+        (``kg.facts("w:Hamlet", "o:publicationDate", "1603")``).
+        """
+        sn = None if s is None else self._node(s)
+        pn = None if p is None else self._node(p)
+        objs: list[Node | None] = [None] if o is None else list(self._objects_for(o))
+        out: list[Triple] = []
+        for index in self._indexes(inferred):
+            for on in objs:
+                out.extend(self._triple(k) for k in index.triples(sn, pn, on))
+        return out
+
+    def objects(self, s: str | Node, p: str | Node, inferred: bool = True) -> list[str]:
+        """Objects of ``s p ?`` as strings (IRIs or literal lexical forms)."""
+        sn, pn = self._node(s), self._node(p)
+        out: dict[str, None] = {}
+        for index in self._indexes(inferred):
+            out.update(dict.fromkeys(map(str, index.objects(sn, pn))))
+        return list(out)
+
+    def subjects(self, p: str | Node, o: str | Node, inferred: bool = True) -> list[str]:
+        """Subjects of ``? p o``."""
+        pn = self._node(p)
+        out: dict[str, None] = {}
+        for index in self._indexes(inferred):
+            for on in self._objects_for(o):
+                out.update(dict.fromkeys(map(str, index.subjects(pn, on))))
+        return list(out)
+
+    def explain(self, s: str | Node, p: str | Node, o: str | Node) -> list[Triple]:
+        """The asserted triples behind a fact (the fact itself when asserted; ``[]`` when unknown)."""
+        self._ready(True)
+        for on in self._objects_for(o):
+            key = (self._node(s), self._node(p), on)
+            if key in self._asserted or key in self._inferred:
+                return [self._triple(k) for k in explain(key, self._asserted, self._why)]
+        return []
+
+    def label(self, iri: str | Node) -> str:
+        """The preferred label: an English or untagged ``rdfs:label``, else ``skos:prefLabel``, else the local name."""
+        node = self._node(iri)
+        cached = self._labels.get(node)
+        if cached is not None:
+            return cached
+        if isinstance(node, Literal):
+            text = str(node)
+        else:
+            text = ""
+            for prop in (RDFS.label, SKOS.prefLabel):
+                lits = list(self._asserted.objects(node, prop))
+                best = [x for x in lits if isinstance(x, Literal) and (x.language or "en").startswith("en")]
+                if best or lits:
+                    text = str((best or lits)[0])
+                    break
+            if not text:
+                text = _local_name(str(node))
+        self._labels[node] = text
+        return text
+
+    def labels(self, iri: str | Node) -> list[str]:
+        """All names: ``rdfs:label``, ``skos:prefLabel`` and ``skos:altLabel`` values, without repeats."""
+        node = self._node(iri)
+        out: dict[str, None] = {}
+        for prop in (RDFS.label, SKOS.prefLabel, SKOS.altLabel):
+            out.update(dict.fromkeys(str(x) for x in self._asserted.objects(node, prop)))
+        return list(out) or [self.label(node)]
+
+    def types(self, iri: str | Node, inferred: bool = True) -> list[str]:
+        """Classes of ``iri`` (asserted first, then inferred through subclasses)."""
+        return self.objects(iri, RDF.type, inferred=inferred)
+
+    def is_instance(self, iri: str | Node, cls: str | Node) -> tuple[bool, list[Triple]]:
+        """Whether ``iri`` is a ``cls``, with the asserted triples that show it.
+
+        Example:
+            >>> kg.is_instance("w:William_Shakespeare", "o:Writer")[1]   # doctest: +SKIP
+            [<Shakespeare type Playwright>, <Playwright subClassOf Writer>]
+        """
+        key = (self._node(iri), RDF.type, self._node(cls))
+        self._ready(True)
+        if key in self._asserted or key in self._inferred:
+            return True, [self._triple(k) for k in explain(key, self._asserted, self._why)]
+        return False, []
+
+    def date(self, iri: str | Node, prop: str | Node) -> KGDate | None:
+        """The first value of ``iri prop ?`` that parses as a date (see :func:`kgqa.graph.dates.parse_date`)."""
+        sn, pn = self._node(iri), self._node(prop)
+        for index in self._indexes(True):
+            for value in index.objects(sn, pn):
+                if isinstance(value, Literal):
+                    found = parse_date(value)
+                    if found is not None:
+                        return found
+        return None
+
+    def __len__(self) -> int:
+        """The number of asserted triples."""
+        return len(self._asserted)
+
+    def __contains__(self, item: object) -> bool:
+        """``iri in kg``: the node occurs in a fact; ``(s, p, o) in kg``: such a fact holds (``None`` = any)."""
+        if isinstance(item, tuple) and len(item) == 3:
+            s, p, o = item
+            return bool(self.facts(s, p, o))
+        if isinstance(item, (str, Node)):
+            node = self._node(item)
+            return any(node in ix.spo or node in ix.osp for ix in self._indexes(True))
+        return False
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({len(self)} asserted, {len(self._inferred)} inferred, {len(self._files)} files)"
+
+    # ------------------------------------------------------------------ SPARQL
+    def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> list[dict[str, str]]:
+        """Run a SPARQL SELECT/ASK/CONSTRUCT over asserted and inferred facts.
+
+        Values in ``bindings`` are bound with rdflib's ``initBindings``, never pasted into the
+        query text: a string is an IRI when it is a full ``http(s)``/``urn`` IRI or a bound
+        prefixed name, else a plain literal; ints, floats and rdflib terms pass through.
+        ``SERVICE`` and ``FROM`` (remote data) are refused.
+
+        Returns:
+            SELECT: one dict per row (variable -> value, unbound variables left out);
+            ASK: ``[{}]`` when true, ``[]`` when false; CONSTRUCT/DESCRIBE: one
+            ``{"subject", "predicate", "object"}`` dict per triple.
+
+        Raises:
+            GraphError: syntax error, remote access, or evaluation failure.
+
+        Example:
+            >>> kg.query("SELECT ?w WHERE { ?w o:author ?a }", {"a": "w:William_Shakespeare"})  # doctest: +SKIP
+        """
+        return run_query(self._sparql_graph(), sparql, self._ns, bindings, self._node)
+
+    def _sparql_graph(self) -> Any:
+        graph = self._cache.get("sparql")
+        if graph is None:
+            import rdflib
+
+            graph = rdflib.Graph(bind_namespaces="none")
+            for prefix, ns in self._ns.items():
+                graph.bind(prefix, ns, override=False)
+            for index in self._indexes(True):
+                for t in index:
+                    graph.add(t)
+            self._cache["sparql"] = graph
+        return graph
+
+    # ------------------------------------------------------------------ paths
+    def _edges(self) -> list[Key]:
+        if "edges" not in self._cache:
+            self._cache["edges"] = _paths.entity_edges(self._asserted, self._views()["entities"])
+        return self._cache["edges"]
+
+    def nx_graph(self) -> Any:
+        """A cached ``networkx.MultiDiGraph`` over entities; asserted entity-to-entity facts are its edges.
+
+        Edges carry ``predicate`` (IRI), ``label`` and ``source``; nodes carry ``label``.
+        """
+        if "nx" not in self._cache:
+            self._cache["nx"] = _paths.to_networkx(
+                sorted(self._views()["entities"]), self._edges(), self.label, lambda t: self._origin.get(t, "")
+            )
+        return self._cache["nx"]
+
+    def shortest_path(self, a: str | Node, b: str | Node, max_len: int = 4) -> list[Triple] | None:
+        """A shortest chain of asserted facts linking two entities, ignoring edge direction.
+
+        Returns:
+            The triples in order from ``a`` to ``b``, each in its asserted direction; ``[]``
+            when ``a == b``; ``None`` when no chain of at most ``max_len`` facts exists.
+        """
+        if max_len < 0:
+            raise InputError(f"max_len must be >= 0, got {max_len}")
+        if "adj" not in self._cache:
+            self._cache["adj"] = _paths.adjacency(self._edges())
+        path = _paths.bfs_path(self._cache["adj"], self._node(a), self._node(b), max_len)
+        return None if path is None else [self._triple(k) for k in path]
+
+
+def _local_name(iri: str) -> str:
+    tail = re.split(r"[#/:]", iri.rstrip("/#"))[-1]
+    return tail.replace("_", " ") or iri
+
+
+__all__ = ["KnowledgeGraph"]

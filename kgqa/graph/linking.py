@@ -1,0 +1,321 @@
+"""Entity linking: find mentions of graph entities in text and resolve names to IRIs.
+
+Three tiers, cheapest first: exact match of normalised labels and ``skos:altLabel``
+aliases; fuzzy match (difflib, over candidates sharing a token prefix or suffix with the
+query, so a typo like "Shakspeare" still finds "Shakespeare"); and, when an encoder is
+given, cosine similarity of label embeddings (computed once, on first use).
+
+Example:
+    >>> linker = EntityLinker(kg)                                  # doctest: +SKIP
+    >>> linker.find_mentions("Was Shakespeare born in Stratford-upon-Avon?")  # doctest: +SKIP
+    [Mention(text='Shakespeare', start=4, end=15, iri='https://kgqa.dev/world/William_Shakespeare', ...), ...]
+    >>> linker.resolve("Shakspeare")[0].method                     # doctest: +SKIP
+    'fuzzy'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from kgqa.errors import InputError
+
+if TYPE_CHECKING:
+    from kgqa.graph.kg import KnowledgeGraph
+
+logger = logging.getLogger(__name__)
+
+FUZZY_THRESHOLD = 0.85
+EMBEDDING_THRESHOLD = 0.75
+#: a query that is only part of a longer label ("Hathaway" for "Anne Hathaway") scores this much less
+PARTIAL_DISCOUNT = 0.9
+_MAX_NGRAM = 10
+
+STOP_WORDS = frozenset(
+    """a an the and or but nor of in on at to for from by with without about as into onto over under
+    after before between during since until up down out off than then there here this that these those
+    is are was were be been being am do does did done has have had having will would shall should can
+    could may might must not no yes i me my mine we us our ours you your yours he him his she her hers
+    it its they them their theirs who whom whose which what when where why how all any both each few
+    more most other some such only own same so too very s t just also""".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_TRANSLIT = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l"})
+_TRANSLIT.update(str.maketrans({"đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "ı": "i"}))
+_IRREGULAR_PLURALS = {"person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice"}
+
+
+class Encoder(Protocol):
+    """Anything with ``encode(list[str]) -> np.ndarray`` of L2-normalised rows (e.g. a SentenceTransformer)."""
+
+    def encode(self, sentences: list[str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of text linked to a graph node.
+
+    Attributes:
+        text: the span as written (or the phrase given to :meth:`EntityLinker.resolve`).
+        start: character offset of the span in the original text.
+        end: offset one past the span's end.
+        iri: the linked entity or class.
+        label: the node's preferred label.
+        score: 1.0 for exact matches, the similarity for fuzzy and embedding matches.
+        method: ``"exact"``, ``"fuzzy"`` or ``"embedding"``.
+    """
+
+    text: str
+    start: int
+    end: int
+    iri: str
+    label: str
+    score: float
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Mention:
+        return cls(**d)
+
+
+def _fold(token: str) -> str:
+    text = unicodedata.normalize("NFKD", token.translate(_TRANSLIT))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return "".join(c for c in text if c.isalnum())
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Normalised word tokens with their character spans in ``text`` (possessive "'s" dropped)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        raw, start, end = m.group(), m.start(), m.end()
+        if len(raw) > 2 and raw[-2] in "'\u2019" and raw[-1] in "sS":
+            raw, end = raw[:-2], end - 2
+        tok = _fold(raw)
+        if tok:
+            out.append((tok, start, end))
+    return out
+
+
+def normalize(text: str) -> str:
+    """Casefold, strip accents, drop punctuation and possessive "'s", collapse spaces.
+
+    Example:
+        >>> normalize("  Ångström's  Stratford-upon-Avon! ")
+        'angstrom stratford upon avon'
+    """
+    return " ".join(t for t, _, _ in tokens(text))
+
+
+def pluralize(key: str) -> str:
+    """The plural of a normalised noun phrase (its last word): "city" -> "cities"."""
+    head, _, last = key.rpartition(" ")
+    if last in _IRREGULAR_PLURALS:
+        plural = _IRREGULAR_PLURALS[last]
+    elif last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        plural = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "z", "ch", "sh")):
+        plural = last + "es"
+    else:
+        plural = last + "s"
+    return f"{head} {plural}" if head else plural
+
+
+class _Catalog:
+    """Normalised names of a set of nodes with exact, fuzzy and embedding lookups."""
+
+    def __init__(self, names: Iterable[tuple[str, str, bool]], rank: Callable[[str], float]) -> None:
+        """``names``: (iri, normalised name, is the preferred label); ``rank`` breaks ties (higher first)."""
+        self.exact: dict[str, list[tuple[str, bool]]] = {}
+        for iri, key, primary in names:
+            if key:
+                bucket = self.exact.setdefault(key, [])
+                if all(i != iri for i, _ in bucket):
+                    bucket.append((iri, primary))
+        for bucket in self.exact.values():
+            bucket.sort(key=lambda x: (not x[1], -rank(x[0]), x[0]))
+        self.affix: dict[str, set[str]] = {}
+        for key in self.exact:
+            for tok in key.split():
+                self.affix.setdefault("^" + tok[:3], set()).add(key)
+                self.affix.setdefault(tok[-3:] + "$", set()).add(key)
+        self.max_tokens = max((k.count(" ") + 1 for k in self.exact), default=0)
+        self._emb_keys: list[str] | None = None
+        self._emb: np.ndarray | None = None
+
+    def fuzzy(self, query: str, threshold: float) -> list[tuple[str, float]]:
+        """(name, score) of names similar to ``query``, best first."""
+        q_toks = query.split()
+        cands: set[str] = set()
+        for tok in q_toks:
+            cands |= self.affix.get("^" + tok[:3], set()) | self.affix.get(tok[-3:] + "$", set())
+        scored = []
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(query)
+        for key in cands:
+            matcher.set_seq1(key)
+            score = matcher.ratio() if matcher.real_quick_ratio() >= threshold else 0.0
+            k_toks = key.split()
+            if len(k_toks) > len(q_toks):  # the query may name part of the label ("Hathaway")
+                n = len(q_toks)
+                for i in range(len(k_toks) - n + 1):
+                    part = SequenceMatcher(None, " ".join(k_toks[i : i + n]), query, autojunk=False).ratio()
+                    score = max(score, PARTIAL_DISCOUNT * part)
+            if score >= threshold:
+                scored.append((key, score))
+        scored.sort(key=lambda x: (-x[1], x[0]))
+        return scored
+
+    def embedding(self, query: str, encoder: Encoder, threshold: float) -> list[tuple[str, float]]:
+        """(name, cosine) of names whose embedding is close to the query's, best first."""
+        if self._emb is None or self._emb_keys is None:
+            self._emb_keys = list(self.exact)
+            vecs = np.asarray(encoder.encode(self._emb_keys), dtype=np.float32)
+            self._emb = vecs.reshape(len(self._emb_keys), -1)
+            logger.info("embedded %d names for linking", len(self._emb_keys))
+        if not self._emb_keys:
+            return []
+        qv = np.asarray(encoder.encode([query]), dtype=np.float32).reshape(-1)
+        sims = self._emb @ qv
+        order = np.argsort(-sims)[:50]
+        return [(self._emb_keys[i], float(sims[i])) for i in order if sims[i] >= threshold]
+
+
+class EntityLinker:
+    """Links text to the entities (and classes) of a :class:`~kgqa.graph.kg.KnowledgeGraph`.
+
+    Args:
+        kg: the graph.
+        encoder: optional sentence encoder for the embedding fallback of :meth:`resolve`.
+        fuzzy_threshold: minimum difflib ratio for a fuzzy match.
+        embedding_threshold: minimum cosine for an embedding match.
+    """
+
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        encoder: Encoder | None = None,
+        fuzzy_threshold: float = FUZZY_THRESHOLD,
+        embedding_threshold: float = EMBEDDING_THRESHOLD,
+    ) -> None:
+        self.kg = kg
+        self.encoder = encoder
+        self.fuzzy_threshold = fuzzy_threshold
+        self.embedding_threshold = embedding_threshold
+        self._degree: dict[str, int] = {}
+        self.entities = _Catalog(self._names(kg.entities(), plurals=False), self._rank)
+        self.classes = _Catalog(self._names(kg.classes(), plurals=True), self._rank)
+
+    def _rank(self, iri: str) -> float:
+        if iri not in self._degree:
+            self._degree[iri] = len(self.kg.facts(iri, inferred=False)) + len(self.kg.facts(o=iri, inferred=False))
+        return self._degree[iri]
+
+    def _names(self, iris: Iterable[str], plurals: bool) -> list[tuple[str, str, bool]]:
+        out = []
+        for iri in iris:
+            primary = normalize(self.kg.label(iri))
+            for name in self.kg.labels(iri):
+                key = normalize(name)
+                out.append((iri, key, key == primary))
+                if plurals and key:
+                    out.append((iri, pluralize(key), key == primary))
+        return out
+
+    def _mention(self, iri: str, text: str, start: int, end: int, score: float, method: str) -> Mention:
+        return Mention(text, start, end, iri, self.kg.label(iri), round(score, 4), method)
+
+    def find_mentions(self, text: str, classes: bool = False) -> list[Mention]:
+        """Longest non-overlapping exact matches of entity names in ``text``, left to right.
+
+        Names made only of stop words are ignored. An ambiguous name yields one mention, of
+        its best candidate (preferred label over alias, then the most connected node); call
+        :meth:`resolve` on ``mention.text`` for the others.
+
+        Args:
+            text: a sentence or question.
+            classes: also link class names ("writer", "cities"); entities win ties.
+
+        Returns:
+            Mentions with character offsets into ``text``, in text order.
+        """
+        toks = tokens(text)
+        catalogs = [self.entities, self.classes] if classes else [self.entities]
+        longest = max(c.max_tokens for c in catalogs)
+        out: list[Mention] = []
+        i = 0
+        while i < len(toks):
+            found = None
+            for n in range(min(longest, _MAX_NGRAM, len(toks) - i), 0, -1):
+                words = [t for t, _, _ in toks[i : i + n]]
+                if all(w in STOP_WORDS for w in words):
+                    continue
+                key = " ".join(words)
+                for cat in catalogs:
+                    if key in cat.exact:
+                        found = (n, cat.exact[key][0][0])
+                        break
+                if found:
+                    break
+            if found:
+                n, iri = found
+                start, end = toks[i][1], toks[i + n - 1][2]
+                out.append(self._mention(iri, text[start:end], start, end, 1.0, "exact"))
+                i += n
+            else:
+                i += 1
+        return out
+
+    def resolve(self, name: str, top_k: int = 5) -> list[Mention]:
+        """Entities a phrase may name: exact, else fuzzy, else embedding matches, best first.
+
+        Example:
+            >>> linker.resolve("shakspeare")[0].label   # doctest: +SKIP
+            'William Shakespeare'
+        """
+        return self._resolve(self.entities, name, top_k)
+
+    def resolve_class(self, name: str, top_k: int = 5) -> list[Mention]:
+        """Classes a phrase may name, singular or plural ("writers" -> the Writer class)."""
+        return self._resolve(self.classes, name, top_k)
+
+    def _resolve(self, cat: _Catalog, name: str, top_k: int) -> list[Mention]:
+        if not isinstance(name, str):
+            raise InputError(f"expected a name string, got {type(name).__name__}")
+        if top_k < 1:
+            raise InputError(f"top_k must be >= 1, got {top_k}")
+        query = normalize(name)
+        if not query:
+            return []
+        hits: dict[str, tuple[float, str]] = {}
+        for iri, _ in cat.exact.get(query, ()):
+            hits.setdefault(iri, (1.0, "exact"))
+        tiers: list[tuple[str, Callable[[], list[tuple[str, float]]]]] = [
+            ("fuzzy", lambda: cat.fuzzy(query, self.fuzzy_threshold)),
+        ]
+        if self.encoder is not None:
+            encoder = self.encoder
+            tiers.append(("embedding", lambda: cat.embedding(query, encoder, self.embedding_threshold)))
+        for method, run in tiers:
+            if hits:
+                break
+            for key, score in run():
+                for iri, _ in cat.exact[key]:
+                    if iri not in hits or hits[iri][0] < score:
+                        hits[iri] = (score, method)
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1][0], -self._rank(kv[0]), kv[0]))
+        return [self._mention(iri, name, 0, len(name), score, method) for iri, (score, method) in ranked[:top_k]]
+
+
+__all__ = ["STOP_WORDS", "EntityLinker", "Mention", "normalize", "pluralize", "tokens"]

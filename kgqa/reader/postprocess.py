@@ -1,0 +1,102 @@
+"""Pure post-processing from start/end logits and token offsets to character spans.
+
+Follows the SQuAD practice of transformers' ``utils_qa.py``: for each window, the
+``n_best`` start and end logits are combined, spans outside the context or longer
+than ``max_answer_length`` tokens are dropped, and the best spans over all windows of
+an example are kept. The no-answer score is the best ``[CLS]`` score over windows
+minus the best span score (positive means "no answer" is preferred).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    """One candidate answer span, with character offsets into its context."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    start_logit: float
+    end_logit: float
+    window: int
+
+
+def best_spans(
+    start_logits: Sequence[np.ndarray],
+    end_logits: Sequence[np.ndarray],
+    offsets: Sequence[Sequence[tuple[int, int] | None]],
+    context: str,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> tuple[list[SpanCandidate], float]:
+    """Best spans over all windows of one example, and the no-answer score.
+
+    Args:
+        start_logits: per window, the start logits over its tokens.
+        end_logits: per window, the end logits over its tokens.
+        offsets: per window, the ``(char_start, char_end)`` of each token in ``context``,
+            or ``None`` for tokens that are not context (question, special, padding).
+        context: the passage the offsets point into.
+        n_best: how many starts and ends to combine per window, and spans to return.
+        max_answer_length: longest span, in tokens.
+
+    Returns:
+        The candidates sorted by score (best first, at most ``n_best``, no duplicate
+        character spans) and ``null_score - best_span_score``.
+
+    Example:
+        >>> s = np.array([0.0, 5.0, 0.0]); e = np.array([0.0, 0.0, 5.0])
+        >>> spans, _ = best_spans([s], [e], [[None, (0, 5), (6, 11)]], "hello world")
+        >>> spans[0].text
+        'hello world'
+    """
+    if not (len(start_logits) == len(end_logits) == len(offsets)):
+        raise ValueError("start_logits, end_logits and offsets must have one entry per window")
+    candidates: dict[tuple[int, int], SpanCandidate] = {}
+    null_score = -np.inf
+    for w, (sl, el, offs) in enumerate(zip(start_logits, end_logits, offsets, strict=True)):
+        sl = np.asarray(sl, dtype=np.float32)
+        el = np.asarray(el, dtype=np.float32)
+        n = min(len(sl), len(offs))
+        null_score = max(null_score, float(sl[0] + el[0]))
+        starts = np.argsort(sl[:n])[::-1][:n_best]
+        ends = np.argsort(el[:n])[::-1][:n_best]
+        for s in starts:
+            if offs[s] is None:
+                continue
+            for e in ends:
+                if offs[e] is None or e < s or e - s + 1 > max_answer_length:
+                    continue
+                cs, ce = offs[s][0], offs[e][1]
+                score = float(sl[s] + el[e])
+                key = (cs, ce)
+                if key not in candidates or candidates[key].score < score:
+                    candidates[key] = SpanCandidate(
+                        text=context[cs:ce],
+                        start=cs,
+                        end=ce,
+                        score=score,
+                        start_logit=float(sl[s]),
+                        end_logit=float(el[e]),
+                        window=w,
+                    )
+    ranked = sorted(candidates.values(), key=lambda c: c.score, reverse=True)[:n_best]
+    best = ranked[0].score if ranked else -np.inf
+    no_answer = float(null_score - best) if ranked else float("inf")
+    return ranked, no_answer
+
+
+def softmax_scores(candidates: Sequence[SpanCandidate]) -> list[float]:
+    """Probabilities of the candidates relative to each other (softmax over span scores)."""
+    if not candidates:
+        return []
+    scores = np.array([c.score for c in candidates], dtype=np.float64)
+    scores = np.exp(scores - scores.max())
+    return (scores / scores.sum()).tolist()

@@ -1,0 +1,170 @@
+"""The extractive-QA reader: n-best answer spans with character offsets and a no-answer score."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from kgqa.errors import InputError
+from kgqa.reader.modelio import load_model_folder
+from kgqa.reader.postprocess import best_spans
+from kgqa.reader.windows import sliding_windows, tokenize_context, tokenize_question
+from kgqa.train.loop import collate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReaderSpan:
+    """One answer span found by the reader."""
+
+    passage_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    no_answer_score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict."""
+        return asdict(self)
+
+
+class Reader:
+    """Extractive reader over a kgqa model folder.
+
+    Args:
+        model_dir: the folder written by ``kgqa train qa`` (default: the shipped reader).
+        max_length: tokens per window at inference.
+        stride: overlap between windows of long passages.
+        batch_size: windows per forward pass.
+        quantize: apply int8 dynamic quantisation to the linear layers (CPU only).
+
+    Example:
+        >>> reader = Reader()  # doctest: +SKIP
+        >>> reader.read("Who wrote Hamlet?", [("p1", "Hamlet is a tragedy by William Shakespeare.")])[0].text  # doctest: +SKIP
+        'William Shakespeare'
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        max_length: int = 256,
+        stride: int = 96,
+        max_query_length: int = 48,
+        batch_size: int = 32,
+        quantize: bool = False,
+        device: str | None = None,
+    ) -> None:
+        from kgqa.paths import models_dir
+
+        self.model_dir = Path(model_dir) if model_dir else models_dir() / "reader"
+        self.max_length = max_length
+        self.stride = stride
+        self.max_query_length = max_query_length
+        self.batch_size = batch_size
+        self.quantize = quantize
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._model: torch.nn.Module | None = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> Reader:
+        """Wrap an in-memory model (used by training to evaluate)."""
+        reader = cls(model_dir=kwargs.pop("model_dir", "<in-memory>"), **kwargs)
+        reader._model, reader._tokenizer = model, tokenizer
+        reader.device = next(model.parameters()).device
+        return reader
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on first use."""
+        with self._lock:
+            if self._model is None:
+                model, tok = load_model_folder(self.model_dir, head="qa")
+                if self.quantize and self.device.type == "cpu":
+                    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                self._model, self._tokenizer = model.to(self.device), tok
+
+    @property
+    def tokenizer(self) -> Any:
+        self.warm_up()
+        return self._tokenizer
+
+    def read(
+        self,
+        question: str,
+        passages: Sequence[tuple[str, str]],
+        n_best: int = 5,
+        max_answer_length: int = 30,
+    ) -> list[ReaderSpan]:
+        """Answer spans for ``question`` from ``passages`` (``(id, text)`` pairs), best first."""
+        return self.read_batch([question], [passages], n_best=n_best, max_answer_length=max_answer_length)[0]
+
+    def read_batch(
+        self,
+        questions: Sequence[str],
+        passages: Sequence[Sequence[tuple[str, str]]],
+        n_best: int = 5,
+        max_answer_length: int = 30,
+    ) -> list[list[ReaderSpan]]:
+        """:meth:`read` for many questions, all windows batched together."""
+        if len(questions) != len(passages):
+            raise InputError("read_batch needs one passage list per question")
+        self.warm_up()
+        tok = self._tokenizer
+        # (question index, passage index, window)
+        items: list[tuple[int, int, Any]] = []
+        ctx_cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+        for qi, (q, plist) in enumerate(zip(questions, passages, strict=True)):
+            q_ids = tokenize_question(tok, q, self.max_query_length)
+            for pi, (_, text) in enumerate(plist):
+                if text not in ctx_cache:
+                    ctx_cache[text] = tokenize_context(tok, text)
+                ids, offs = ctx_cache[text]
+                for w in sliding_windows(tok, q_ids, ids, offs, self.max_length, self.stride):
+                    items.append((qi, pi, w))
+        start_logits: list[np.ndarray] = []
+        end_logits: list[np.ndarray] = []
+        order = sorted(range(len(items)), key=lambda i: len(items[i][2].input_ids))
+        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        with torch.inference_mode():
+            for b in range(0, len(order), self.batch_size):
+                chunk = order[b : b + self.batch_size]
+                feats = [
+                    {"input_ids": items[i][2].input_ids, "token_type_ids": items[i][2].token_type_ids} for i in chunk
+                ]
+                batch = {k: v.to(self.device) for k, v in collate(feats, tok.pad_token_id).items()}
+                out = self._model(**batch)
+                sl = out.start_logits.float().cpu().numpy()
+                el = out.end_logits.float().cpu().numpy()
+                for row, i in enumerate(chunk):
+                    n = len(items[i][2].input_ids)
+                    results[i] = (sl[row, :n], el[row, :n])
+        del start_logits, end_logits
+        grouped: dict[tuple[int, int], list[int]] = {}
+        for i, (qi, pi, _) in enumerate(items):
+            grouped.setdefault((qi, pi), []).append(i)
+        answers: list[list[ReaderSpan]] = [[] for _ in questions]
+        for (qi, pi), idxs in grouped.items():
+            pid, text = passages[qi][pi]
+            cands, no_ans = best_spans(
+                [results[i][0] for i in idxs],
+                [results[i][1] for i in idxs],
+                [items[i][2].offsets for i in idxs],
+                text,
+                n_best=max(n_best, 20),
+                max_answer_length=max_answer_length,
+            )
+            for c in cands[:n_best]:
+                answers[qi].append(ReaderSpan(pid, c.text, c.start, c.end, c.score, no_ans))
+        for spans in answers:
+            spans.sort(key=lambda s: s.score, reverse=True)
+        return [spans[: max(n_best, 1) * 4] for spans in answers]

@@ -1,0 +1,37 @@
+"""Dense retrieval: a sentence encoder, a passage store and a FAISS index saved as a checked folder.
+
+Example:
+    >>> from kgqa.retrieval import default_index
+    >>> index = default_index()
+    >>> hits = index.search(["Who wrote Hamlet?"], top_k=3)[0]
+    >>> hits[0].passage.text, hits[0].score, hits[0].rank
+"""
+
+from __future__ import annotations
+
+from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
+from kgqa.retrieval.index import (
+    DenseIndex,
+    Hit,
+    build_index,
+    cache_root,
+    default_index,
+    default_index_dir,
+    default_passage_files,
+    write_default_index,
+)
+from kgqa.retrieval.store import PassageStore
+
+__all__ = [
+    "BASE_MODEL_NAME",
+    "DenseIndex",
+    "Encoder",
+    "Hit",
+    "PassageStore",
+    "build_index",
+    "cache_root",
+    "default_index",
+    "default_index_dir",
+    "default_passage_files",
+    "write_default_index",
+]

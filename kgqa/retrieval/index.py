@@ -1,0 +1,620 @@
+"""Dense passage index: FAISS inner-product search over normalised embeddings, saved as a checked folder.
+
+An index folder holds ``index.faiss``, ``passages.jsonl`` (position ``i`` is FAISS id ``i``)
+and ``meta.json`` (format version, encoder name, dimension, count, kind and the SHA-256
+of both files), so that a stale, edited or mismatched index is refused on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm.auto import tqdm
+
+from kgqa.errors import DataNotFoundError, IndexLoadError, InputError
+from kgqa.paths import assets_root, passages_dir
+from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
+from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike
+from kgqa.types import Passage
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+INDEX_FILE = "index.faiss"
+META_FILE = "meta.json"
+KINDS = ("flat", "hnsw", "ivf")
+#: below this many vectors an IVF index is not worth training and a flat index is built instead
+IVF_MIN_VECTORS = 1000
+CACHE_ENV = "KGQA_CACHE"
+_REBUILD = "rebuild with `kgqa index build PASSAGES.jsonl --out {path}`"
+# FAISS GPU search supports at most this many neighbours per query.
+_GPU_MAX_K = 2048
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its cosine similarity ``score`` and 1-based ``rank``."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passage": self.passage.to_dict(), "score": self.score, "rank": self.rank}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Hit:
+        return cls(Passage.from_dict(d["passage"]), float(d["score"]), int(d["rank"]))
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _num_gpus() -> int:
+    get = getattr(faiss, "get_num_gpus", None)
+    return int(get()) if get is not None else 0
+
+
+def _as_matrix(vectors: Any) -> np.ndarray:
+    arr = np.asarray(vectors)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.floating):
+        raise InputError(f"expected a float array of shape [n, dim], got {arr.dtype} with shape {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def _check_top_k(top_k: Any) -> int:
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
+        raise InputError(f"top_k must be a positive integer, got {top_k!r}")
+    return int(top_k)
+
+
+def _passage_text(p: Passage) -> str:
+    # The title often carries the entity that the text only refers to ("It was founded ...").
+    return f"{p.title}: {p.text}" if p.title else p.text
+
+
+def _choose_nlist(n: int) -> int:
+    # ~4*sqrt(n) lists, but at least 39 training points per list as FAISS recommends.
+    return max(1, min(int(4 * np.sqrt(n)), n // 39))
+
+
+class DenseIndex:
+    """Passages and their embeddings in a FAISS inner-product index.
+
+    Args:
+        encoder: embeds queries and passages; ``None`` uses the base :class:`Encoder` when text is first encoded.
+        kind: ``"flat"`` (exact), ``"hnsw"`` (graph, approximate) or ``"ivf"`` (inverted lists, trained on
+            the first vectors; a flat index is built instead under ``IVF_MIN_VECTORS`` vectors).
+        use_gpu: ``"auto"`` or ``True`` puts flat and IVF indexes on the first GPU when FAISS sees one;
+            ``False`` keeps them on the CPU. HNSW always runs on the CPU.
+        hnsw_m: HNSW graph degree.
+        ef_search: HNSW search breadth (higher: better recall, slower).
+        nprobe: IVF lists visited per query (default: an eighth of the lists, at least 8).
+
+    Search may be called from several threads at once.
+
+    Example:
+        >>> corpus = [Passage("p1", "Paris is the capital of France."), Passage("p2", "Rome is in Italy.")]
+        >>> index = DenseIndex(Encoder()).build(corpus, show_progress=False)
+        >>> index.search(["What is the capital of France?"], top_k=1)[0][0].passage.id
+        'p1'
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        kind: str = "flat",
+        use_gpu: bool | str = "auto",
+        *,
+        hnsw_m: int = 32,
+        ef_search: int = 128,
+        nprobe: int | None = None,
+    ) -> None:
+        if kind not in KINDS:
+            raise InputError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
+        if use_gpu not in ("auto", True, False):
+            raise InputError(f"use_gpu must be 'auto', True or False, got {use_gpu!r}")
+        self.encoder = encoder
+        self.kind = kind
+        self.use_gpu = use_gpu
+        self.hnsw_m = hnsw_m
+        self.ef_search = ef_search
+        self.nprobe = nprobe
+        self.store = PassageStore()
+        self._requested_kind = kind
+        self._index: Any = None
+        self._dim: int | None = None
+        self._on_gpu = False
+        self._gpu_resources: Any = None
+        self._lock = threading.RLock()
+
+    # -- properties -----------------------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int | None:
+        """Vector dimension, known once vectors were added."""
+        return self._dim
+
+    @property
+    def on_gpu(self) -> bool:
+        """Whether the FAISS index lives on a GPU."""
+        return self._on_gpu
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __repr__(self) -> str:
+        model = self.encoder.name if self.encoder is not None else None
+        return f"DenseIndex(kind={self.kind!r}, count={len(self)}, dim={self._dim}, model={model!r})"
+
+    # -- building -------------------------------------------------------------------------------------
+
+    def _get_encoder(self) -> Encoder:
+        with self._lock:
+            if self.encoder is None:
+                self.encoder = Encoder()
+            return self.encoder
+
+    def _want_gpu(self, kind: str) -> bool:
+        if self.use_gpu is False:
+            return False
+        if _num_gpus() == 0 or not hasattr(faiss, "index_cpu_to_gpu"):
+            if self.use_gpu is True:
+                logger.warning("use_gpu=True but FAISS sees no GPU (install faiss-gpu-cu12); searching on the CPU")
+            return False
+        if kind == "hnsw":
+            logger.info("FAISS has no GPU HNSW; the hnsw index stays on the CPU")
+            return False
+        return True
+
+    def _to_device(self, index: Any) -> Any:
+        if self._want_gpu(self.kind):
+            if self._gpu_resources is None:
+                self._gpu_resources = faiss.StandardGpuResources()
+            self._on_gpu = True
+            return faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
+        self._on_gpu = False
+        return index
+
+    def _cpu_index(self) -> Any:
+        return faiss.index_gpu_to_cpu(self._index) if self._on_gpu else self._index
+
+    def _new_index(self, vectors: np.ndarray) -> Any:
+        n, dim = vectors.shape
+        kind = self._requested_kind
+        if kind == "ivf" and n < IVF_MIN_VECTORS:
+            logger.warning("only %d vectors (< %d): building a flat index instead of ivf", n, IVF_MIN_VECTORS)
+            kind = "flat"
+        self.kind = kind
+        if kind == "flat":
+            index = faiss.IndexFlatIP(dim)
+        elif kind == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = max(40, 2 * self.hnsw_m)
+            index.hnsw.efSearch = self.ef_search
+        else:
+            nlist = _choose_nlist(n)
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+            index.nprobe = min(nlist, self.nprobe or max(8, nlist // 8))
+            logger.info("trained ivf index: %d lists, nprobe %d", nlist, index.nprobe)
+        self._dim = dim
+        return self._to_device(index)
+
+    def add_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Add passages with precomputed (normalised) vectors; row ``i`` belongs to ``passages[i]``.
+
+        Raises:
+            InputError: on a duplicate id, a count mismatch or vectors of the wrong dimension.
+        """
+        passages = list(passages)
+        vectors = _as_matrix(vectors) if len(passages) else np.zeros((0, self._dim or 0), np.float32)
+        if vectors.shape[0] != len(passages):
+            raise InputError(f"{len(passages)} passages but {vectors.shape[0]} vectors")
+        if not passages:
+            return
+        with self._lock:
+            self.store.check_new(passages)
+            if self._index is None:
+                self._index = self._new_index(vectors)
+            elif vectors.shape[1] != self._dim:
+                raise InputError(f"vectors have dimension {vectors.shape[1]}, the index {self._dim}")
+            self._index.add(vectors)
+            self.store.add(passages)
+
+    def _encode_passages(self, passages: Sequence[Passage], show_progress: bool, batch_size: int | None) -> np.ndarray:
+        encoder = self._get_encoder()
+        chunk = (batch_size or encoder.batch_size) * 8
+        parts = []
+        with tqdm(total=len(passages), unit="passage", desc="encoding", disable=not show_progress) as bar:
+            for start in range(0, len(passages), chunk):
+                batch = passages[start : start + chunk]
+                parts.append(encoder.encode([_passage_text(p) for p in batch], batch_size=batch_size))
+                bar.update(len(batch))
+        return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
+
+    def build(
+        self, passages: Iterable[Passage], show_progress: bool = True, batch_size: int | None = None
+    ) -> DenseIndex:
+        """Encode ``passages`` and replace the index's content with them.
+
+        Args:
+            passages: the corpus (a list or a :class:`PassageStore`); ids must be unique.
+            show_progress: show a tqdm progress bar while encoding.
+            batch_size: texts per forward pass (default: the encoder's).
+
+        Returns:
+            ``self``.
+
+        Raises:
+            InputError: if there are no passages or two share an id.
+        """
+        passages = list(passages)
+        if not passages:
+            raise InputError("no passages to index")
+        PassageStore().check_new(passages)
+        start = time.perf_counter()
+        vectors = self._encode_passages(passages, show_progress, batch_size)
+        with self._lock:
+            self._index, self._dim, self._on_gpu = None, None, False
+            self.store = PassageStore()
+            self.add_vectors(passages, vectors)
+        seconds = time.perf_counter() - start
+        rate = len(passages) / max(seconds, 1e-9)
+        logger.info(
+            "indexed %d passages (%s, dim %d) in %.1fs: %.1f passages/s",
+            len(passages),
+            self.kind,
+            self._dim,
+            seconds,
+            rate,
+        )
+        return self
+
+    def add(self, passages: Iterable[Passage], show_progress: bool = False) -> None:
+        """Encode and append ``passages`` (the first call on an empty index creates it).
+
+        Raises:
+            InputError: if an id is already in the index.
+        """
+        passages = list(passages)
+        self.store.check_new(passages)
+        self.add_vectors(passages, self._encode_passages(passages, show_progress, None))
+
+    # -- searching ------------------------------------------------------------------------------------
+
+    def search(self, queries: Sequence[str], top_k: int = 5) -> list[list[Hit]]:
+        """The ``top_k`` passages nearest to each query, best first.
+
+        Args:
+            queries: the query texts (a list; use ``search([q])[0]`` for one).
+            top_k: hits per query; fewer when the index holds fewer passages.
+
+        Raises:
+            InputError: if ``queries`` is not a list of strings or ``top_k`` is not positive.
+        """
+        if isinstance(queries, str):
+            raise InputError("search() takes a list of queries; use search([query])[0] for one")
+        top_k = _check_top_k(top_k)
+        queries = list(queries)
+        if not queries:
+            return []
+        return self.search_vectors(self._get_encoder().encode(queries), top_k)
+
+    def search_vectors(self, vectors: np.ndarray, top_k: int = 5) -> list[list[Hit]]:
+        """Like :meth:`search` for query vectors ``[n, dim]`` (or one ``[dim]``), normalised by the caller."""
+        top_k = _check_top_k(top_k)
+        vectors = _as_matrix(vectors)
+        with self._lock:
+            if self._index is None or self._index.ntotal == 0:
+                return [[] for _ in range(vectors.shape[0])]
+            if vectors.shape[1] != self._dim:
+                raise InputError(f"query vectors have dimension {vectors.shape[1]}, the index {self._dim}")
+            k = min(top_k, self._index.ntotal, _GPU_MAX_K if self._on_gpu else top_k)
+            scores, ids = self._index.search(vectors, k)
+            store = self.store
+        results = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            hits: list[Hit] = []
+            for score, idx in zip(row_scores, row_ids, strict=True):
+                if idx < 0:  # FAISS pads with -1 when it finds fewer than k
+                    continue
+                hits.append(Hit(store[int(idx)], float(score), len(hits) + 1))
+            results.append(hits)
+        return results
+
+    # -- persistence ----------------------------------------------------------------------------------
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        if self.kind == "hnsw":
+            params = {"hnsw_m": self.hnsw_m, "ef_search": self.ef_search}
+        elif self.kind == "ivf":
+            cpu = self._cpu_index()
+            params = {"nlist": int(cpu.nlist), "nprobe": int(cpu.nprobe)}
+        return params
+
+    def save(self, directory: PathLike) -> Path:
+        """Write ``index.faiss``, ``passages.jsonl`` and ``meta.json`` into ``directory`` (created).
+
+        Raises:
+            InputError: if the index is empty.
+        """
+        out = Path(directory)
+        with self._lock:
+            if self._index is None or len(self.store) == 0:
+                raise InputError("nothing to save: build() the index first")
+            out.mkdir(parents=True, exist_ok=True)
+            tmp = out / f".{INDEX_FILE}.tmp-{os.getpid()}"
+            faiss.write_index(self._cpu_index(), str(tmp))
+            os.replace(tmp, out / INDEX_FILE)
+            self.store.save(out)
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "model": self.encoder.name if self.encoder is not None else None,
+                "dim": self._dim,
+                "count": len(self.store),
+                "kind": self.kind,
+                "metric": "inner_product",
+                "params": self._params(),
+                "sha256": {INDEX_FILE: _sha256_file(out / INDEX_FILE), PASSAGES_FILE: self.store.sha256()},
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "faiss_version": getattr(faiss, "__version__", "unknown"),
+            }
+        # meta.json last: a folder whose writing was interrupted fails verification.
+        tmp_meta = out / f".{META_FILE}.tmp-{os.getpid()}"
+        tmp_meta.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp_meta, out / META_FILE)
+        logger.info("saved %d passages to %s", meta["count"], out)
+        return out
+
+    @classmethod
+    def load(cls, directory: PathLike, encoder: Encoder | None = None, use_gpu: bool | str = "auto") -> DenseIndex:
+        """Read an index folder written by :meth:`save`, verifying it first.
+
+        Args:
+            directory: the index folder.
+            encoder: the encoder the index was built with; ``None`` uses the base encoder when the
+                index was built with it.
+            use_gpu: as in the constructor.
+
+        Raises:
+            IndexLoadError: if the folder or a file is missing, a file is corrupt or was edited, the
+                counts disagree, or the encoder's model or dimension differs from the index's.
+        """
+        path = Path(directory)
+        fix = _REBUILD.format(path=path)
+        if not path.is_dir():
+            raise IndexLoadError(f"no index folder at {path}; {fix}")
+        missing = [name for name in (INDEX_FILE, PASSAGES_FILE, META_FILE) if not (path / name).is_file()]
+        if missing:
+            raise IndexLoadError(f"index folder {path} lacks {', '.join(missing)}; {fix}")
+        meta = _read_meta(path)
+        for name in (INDEX_FILE, PASSAGES_FILE):
+            expected, actual = meta["sha256"].get(name), _sha256_file(path / name)
+            if actual != expected:
+                raise IndexLoadError(
+                    f"{path / name} is corrupt or was edited (its sha256 {actual[:12]} differs from "
+                    f"{str(expected)[:12]} in meta.json); {fix}"
+                )
+        try:
+            index = faiss.read_index(str(path / INDEX_FILE))
+        except RuntimeError as exc:
+            raise IndexLoadError(f"FAISS cannot read {path / INDEX_FILE} ({exc}); {fix}") from exc
+        try:
+            store = PassageStore.load(path)
+        except InputError as exc:
+            raise IndexLoadError(f"{exc}; {fix}") from exc
+        if index.d != meta["dim"]:
+            raise IndexLoadError(f"{path / INDEX_FILE} has dimension {index.d}, meta.json says {meta['dim']}; {fix}")
+        if not index.ntotal == len(store) == meta["count"]:
+            raise IndexLoadError(
+                f"count mismatch in {path}: {index.ntotal} vectors, {len(store)} passages, "
+                f"meta.json says {meta['count']}; {fix}"
+            )
+        encoder = _check_encoder(path, meta, encoder, fix)
+        params = meta.get("params") or {}
+        obj = cls(
+            encoder,
+            kind=meta["kind"],
+            use_gpu=use_gpu,
+            **{k: params[k] for k in ("hnsw_m", "ef_search", "nprobe") if k in params},
+        )
+        if meta["kind"] == "hnsw" and "ef_search" in params:
+            index.hnsw.efSearch = int(params["ef_search"])
+        if meta["kind"] == "ivf" and "nprobe" in params:
+            index.nprobe = int(params["nprobe"])
+        obj.store, obj._dim = store, int(index.d)
+        obj._index = obj._to_device(index)
+        logger.info("loaded %s index of %d passages from %s", obj.kind, len(store), path)
+        return obj
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    fix = _REBUILD.format(path=path)
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexLoadError(f"{path / META_FILE} is unreadable ({exc}); {fix}") from exc
+    if not isinstance(meta, dict):
+        raise IndexLoadError(f"{path / META_FILE} is not a JSON object; {fix}")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexLoadError(
+            f"{path} has index format version {version!r}; this kgqa reads version {FORMAT_VERSION}; {fix}"
+        )
+    required = ("dim", "count", "kind", "sha256")
+    absent = [key for key in required if key not in meta]
+    if absent or not isinstance(meta["sha256"], dict) or meta["kind"] not in KINDS:
+        raise IndexLoadError(f"{path / META_FILE} is incomplete or invalid (missing {absent or 'nothing'}); {fix}")
+    return meta
+
+
+def _check_encoder(path: Path, meta: dict[str, Any], encoder: Encoder | None, fix: str) -> Encoder | None:
+    model = meta.get("model")
+    if encoder is None:
+        if model == BASE_MODEL_NAME:
+            return Encoder()  # same model, hence same dimension; loaded on first search
+        if model:
+            raise IndexLoadError(
+                f"{path} was built with the encoder {model!r}: pass it as DenseIndex.load(..., encoder=Encoder(DIR)) "
+                f"or {fix}"
+            )
+        return None
+    if model and encoder.name != model:
+        raise IndexLoadError(f"{path} was built with the encoder {model!r}, not {encoder.name!r}; {fix}")
+    if encoder.dim != meta["dim"]:
+        raise IndexLoadError(
+            f"{path} holds {meta['dim']}-dimensional vectors but the encoder {encoder.name!r} gives "
+            f"{encoder.dim}; {fix}"
+        )
+    return encoder
+
+
+# -- building from files and the default world's index ----------------------------------------------------
+
+
+def build_index(
+    passage_files: PathLike | Iterable[PathLike],
+    out_dir: PathLike,
+    kind: str = "flat",
+    encoder: Encoder | None = None,
+    batch_size: int = 64,
+    show_progress: bool = True,
+) -> DenseIndex:
+    """Build an index from JSON-lines passage files and save it (``kgqa index build PASSAGES.jsonl --out DIR``).
+
+    Args:
+        passage_files: a file, a folder of ``*.jsonl`` or a list of them, read in order.
+        out_dir: the index folder to write.
+        kind: ``"flat"``, ``"hnsw"`` or ``"ivf"``.
+        encoder: default: the base encoder.
+        batch_size: texts per forward pass.
+        show_progress: show a progress bar.
+
+    Raises:
+        InputError: if a passage file is missing or malformed, or an id repeats.
+    """
+    store = PassageStore.from_jsonl(passage_files)
+    encoder = encoder or Encoder(batch_size=batch_size)
+    index = DenseIndex(encoder, kind=kind).build(store, show_progress=show_progress, batch_size=batch_size)
+    index.save(out_dir)
+    return index
+
+
+def default_index_dir() -> Path:
+    """Where the shipped world's index lives: ``assets_root()/data/index``."""
+    return assets_root() / "data" / "index"
+
+
+def cache_root() -> Path:
+    """``$KGQA_CACHE``, else ``~/.cache/kgqa``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "kgqa"
+
+
+def default_passage_files() -> list[Path]:
+    """The default world's passage files, ``passages_dir()/*.jsonl`` sorted by name.
+
+    Raises:
+        DataNotFoundError: if there are none.
+    """
+    files = sorted(passages_dir().glob("*.jsonl"))
+    if not files:
+        raise DataNotFoundError(f"no passage files (*.jsonl) in {passages_dir()}; set KGQA_HOME to a kgqa checkout")
+    return files
+
+
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_index(encoder: Encoder | None = None, show_progress: bool = True) -> DenseIndex:
+    """The index of the default world's passages.
+
+    The shipped index (``data/index``) is used when its passages equal those of
+    ``passages_dir()/*.jsonl`` and its encoder matches; otherwise an index is built once and
+    cached in ``$KGQA_CACHE`` (default ``~/.cache/kgqa``) as ``index-<sha12>``.
+
+    Args:
+        encoder: default: the base encoder.
+        show_progress: show a progress bar when the index has to be built.
+
+    Raises:
+        DataNotFoundError: if there are no passage files.
+    """
+    with _DEFAULT_LOCK:
+        store = PassageStore.from_jsonl(default_passage_files())
+        digest = store.sha256()
+        encoder = encoder or Encoder()
+        shipped = default_index_dir()
+        if (shipped / META_FILE).is_file():
+            meta = _peek_meta(shipped)
+            if meta.get("sha256", {}).get(PASSAGES_FILE) == digest and meta.get("model") == encoder.name:
+                try:
+                    return DenseIndex.load(shipped, encoder)
+                except IndexLoadError as exc:
+                    logger.warning("the shipped index is unusable (%s); using a cached one", exc)
+            else:
+                logger.info(
+                    "the shipped index %s does not match the passages or the encoder; using a cached one", shipped
+                )
+        name = f"index-{digest[:12]}"
+        if encoder.name != BASE_MODEL_NAME:
+            name += "-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder.name)
+        target = cache_root() / name
+        if target.is_dir():
+            try:
+                return DenseIndex.load(target, encoder)
+            except IndexLoadError as exc:
+                logger.warning("rebuilding the cached index: %s", exc)
+                shutil.rmtree(target, ignore_errors=True)
+        logger.info("building the index of %d passages once; it is cached in %s", len(store), target)
+        index = DenseIndex(encoder).build(store, show_progress=show_progress)
+        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        index.save(tmp)
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process saved the same index first
+            shutil.rmtree(tmp, ignore_errors=True)
+        return index
+
+
+def _peek_meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_default_index(
+    out_dir: PathLike | None = None, encoder: Encoder | None = None, kind: str = "flat"
+) -> DenseIndex:
+    """Build the default world's index from ``passages_dir()/*.jsonl`` and write it to ``data/index``.
+
+    Args:
+        out_dir: default: :func:`default_index_dir`.
+        encoder: default: the base encoder.
+        kind: index kind.
+    """
+    return build_index(default_passage_files(), out_dir or default_index_dir(), kind=kind, encoder=encoder)

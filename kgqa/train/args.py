@@ -1,0 +1,145 @@
+"""Training arguments: one dataclass, from the CLI or from a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kgqa.errors import ConfigError
+
+
+@dataclass
+class TrainArgs:
+    """Arguments of ``kgqa train qa`` and ``kgqa train nli``.
+
+    Every field is a CLI flag (``--learning-rate 5e-5``) and a key of the optional
+    JSON file (``kgqa train nli --config args.json``); flags override the file.
+    """
+
+    task: str = field(default="nli", metadata={"help": "qa or nli"})
+    output_dir: str = field(default="runs/nli", metadata={"help": "checkpoints, logs and the final model folder"})
+    data_dir: str | None = field(
+        default=None, metadata={"help": "dataset folder (default: $KGQA_DATA or ../shared/datasets)"}
+    )
+    init_model: str | None = field(
+        default=None, metadata={"help": "model folder to start from (default: the base encoder)"}
+    )
+    train_files: list[str] = field(
+        default_factory=list, metadata={"help": "override the default training files (relative to data_dir)"}
+    )
+    max_length: int = field(default=128, metadata={"help": "tokens per window or pair"})
+    doc_stride: int = field(default=96, metadata={"help": "QA: overlap between windows of long contexts"})
+    max_query_length: int = field(default=48, metadata={"help": "QA: questions are cut to this many tokens"})
+    answer_centred: bool = field(default=True, metadata={"help": "QA: train on windows centred on the answer"})
+    negative_window_rate: float = field(
+        default=0.05, metadata={"help": "QA: share of answerless windows kept (labelled [CLS])"}
+    )
+    learning_rate: float = field(default=5e-5, metadata={"help": "peak learning rate"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and LayerNorm)"})
+    warmup_ratio: float = field(default=0.06, metadata={"help": "share of steps with linear warm-up"})
+    num_epochs: float = field(default=3.0, metadata={"help": "epochs over the training set"})
+    max_steps: int = field(default=0, metadata={"help": "stop after this many optimiser steps (0: from num_epochs)"})
+    batch_size: int = field(default=32, metadata={"help": "examples per forward pass"})
+    grad_accum: int = field(default=1, metadata={"help": "forward passes per optimiser step"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping norm"})
+    eval_every: int = field(default=200, metadata={"help": "evaluate on the dev set every N steps"})
+    save_every_minutes: float = field(default=4.0, metadata={"help": "write a resumable checkpoint this often"})
+    patience: int = field(default=5, metadata={"help": "early stopping: evaluations without improvement"})
+    max_train_samples: int = field(default=0, metadata={"help": "use at most N training examples (0: all)"})
+    max_eval_samples: int = field(default=2000, metadata={"help": "dev examples per evaluation (0: all)"})
+    seed: int = field(default=42, metadata={"help": "random seed"})
+    fp16: str = field(default="auto", metadata={"help": "mixed precision: auto (on a GPU), yes, no"})
+    lora: bool = field(default=False, metadata={"help": "train LoRA adapters (peft) instead of all weights"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
+    freeze_word_embeddings: bool = field(
+        default=True, metadata={"help": "keep the base word embeddings (lets the model folder share them)"}
+    )
+    num_threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default)"})
+    bucket_size: int = field(default=64, metadata={"help": "length bucketing: sort within chunks of N batches"})
+    derived_data: bool = field(default=True, metadata={"help": "NLI: add pairs derived from WordNet and SQuAD"})
+    resume: bool = field(default=False, metadata={"help": "continue from the last checkpoint in output_dir"})
+    overwrite_output_dir: bool = field(
+        default=False, metadata={"help": "allow starting afresh in a non-empty output_dir"}
+    )
+    export_dir: str | None = field(
+        default=None, metadata={"help": "also write the best model as a shipped model folder here"}
+    )
+    max_minutes: float = field(
+        default=0.0, metadata={"help": "stop (with a checkpoint) after this many minutes (0: no limit)"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.task not in ("qa", "nli"):
+            raise ConfigError(f"task must be 'qa' or 'nli', not {self.task!r}")
+        if self.max_length < 32:
+            raise ConfigError("max_length must be at least 32")
+        if self.task == "qa" and self.doc_stride >= self.max_length - self.max_query_length:
+            raise ConfigError("doc_stride must be smaller than max_length - max_query_length")
+        if self.batch_size < 1 or self.grad_accum < 1:
+            raise ConfigError("batch_size and grad_accum must be positive")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ConfigError("warmup_ratio must be in [0, 1)")
+        if self.fp16 not in ("auto", "yes", "no"):
+            raise ConfigError("fp16 must be auto, yes or no")
+        if self.learning_rate <= 0:
+            raise ConfigError("learning_rate must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable dict."""
+        return dataclasses.asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        """Write the arguments as JSON."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def from_json(cls, path: str | Path, **overrides: Any) -> TrainArgs:
+        """Read arguments from a JSON file, then apply ``overrides``."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read training arguments from {path}: {exc}") from exc
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{path}: unknown training arguments {unknown}")
+        data.update(overrides)
+        return cls(**data)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per :class:`TrainArgs` field (except ``task``) to ``parser``."""
+    parser.add_argument("--config", help="JSON file of training arguments; flags override it")
+    for f in dataclasses.fields(TrainArgs):
+        if f.name == "task":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        helptext = f.metadata.get("help", "")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=helptext)
+        elif f.name == "train_files":
+            parser.add_argument(flag, nargs="+", default=None, help=helptext)
+        else:
+            typ = {"int": int, "float": float}.get(str(f.type), str)
+            parser.add_argument(flag, type=typ, default=None, help=helptext)
+
+
+def from_namespace(task: str, ns: argparse.Namespace) -> TrainArgs:
+    """Build :class:`TrainArgs` for ``task`` from parsed flags (and ``--config``)."""
+    overrides = {
+        f.name: getattr(ns, f.name)
+        for f in dataclasses.fields(TrainArgs)
+        if f.name != "task" and getattr(ns, f.name, None) is not None
+    }
+    overrides["task"] = task
+    if "output_dir" not in overrides and not getattr(ns, "config", None):
+        overrides["output_dir"] = f"runs/{task}"
+    defaults = {"qa": {"max_length": 256, "learning_rate": 8e-5}, "nli": {}}[task]
+    if getattr(ns, "config", None):
+        return TrainArgs.from_json(ns.config, **overrides)
+    return TrainArgs(**{**defaults, **overrides})

@@ -1,0 +1,125 @@
+"""What both recipes share: building the model, LoRA, the output folder and export."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from kgqa.errors import ConfigError
+from kgqa.paths import base_model_dir
+from kgqa.reader.modelio import load_model_folder, save_model_folder
+from kgqa.train.args import TrainArgs
+
+logger = logging.getLogger(__name__)
+
+
+def prepare_output_dir(args: TrainArgs) -> Path:
+    """Create ``output_dir``; refuse a non-empty one unless resuming or overwriting."""
+    out = Path(args.output_dir)
+    if out.exists() and any(out.iterdir()) and not (args.resume or args.overwrite_output_dir):
+        raise ConfigError(
+            f"output folder {out} is not empty; pass --resume to continue it or --overwrite-output-dir to start afresh"
+        )
+    if args.overwrite_output_dir and not args.resume and (out / "metrics.jsonl").exists():
+        (out / "metrics.jsonl").unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    args.save(out / "training_args.json")
+    return out
+
+
+def build_model(args: TrainArgs, head: str, num_labels: int = 3) -> tuple[torch.nn.Module, Any]:
+    """The model to fine-tune: the base encoder with a fresh head, or ``init_model``."""
+    from transformers import (
+        AutoConfig,
+        AutoModelForQuestionAnswering,
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+    )
+
+    if args.init_model:
+        from kgqa.train.data import NLI_LABELS
+
+        model, tok = load_model_folder(
+            args.init_model, head=head, allow_new_head=True, labels=NLI_LABELS if head == "nli" else None
+        )
+    else:
+        base = base_model_dir()
+        tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        if head == "qa":
+            config = AutoConfig.from_pretrained(base, local_files_only=True)
+            model = AutoModelForQuestionAnswering.from_pretrained(base, config=config, local_files_only=True)
+        else:
+            from kgqa.train.data import NLI_LABELS
+
+            config = AutoConfig.from_pretrained(
+                base,
+                num_labels=num_labels,
+                id2label=dict(enumerate(NLI_LABELS)),
+                label2id={lab: i for i, lab in enumerate(NLI_LABELS)},
+                local_files_only=True,
+            )
+            model = AutoModelForSequenceClassification.from_pretrained(base, config=config, local_files_only=True)
+    if args.freeze_word_embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    if args.lora:
+        try:
+            from peft import LoraConfig, get_peft_model
+        except ImportError as exc:  # pragma: no cover
+            raise ConfigError("--lora needs peft: pip install peft") from exc
+        head_module = "qa_outputs" if head == "qa" else "classifier"
+        cfg = LoraConfig(
+            r=args.lora_r,
+            lora_alpha=args.lora_alpha,
+            lora_dropout=0.1,
+            target_modules=["query", "key", "value", "dense"],
+            modules_to_save=[head_module],
+        )
+        model = get_peft_model(model, cfg)
+    n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    n_all = sum(p.numel() for p in model.parameters())
+    logger.info("trainable parameters: %d of %d", n_train, n_all)
+    return model, tok
+
+
+def plain_model(model: torch.nn.Module) -> torch.nn.Module:
+    """The transformers model behind a peft wrapper, adapters merged (a copy for peft models)."""
+    if hasattr(model, "merge_and_unload"):
+        import copy
+
+        return copy.deepcopy(model).merge_and_unload()
+    return model
+
+
+def hardware() -> dict[str, Any]:
+    """A short description of where training ran."""
+    info: dict[str, Any] = {"platform": platform.platform(), "torch_threads": torch.get_num_threads()}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    else:
+        info["cpu"] = platform.processor() or platform.machine()
+    return info
+
+
+def export_best(args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: str, info: dict[str, Any]) -> None:
+    """Write the current model as ``output_dir/best`` (and ``export_dir``) in shipped form."""
+    plain = plain_model(model)
+    was_training = plain.training
+    meta = {
+        "training_args": args.to_dict(),
+        "best": info,
+        "hardware": hardware(),
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "method": "lora-merged" if args.lora else "full",
+    }
+    for target in [Path(args.output_dir) / "best", *([Path(args.export_dir)] if args.export_dir else [])]:
+        save_model_folder(plain, tokenizer, target, task=task, dtype="float16", extra_meta=meta)
+        (target / "training_args.json").write_text(json.dumps(args.to_dict(), indent=2) + "\n")
+    if was_training:
+        plain.train()
+    model.train()

@@ -1,0 +1,221 @@
+"""Typed results of kgqa: passages, evidence, claims, premise checks and answers.
+
+All are dataclasses with ``to_dict()``/``from_dict()`` so that a result can be
+written as JSON and read back unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: verdicts of :class:`Answer`
+VERDICTS = ("answered", "unverified", "contradicted", "premise_rejected", "no_answer")
+#: statuses of :class:`PremiseCheck`
+STATUSES = ("supported", "contradicted", "unknown")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage of the corpus."""
+
+    id: str
+    text: str
+    title: str = ""
+    entities: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "title": self.title, "entities": list(self.entities)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Passage:
+        return cls(str(d["id"]), str(d["text"]), str(d.get("title", "")), tuple(d.get("entities", ())))
+
+
+@dataclass(frozen=True)
+class Triple:
+    """A graph fact with its provenance: IRIs, readable labels and the source graph file."""
+
+    subject: str
+    predicate: str
+    object: str
+    subject_label: str = ""
+    predicate_label: str = ""
+    object_label: str = ""
+    source: str = ""
+    inferred: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Triple:
+        return cls(**d)
+
+    def text(self) -> str:
+        """``subject predicate object`` with labels."""
+        return f"{self.subject_label or self.subject} {self.predicate_label or self.predicate} {self.object_label or self.object}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence for or against a claim or an answer.
+
+    ``kind`` is ``passage`` (with ``passage_id``, ``text`` and the character span
+    ``start``/``end`` of the answer or the relevant sentence), ``triple`` (one fact),
+    ``path`` (a chain of facts, e.g. through the class hierarchy) or ``date``
+    (a temporal comparison). ``stance`` is ``supports``, ``contradicts`` or ``neutral``.
+    """
+
+    kind: str
+    stance: str
+    text: str
+    score: float = 0.0
+    passage_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    triples: tuple[Triple, ...] = ()
+    nli: dict[str, float] | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["triples"] = [t.to_dict() for t in self.triples]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        d = dict(d)
+        d["triples"] = tuple(Triple.from_dict(t) for t in d.get("triples", ()))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement reduced to ``(subject, relation, object)``, possibly negated.
+
+    ``subject``/``object`` are entity IRIs when linked (else ``None``), with the
+    surface text kept in ``subject_text``/``object_text``; ``relation`` is a property
+    IRI, ``rdf:type`` for "X is a Y", or ``None`` when no relation matched.
+    ``kind`` is ``fact``, ``type``, ``causal`` or ``temporal``.
+    """
+
+    text: str
+    subject: str | None = None
+    relation: str | None = None
+    object: str | None = None
+    negated: bool = False
+    kind: str = "fact"
+    subject_text: str = ""
+    relation_text: str = ""
+    object_text: str = ""
+    literal: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Claim:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class PremiseCheck:
+    """The verdict on one premise or claim."""
+
+    text: str
+    status: str
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
+    claim: Claim | None = None
+    source: str = "stated"  # "stated" (given by the user) or "presupposed" (from the question)
+    correction: str | None = None
+    rule: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "status": self.status,
+            "confidence": self.confidence,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "claim": self.claim.to_dict() if self.claim else None,
+            "source": self.source,
+            "correction": self.correction,
+            "rule": self.rule,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PremiseCheck:
+        return cls(
+            text=d["text"],
+            status=d["status"],
+            confidence=float(d["confidence"]),
+            evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+            claim=Claim.from_dict(d["claim"]) if d.get("claim") else None,
+            source=d.get("source", "stated"),
+            correction=d.get("correction"),
+            rule=d.get("rule", ""),
+        )
+
+
+@dataclass
+class Answer:
+    """The checked answer to one question.
+
+    Attributes:
+        question: the question as asked.
+        answer: the answer text (``"yes"``/``"no"`` for yes/no questions), or ``None``.
+        verdict: one of :data:`VERDICTS`.
+        confidence: in ``[0, 1]``.
+        evidence: passages (with the character span of the answer) and facts behind it.
+        premises: the check of every stated and presupposed premise.
+        graph_facts: the triples used in the decision.
+        alternative: with ``contradicted``, the answer the evidence supports instead.
+        trace: the explanation trace (:class:`kgqa.trace.Trace`).
+    """
+
+    question: str
+    answer: str | None
+    verdict: str
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+    premises: list[PremiseCheck] = field(default_factory=list)
+    graph_facts: list[Triple] = field(default_factory=list)
+    alternative: str | None = None
+    trace: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``answer``, ``verdict``, ``confidence``, ``evidence``, ``premises``, ``trace``, ..."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "verdict": self.verdict,
+            "confidence": self.confidence,
+            "alternative": self.alternative,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "premises": [p.to_dict() for p in self.premises],
+            "graph_facts": [t.to_dict() for t in self.graph_facts],
+            "trace": self.trace.to_dict() if self.trace is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """Inverse of :meth:`to_dict`."""
+        from kgqa.trace import Trace
+
+        return cls(
+            question=d["question"],
+            answer=d.get("answer"),
+            verdict=d["verdict"],
+            confidence=float(d["confidence"]),
+            evidence=[Evidence.from_dict(e) for e in d.get("evidence", ())],
+            premises=[PremiseCheck.from_dict(p) for p in d.get("premises", ())],
+            graph_facts=[Triple.from_dict(t) for t in d.get("graph_facts", ())],
+            alternative=d.get("alternative"),
+            trace=Trace.from_dict(d["trace"]) if d.get("trace") else None,
+        )
+
+    def _repr_html_(self) -> str:
+        from kgqa.render import answer_html
+
+        return answer_html(self)

@@ -1,0 +1,136 @@
+"""The premise, causal and temporal checks on an invented world: the mechanisms, not the demo answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgqa.checks.claims import analyze_question, answer_statement, find_date, strip_negation
+from kgqa.errors import InputError
+
+M = "http://mini.example/"
+O = "https://kgqa.dev/ontology#"
+
+
+def test_negated_type_claim_is_contradicted_through_the_class_hierarchy(checker) -> None:
+    res = checker.check("Ada Finch was not a writer.")
+    assert res.claim.kind == "type" and res.claim.negated
+    assert res.claim.subject == M + "Ada_Finch" and res.claim.object == O + "Writer"
+    assert res.status == "contradicted"
+    path = [t for e in res.evidence for t in e.triples]
+    assert (M + "Ada_Finch", O + "Novelist") in [(t.subject, t.object) for t in path]
+    assert (O + "Novelist", O + "Writer") in [(t.subject, t.object) for t in path]
+
+
+def test_positive_type_claim_is_supported(checker) -> None:
+    assert checker.check("Ada Finch was a writer.").status == "supported"
+    assert checker.check("Ada Finch was a person.").status == "supported"
+
+
+def test_disjoint_class_contradicts(checker) -> None:
+    res = checker.check("Ada Finch is a city.")
+    assert res.status == "contradicted"
+    assert res.rule == "disjoint_classes"
+
+
+def test_functional_property_gives_a_correction(checker) -> None:
+    assert checker.check("Eastholm is the capital of Norland.").status == "supported"
+    res = checker.check("Port Vell is the capital of Norland.")
+    assert res.status == "contradicted"
+    assert "Eastholm" in (res.correction or "")
+
+
+def test_place_containment_supports(checker) -> None:
+    res = checker.check("Ada Finch was born in Norland.")
+    assert res.status == "supported", res
+    assert res.rule == "place_containment"
+
+
+def test_dates(checker) -> None:
+    assert checker.check("Ada Finch was born in 1850.").status == "supported"
+    res = checker.check("Ada Finch was born in 1849.")
+    assert res.status == "contradicted"
+    assert any("1850" in str(e.detail) for e in res.evidence)
+
+
+def test_known_creators_and_dates_refute_a_false_authorship(checker) -> None:
+    res = checker.check("Jon Reed wrote The Glass Orchard.")
+    assert res.status == "contradicted"
+    assert "Ada Finch" in (res.correction or "")
+    rules = {e.detail.get("rule") for e in res.evidence}
+    assert "known_creators" in rules
+    assert "acts_after_death" in rules  # 1890 is 49 years after Reed's death in 1841
+    dates = [d["date"] for e in res.evidence if e.kind == "date" for d in e.detail["dates"]]
+    assert "1890" in dates and "1841" in dates
+
+
+def test_true_authorship_is_supported(checker) -> None:
+    res = checker.check("Ada Finch wrote The Glass Orchard.")
+    assert res.status == "supported"
+    res = checker.check("The Glass Orchard was written by Ada Finch.")
+    assert res.status == "supported"
+
+
+def test_cause_after_effect_is_contradicted_with_both_dates(checker) -> None:
+    res = checker.check("The steam loom caused the Great Flood.")
+    assert res.claim.kind == "causal"
+    assert res.status == "contradicted" and res.rule == "cause_after_effect"
+    dates = [d["date"] for e in res.evidence for d in e.detail.get("dates", [])]
+    assert "1810" in dates and "1702" in dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Great Flood caused the Norland famine.",
+        "The Norland famine happened because of the Great Flood.",
+        "The Great Flood led to the Norland emigration wave.",  # through the transitive chain
+    ],
+)
+def test_causal_edges_support(checker, text: str) -> None:
+    res = checker.check(text)
+    assert res.status == "supported", res
+    assert res.rule == "causal_edge"
+
+
+def test_negated_causal_claim(checker) -> None:
+    assert checker.check("The Great Flood did not cause the Norland famine.").status == "contradicted"
+
+
+def test_unknown_entities_are_unknown_not_errors(checker) -> None:
+    res = checker.check("Zorblax the Unseen painted the moon purple.")
+    assert res.status == "unknown"
+
+
+def test_bad_claims_raise_typed_errors(checker) -> None:
+    with pytest.raises(InputError):
+        checker.check("   ")
+    with pytest.raises(InputError):
+        checker.check(42)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="limit"):
+        checker.check("x" * 100_000)
+
+
+def test_question_analysis() -> None:
+    a = analyze_question("Why did Jon Reed write The Glass Orchard?")
+    assert a.qtype == "why" and a.presuppositions == ["Jon Reed write The Glass Orchard"]
+    a = analyze_question("When did Jon Reed invent the steam loom?")
+    assert a.qtype == "factoid" and a.presuppositions == ["Jon Reed invent the steam loom"]
+    assert analyze_question("When was Ada Finch born?").presuppositions == []
+    b = analyze_question("Did Ada Finch write The Glass Orchard?", subject_end=len("Ada Finch"))
+    assert b.qtype == "yes_no" and b.statement == "Ada Finch did write The Glass Orchard"
+    assert answer_statement(analyze_question("Who wrote The Glass Orchard?"), "Ada Finch") == (
+        "Ada Finch wrote The Glass Orchard."
+    )
+    assert answer_statement(analyze_question("What is the capital of Norland?"), "Eastholm") == (
+        "The capital of Norland is Eastholm."
+    )
+
+
+def test_negation_and_dates_helpers() -> None:
+    assert strip_negation("Ada did not write it") == ("Ada write it", True)
+    assert strip_negation("Ada wasn't a poet") == ("Ada was a poet", True)
+    assert strip_negation("Ada was a poet") == ("Ada was a poet", False)
+    assert find_date("Caesar died in 44 BC")[0] == "-0044"
+    assert find_date("published in 1890")[0] == "1890"
+    assert find_date("on 1969-07-20")[0] == "1969-07-20"
+    assert find_date("it has 3 moons") is None
