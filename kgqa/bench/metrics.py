@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -165,12 +166,17 @@ def find_best_threshold(
     """The best total score (percentage) over no-answer thresholds, and that threshold.
 
     Starts from "no answer everywhere" and lowers the bar one question at a time in
-    increasing order of no-answer score, exactly as the official v2 script does.
+    increasing order of no-answer score, exactly as the official v2 script does. The
+    official script's starting threshold 0.0 means "no answer everywhere" only for
+    probabilities; for unbounded scores (kgqa's reader gives ``null - best span``
+    logits) the start is just below the lowest score, so the threshold returned
+    always reproduces the best score.
     """
     if not scores:
         return 0.0, 0.0
     cur = best = float(sum(1 for q in scores if not has_answer[q]))
-    best_thresh = 0.0
+    lowest = min((na_scores[q] for q in scores if q in na_scores), default=0.0)
+    best_thresh = 0.0 if lowest > 0 else math.nextafter(lowest, -math.inf)
     for qid in sorted(na_scores, key=lambda k: na_scores[k]):
         if qid not in scores:
             continue

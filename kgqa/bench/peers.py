@@ -24,12 +24,16 @@ from kgqa.errors import KGQAError
 logger = logging.getLogger(__name__)
 
 #: what the peers venv installs (torch pinned to kgqa's so that both sides run the same kernels)
-PEER_REQUIREMENTS = ("haystack-ai>=2,<3", "transformers==4.57.*", "sentence-transformers<5", "torch==2.13.0")
+PEER_REQUIREMENTS = (
+    "haystack-ai>=2,<3", "transformers==4.57.*", "sentence-transformers<5", "torch==2.13.0",
+    "accelerate",  # Haystack's ExtractiveReader imports it
+)
 #: extra pip arguments for the venv install, e.g. ``--extra-index-url https://download.pytorch.org/whl/cpu``
 PIP_ARGS_ENV = "KGQA_PEERS_PIP_ARGS"
 RUNNER = Path(__file__).with_name("peers_runner.py")
 _CHECK = (
-    "import json, haystack, transformers, sentence_transformers, torch; from importlib.metadata import version; "
+    "import json, haystack, transformers, sentence_transformers, torch, accelerate; "
+    "from importlib.metadata import version; "
     "print(json.dumps({d: version(d) for d in ('haystack-ai', 'transformers', 'sentence-transformers', 'torch')}))"
 )
 

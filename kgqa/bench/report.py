@@ -129,7 +129,7 @@ def model_info(model_dir: str | Path | None, **extra: Any) -> dict[str, Any]:
         args = meta.get("training_args", {})
         best = meta.get("best", {})
         trained_on: Any = best.get("train_sources") or args.get("train_files") or None
-        if trained_on is None and meta.get("task") == "qa":
+        if trained_on is None and meta.get("task") == "qa" and args:
             trained_on = ["squad/train-v1.1.json"]  # the recipe's default (kgqa.train.qa.DEFAULT_TRAIN)
         info.update(
             {
@@ -396,6 +396,10 @@ def plot_curves(
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
     for name, ys in curves.items():
         ax.plot(list(xs), list(ys), marker="o", markersize=3, label=name)
+    if all(float(x).is_integer() for x in xs):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -27,7 +27,7 @@ from kgqa.bench import metrics, peers
 from kgqa.bench.common import peak_rss_mb, percentile, progress, resolve_data, seeded_sample
 from kgqa.bench.questions import QUESTIONS, BenchQuestion
 from kgqa.bench.report import data_info, model_info, plot_bars
-from kgqa.errors import InputError
+from kgqa.errors import InputError, KGQAError
 from kgqa.types import Passage
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``speed`` suite."""
     p.add_argument("--data", help="SQuAD-format JSON with gold answers (default: the built-in questions about "
                    "the default world, kgqa/bench/questions.py)")
-    p.add_argument("--nli-data", help="NLI JSON lines for the NLI timing (default: nli/mnli_dev_matched.jsonl "
-                   "in the data directory if present, else pairs built from the retrieved passages)")
+    p.add_argument("--nli-data", help="NLI JSON lines for the NLI timing (default: the held-out half of MNLI "
+                   "dev-matched if the data directory is there, else pairs built from the retrieved passages)")
     p.add_argument("--nli-pairs", type=int, default=256, help="NLI pairs to time")
     p.add_argument("--top-k", type=int, default=5, help="passages per question (ask and reader)")
     p.add_argument("--repeat", type=int, default=3, help="timed passes per measurement (median reported)")
@@ -81,8 +81,17 @@ def nli_pairs(path: Path | None, passages: dict[str, list[tuple[str, str]]], que
         from kgqa.bench.nli_suite import read_rows
 
         rows, _ = read_rows(path)
+        info = data_info(path)
+    else:
+        try:
+            from kgqa.bench.nli_suite import heldout_mnli_rows
+
+            rows, info = heldout_mnli_rows(None)  # never trained on, so its accuracy means something
+        except KGQAError:
+            rows = []
+    if rows:
         rows = seeded_sample(rows, limit, seed)
-        return [(r["premise"], r["hypothesis"]) for r in rows], [r["label"] for r in rows], data_info(path)
+        return [(r["premise"], r["hypothesis"]) for r in rows], [r["label"] for r in rows], info
     pairs = [(plist[0][1], q.question) for q in questions for plist in [passages.get(q.id)] if plist]
     return pairs[:limit], None, {"file": None, "source": "retrieved passage + question (timing only)"}
 
@@ -161,6 +170,7 @@ def measure_kgqa(pipe: Any, questions: list[BenchQuestion], passages: dict[str, 
     res.update({f"reader_{k}": v for k, v in _squad(reader_preds, questions).items()})
 
     nli_labels: list[str] = []
+    probs = None
     if pairs:
         probs, nli_s = timed(lambda: pipe.nli.predict(pairs), repeat)
         labs = list(getattr(pipe.nli, "labels", ("entailment", "neutral", "contradiction")))
@@ -177,7 +187,7 @@ def measure_kgqa(pipe: Any, questions: list[BenchQuestion], passages: dict[str, 
     res.update({"index_passages": len(ptexts), "index_build_passages_per_s": _rate(len(ptexts), build_s),
                 "encoder_sentences_per_s": _rate(len(ptexts), enc_s)})
     res["peak_rss_mb"] = peak_rss_mb()
-    return res, {"reader": reader_preds, "ask": answers, "nli": nli_labels, "encoder": encoder}
+    return res, {"reader": reader_preds, "ask": answers, "nli": nli_labels, "nli_probs": probs, "encoder": encoder}
 
 
 def compare_peers(kgqa_res: dict[str, Any], kgqa_preds: dict[str, Any], peer_out: dict[str, Any],
@@ -206,6 +216,10 @@ def compare_peers(kgqa_res: dict[str, Any], kgqa_preds: dict[str, Any], peer_out
         if kgqa_preds["nli"]:
             entry["same_label_as_kgqa"] = float(np.mean([a == b for a, b in zip(ce["labels"], kgqa_preds["nli"],
                                                                                     strict=False)]))
+        if kgqa_preds.get("nli_probs") is not None and ce.get("probs"):
+            # the same weights should give the same probabilities up to float noise
+            diff = np.abs(np.asarray(kgqa_preds["nli_probs"], dtype=float) - np.asarray(ce["probs"], dtype=float))
+            entry["max_prob_diff_vs_kgqa"] = float(diff.max()) if diff.size else 0.0
         if gold_nli:
             entry["accuracy"] = _nli_accuracy(ce["labels"], gold_nli)
         out["cross_encoder"] = entry
@@ -274,7 +288,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     if not ns.data:
         hits = pipe.index.search([q.question for q in questions], top_k=ns.top_k)
         passages = {q.id: [(h.passage.id, h.passage.text) for h in hs] for q, hs in zip(questions, hits, strict=True)}
-    nli_path = Path(ns.nli_data) if ns.nli_data else _default_nli()
+    nli_path = Path(ns.nli_data) if ns.nli_data else None
     if nli_path is not None and not nli_path.is_file():
         raise InputError(f"--nli-data {nli_path} does not exist")
     pairs, gold_nli, nli_info = nli_pairs(nli_path, passages, questions, ns.nli_pairs, ns.seed)
@@ -314,14 +328,6 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     })
     res["plots"] = [_plot(res, out).name]
     return res
-
-
-def _default_nli() -> Path | None:
-    from kgqa.paths import data_dir
-
-    root = data_dir()
-    cand = root / "nli" / "mnli_dev_matched.jsonl" if root else None
-    return cand if cand is not None and cand.is_file() else None
 
 
 def _plot(res: dict[str, Any], out: Path) -> Path:

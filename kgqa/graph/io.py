@@ -18,8 +18,10 @@ from typing import Any
 from xml.sax import SAXParseException
 
 import rdflib
+from rdflib.plugins.stores.memory import Memory
 
 from kgqa.errors import GraphError
+from kgqa.graph.store import Key
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,10 @@ _ALIASES = {
     "n3": "n3",
 }
 _NAMES = {"turtle": "Turtle", "nt": "N-Triples", "xml": "RDF/XML", "json-ld": "JSON-LD", "n3": "N3"}
-_EXTERNAL_ENTITY = re.compile(rb"<!ENTITY\s+(?:%\s*)?[^\s>]+\s+(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
+# an external entity or an external DTD subset: <!ENTITY x SYSTEM "...">, <!DOCTYPE rdf:RDF PUBLIC "..." "...">
+_EXTERNAL_ENTITY = re.compile(
+    rb"<!(?:ENTITY\s+(?:%\s*)?[^\s>]+|DOCTYPE\s+[^\s>\[]+)\s+(?:SYSTEM|PUBLIC)\b", re.IGNORECASE
+)
 _LINE = re.compile(r"\bline (\d+)")
 
 
@@ -70,8 +75,12 @@ def resolve_format(path: Path, format: str | None) -> str:
     return fmt
 
 
-def parse_file(path: str | Path, format: str | None = None) -> rdflib.Graph:
-    """Parse one local RDF file into a fresh ``rdflib.Graph``.
+def parse_file(path: str | Path, format: str | None = None) -> tuple[list[Key], dict[str, str]]:
+    """Parse one local RDF file.
+
+    Returns:
+        The triples in the order the parser produced them (file order; N3 formula contents
+        excluded) and the file's prefix -> namespace bindings.
 
     Raises:
         GraphError: the file is missing or unreadable (message names the path), malformed
@@ -87,9 +96,8 @@ def parse_file(path: str | Path, format: str | None = None) -> rdflib.Graph:
         data = _safe_jsonld(path, data)
     elif fmt == "xml" and _EXTERNAL_ENTITY.search(data):
         raise GraphError(f"{path}: the RDF/XML declares external entities, which are not resolved; inline them")
-    # SimpleMemory keeps plain insertion-ordered dicts; the default store iterates sets, whose
-    # order changes with PYTHONHASHSEED and would make labels and explanations non-deterministic
-    graph = rdflib.Graph(store="SimpleMemory", bind_namespaces="core")
+    store = _OrderedMemory()
+    graph = rdflib.Graph(store=store, bind_namespaces="core")
     term_logger = logging.getLogger("rdflib.term")
     term_logger.addFilter(_quiet_literal_casts)
     try:
@@ -103,7 +111,24 @@ def parse_file(path: str | Path, format: str | None = None) -> rdflib.Graph:
         raise GraphError(f"malformed {_NAMES[fmt]} in {where}: {_reason(exc)}") from exc
     finally:
         term_logger.removeFilter(_quiet_literal_casts)
-    return graph
+    return list(store.order), {prefix: str(ns) for prefix, ns in graph.namespaces()}
+
+
+class _OrderedMemory(Memory):
+    """rdflib's memory store, also remembering the order triples arrive in.
+
+    The store itself iterates sets, whose order changes with ``PYTHONHASHSEED``; file order
+    keeps labels, facts and explanations deterministic across runs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: dict[Key, None] = {}
+
+    def add(self, triple: Key, context: Any, quoted: bool = False) -> None:  # type: ignore[override]
+        super().add(triple, context, quoted)
+        if not quoted:
+            self.order[triple] = None
 
 
 def _quiet_literal_casts(record: logging.LogRecord) -> bool:

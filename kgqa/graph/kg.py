@@ -111,17 +111,17 @@ class KnowledgeGraph(SchemaMixin):
         """
         start = time.perf_counter()
         path = Path(path)
-        graph = parse_file(path, format)
+        triples, namespaces = parse_file(path, format)
         name = path.name
         added = 0
-        for s, p, o in graph:
+        for s, p, o in triples:
             if self._asserted.add(s, p, o):
                 self._origin[(s, p, o)] = name
                 added += 1
                 if isinstance(o, Literal):
                     self._lex.setdefault(str(o), {})[o] = None
-        for prefix, ns in graph.namespaces():
-            self._ns.setdefault(prefix, str(ns))
+        for prefix, ns in namespaces.items():
+            self._ns.setdefault(prefix, ns)
         self._files.append(path)
         if added:
             self._dirty = True

@@ -215,6 +215,11 @@ class EntityLinker:
         self.embedding_threshold = embedding_threshold
         self._degree: dict[str, int] = {}
         self.entities = _Catalog(self._names(kg.entities(), plurals=False), self._rank)
+        # the graph's own vocabulary (class and property names): a lower-case "capital" in a text
+        # that uses capitals elsewhere is the relation, not "Capital", an alias of "Das Kapital"
+        self._vocabulary = {
+            normalize(name) for iri in [*kg.classes(), *kg.properties()] for name in kg.labels(iri)
+        }
         self.classes = _Catalog(self._names(kg.classes(), plurals=True), self._rank)
 
     def _rank(self, iri: str) -> float:
@@ -251,6 +256,7 @@ class EntityLinker:
             Mentions with character offsets into ``text``, in text order.
         """
         toks = tokens(text)
+        cased = any(c.isupper() for c in text)
         catalogs = [self.entities, self.classes] if classes else [self.entities]
         longest = max(c.max_tokens for c in catalogs)
         out: list[Mention] = []
@@ -262,7 +268,10 @@ class EntityLinker:
                 if all(w in STOP_WORDS for w in words):
                     continue
                 key = " ".join(words)
+                surface = text[toks[i][1] : toks[i + n - 1][2]]
                 for cat in catalogs:
+                    if cat is self.entities and cased and surface.islower() and key in self._vocabulary:
+                        continue
                     if key in cat.exact:
                         found = (n, cat.exact[key][0][0])
                         break

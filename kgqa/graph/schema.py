@@ -164,12 +164,15 @@ class SchemaMixin:
         return sorted(map(str, self._views()["properties"]))
 
     def is_entity(self, iri: str | Node) -> bool:
+        """Whether ``iri`` is one of :meth:`entities` (O(1))."""
         return self._node(iri) in self._views()["entities"]
 
     def is_class(self, iri: str | Node) -> bool:
+        """Whether ``iri`` is one of :meth:`classes` (O(1))."""
         return self._node(iri) in self._views()["classes"]
 
     def is_property(self, iri: str | Node) -> bool:
+        """Whether ``iri`` is one of :meth:`properties` (O(1))."""
         return self._node(iri) in self._views()["properties"]
 
 

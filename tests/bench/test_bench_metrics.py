@@ -67,6 +67,18 @@ def test_find_best_threshold_by_hand():
     assert thresh == pytest.approx(0.1)
 
 
+def test_best_threshold_when_abstaining_everywhere_wins():
+    # logit-scale scores: the best is to answer nothing, so the threshold must sit below every score
+    preds = {"a": "x", "b": "y"}
+    refs = {"a": [], "b": ["z"]}
+    na = {"a": -2.0, "b": -1.0}
+    res = metrics.squad_v2(preds, refs, na_scores=na)
+    assert res["best_exact"] == pytest.approx(50.0)
+    assert res["best_exact_thresh"] < -2.0
+    again = metrics.squad_v2(preds, refs, na_scores=na, threshold=res["best_exact_thresh"])
+    assert again["exact_match"] == pytest.approx(res["best_exact"])
+
+
 def test_squad_v2_with_threshold_by_hand():
     preds, refs, na = _v2_case()
     res = metrics.squad_v2(preds, refs, na_scores=na, threshold=0.2)

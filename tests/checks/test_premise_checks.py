@@ -8,17 +8,17 @@ from kgqa.checks.claims import analyze_question, answer_statement, find_date, st
 from kgqa.errors import InputError
 
 M = "http://mini.example/"
-O = "https://kgqa.dev/ontology#"
+ONT = "https://kgqa.dev/ontology#"
 
 
 def test_negated_type_claim_is_contradicted_through_the_class_hierarchy(checker) -> None:
     res = checker.check("Ada Finch was not a writer.")
     assert res.claim.kind == "type" and res.claim.negated
-    assert res.claim.subject == M + "Ada_Finch" and res.claim.object == O + "Writer"
+    assert res.claim.subject == M + "Ada_Finch" and res.claim.object == ONT + "Writer"
     assert res.status == "contradicted"
     path = [t for e in res.evidence for t in e.triples]
-    assert (M + "Ada_Finch", O + "Novelist") in [(t.subject, t.object) for t in path]
-    assert (O + "Novelist", O + "Writer") in [(t.subject, t.object) for t in path]
+    assert (M + "Ada_Finch", ONT + "Novelist") in [(t.subject, t.object) for t in path]
+    assert (ONT + "Novelist", ONT + "Writer") in [(t.subject, t.object) for t in path]
 
 
 def test_positive_type_claim_is_supported(checker) -> None:

@@ -99,7 +99,11 @@ def test_malformed_turtle_names_file_and_line(tmp_path: Path) -> None:
     ("name", "text", "line"),
     [
         ("bad.nt", f"<{EX}a> <{EX}b> <{EX}c> .\n<{EX}a> <{EX}b> oops .\n", 2),
-        ("bad.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<x\n', 3),
+        (
+            "bad.rdf",
+            '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<x\n',
+            3,
+        ),
         ("bad.jsonld", '{"@id": "http://x/a",\n "http://x/b": [\n}', 3),
         ("bad.n3", "@prefix ex: <http://x/> .\nex:a ex:b .\n", 2),
     ],
@@ -137,9 +141,16 @@ def test_jsonld_remote_context_is_refused(tmp_path: Path, doc: dict) -> None:
         KnowledgeGraph().add_file(write(tmp_path, "remote.jsonld", json.dumps(doc)))
 
 
-def test_rdfxml_external_entity_is_refused(tmp_path: Path) -> None:
-    secret = write(tmp_path, "secret.txt", "TOP SECRET")
-    text = RDFXML.replace(f'<!ENTITY ex "{EX}">', f'<!ENTITY ex "{EX}"> <!ENTITY leak SYSTEM "{secret.as_uri()}">')
-    text = text.replace("<rdfs:label>Ada", "<rdfs:label>&leak;Ada")
+@pytest.mark.parametrize("kind", ["entity", "parameter entity", "dtd"])
+def test_rdfxml_external_entity_is_refused(tmp_path: Path, kind: str) -> None:
+    secret = write(tmp_path, "secret.txt", "TOP SECRET").as_uri()
+    decl = {
+        "entity": f'<!ENTITY ex "{EX}"> <!ENTITY leak SYSTEM "{secret}">',
+        "parameter entity": f'<!ENTITY ex "{EX}"> <!ENTITY % leak SYSTEM "{secret}"> %leak;',
+        "dtd": f'<!ENTITY ex "{EX}">',
+    }[kind]
+    text = RDFXML.replace(f'<!ENTITY ex "{EX}">', decl).replace("<rdfs:label>Ada", "<rdfs:label>&leak;Ada")
+    if kind == "dtd":
+        text = text.replace("<!DOCTYPE rdf:RDF [", '<!DOCTYPE rdf:RDF SYSTEM "http://remote.example/rdf.dtd" [')
     with pytest.raises(GraphError, match="external entities"):
         KnowledgeGraph().add_file(write(tmp_path, "xxe.rdf", text))

@@ -1,0 +1,133 @@
+"""Entity linking on the toy world: normalisation, mentions with offsets, exact/fuzzy/embedding resolution."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgqa.graph import EntityLinker, KnowledgeGraph, Mention, normalize
+from kgqa.graph.linking import pluralize
+
+E = "http://toy.example/e/"
+T = "http://toy.example/ns#"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shakespeare's", "shakespeare"),
+        ("  ÅNGSTRÖM  ", "angstrom"),
+        ("Stratford-upon-Avon!", "stratford upon avon"),
+        ("Zürich’s  old   town.", "zurich old town"),
+        ("O'Brien", "obrien"),
+        ("Løten", "loten"),
+        ("", ""),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_pluralize() -> None:
+    assert [pluralize(w) for w in ("writer", "city", "church", "person", "day", "military leader")] == [
+        "writers",
+        "cities",
+        "churches",
+        "people",
+        "days",
+        "military leaders",
+    ]
+
+
+def test_find_mentions_offsets_aliases_and_longest_match(linker: EntityLinker) -> None:
+    text = "Did William Shakespeare's wife, anne HATHAWAY, visit Zurich, or did the Bard stay in Stratford upon Avon?"
+    mentions = linker.find_mentions(text)
+    assert [(m.text, m.iri) for m in mentions] == [
+        ("William Shakespeare", f"{E}Shakespeare"),  # longest match, possessive dropped
+        ("anne HATHAWAY", f"{E}Hathaway"),
+        ("Zurich", f"{E}Zurich"),  # alias without the accent
+        ("the Bard", f"{E}Shakespeare"),
+        ("Stratford upon Avon", f"{E}Stratford"),
+    ]
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+        assert m.score == 1.0 and m.method == "exact"
+    assert mentions[2].label == "Zürich"
+
+
+def test_find_mentions_accents_and_no_classes_by_default(linker: EntityLinker) -> None:
+    assert [m.iri for m in linker.find_mentions("Anders Angstrom met a writer.")] == [f"{E}Angstrom"]
+    with_classes = linker.find_mentions("Anders Angstrom met two writers.", classes=True)
+    assert [m.iri for m in with_classes] == [f"{E}Angstrom", f"{T}Writer"]
+    assert linker.find_mentions("Nothing here at all.") == []
+
+
+def test_stop_word_only_labels_are_ignored(tmp_path: Path, toy_path: Path) -> None:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix t: <http://toy.example/ns#> . @prefix e: <http://toy.example/e/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'e:The a t:Work ; rdfs:label "The" . e:Tempest a t:Play ; rdfs:label "The Tempest" .\n'
+    )
+    linker = EntityLinker(KnowledgeGraph.load([toy_path, extra]))
+    assert [m.text for m in linker.find_mentions("The play is the Tempest")] == ["the Tempest"]
+    assert linker.resolve("The")[0].iri == f"{E}The"  # an explicit phrase may still name it
+
+
+def test_resolve_exact_and_fuzzy(linker: EntityLinker) -> None:
+    exact = linker.resolve("shakespeare")
+    assert [(m.iri, m.score, m.method) for m in exact] == [(f"{E}Shakespeare", 1.0, "exact")]
+    typo = linker.resolve("Shakspeare")
+    assert typo[0].iri == f"{E}Shakespeare" and typo[0].method == "fuzzy" and 0.85 <= typo[0].score < 1.0
+    partial = linker.resolve("Hathaway")  # a surname: part of the label "Anne Hathaway"
+    assert partial[0].iri == f"{E}Hathaway" and partial[0].method == "fuzzy"
+    assert linker.resolve("Zzyzx Qwerty") == []
+    assert linker.resolve("  ") == []
+
+
+def test_resolve_class(linker: EntityLinker) -> None:
+    for name in ("writer", "Writers", "author"):
+        assert linker.resolve_class(name)[0].iri == f"{T}Writer"
+    assert linker.resolve_class("playwrights")[0].iri == f"{T}Playwright"
+    assert linker.resolve_class("cities")[0].iri == f"{T}City"
+    assert linker.resolve_class("playwrigt")[0].method == "fuzzy"
+    assert linker.resolve("writer") == []  # classes are not entities
+
+
+class SynonymEncoder:
+    """A fake encoder: one random unit vector per canonical string, with a synonym table."""
+
+    synonyms = {"swan of avon": "william shakespeare"}
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        rows = []
+        for text in texts:
+            canon = self.synonyms.get(text, text)
+            v = np.random.default_rng(zlib.crc32(canon.encode())).standard_normal(64)
+            rows.append(v / np.linalg.norm(v))
+        return np.stack(rows).astype(np.float32)
+
+
+def test_embedding_fallback_and_cache(kg: KnowledgeGraph) -> None:
+    encoder = SynonymEncoder()
+    linker = EntityLinker(kg, encoder=encoder)
+    assert linker.resolve("Shakespeare")[0].method == "exact" and encoder.calls == []
+    hit = linker.resolve("Swan of Avon")
+    assert hit[0].iri == f"{E}Shakespeare" and hit[0].method == "embedding" and hit[0].score > 0.99
+    linker.resolve("Swan of Avon")
+    assert encoder.calls[0] > 10 and encoder.calls[1:] == [1, 1]  # names embedded once, then one query each
+    assert EntityLinker(kg).resolve("Swan of Avon") == []  # no encoder, no fallback
+
+
+def test_mention_round_trip() -> None:
+    m = Mention("Bard", 4, 8, f"{E}Shakespeare", "William Shakespeare", 1.0, "exact")
+    assert Mention.from_dict(m.to_dict()) == m
+    with pytest.raises(AttributeError):
+        m.score = 0.5  # type: ignore[misc]

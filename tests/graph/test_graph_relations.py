@@ -1,0 +1,63 @@
+"""Relation phrases to properties, on the toy world."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgqa.errors import InputError
+from kgqa.graph import KnowledgeGraph, RelationMatcher
+from kgqa.graph.relations import lemmas, stem
+
+T = "http://toy.example/ns#"
+
+
+@pytest.fixture(scope="module")
+def matcher(kg: KnowledgeGraph) -> RelationMatcher:
+    return RelationMatcher(kg)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("wrote", "wrote"),
+        ("did write", "wrote"),
+        ("was written by", "author"),
+        ("is the capital of", "capitalOf"),
+        ("capital", "capital"),
+        ("was born in", "birthPlace"),
+        ("was born", "birthDate"),
+        ("caused", "causes"),
+        ("causes", "causes"),
+        ("led to", "causes"),
+        ("invented", "invented"),
+        ("invents", "invented"),
+        ("is married to", "spouse"),
+        ("Was Born In", "birthPlace"),
+        ("wrotte", "wrote"),
+    ],
+)
+def test_match(matcher: RelationMatcher, phrase: str, expected: str) -> None:
+    best, score = matcher.match(phrase)[0]
+    assert best == T + expected
+    assert 0.0 < score <= 1.0
+
+
+def test_scores_rank_exact_above_partial(matcher: RelationMatcher) -> None:
+    ranked = matcher.match("is the capital of", top_k=3)
+    assert ranked[0] == (T + "capitalOf", 1.0)
+    assert ranked[1][0] == T + "capital" and ranked[1][1] < 1.0
+    assert all(p != T + "spouse" for p, _ in matcher.match("led to"))  # sharing "to" is not enough
+    assert len(matcher.match("wrote", top_k=1)) == 1
+    assert matcher.match("is") == [] and matcher.match("xyzzy plugh") == []
+
+
+def test_stemming_is_consistent() -> None:
+    assert stem("caused") == stem("causes") == stem("cause")
+    assert stem("invented") == stem("invents") == stem("invent")
+    assert stem("married") == stem("marries") == stem("marry")
+    assert lemmas("was the capital of") == ("capital", "of")
+
+
+def test_bad_input(matcher: RelationMatcher) -> None:
+    with pytest.raises(InputError):
+        matcher.match("wrote", top_k=0)
