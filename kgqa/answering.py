@@ -16,6 +16,9 @@ _QWORDS = re.compile(
 )
 
 
+_ALIAS_Q = re.compile(r"\b(?:is|was|are|were)\s+(?:also\s+)?(?:known as|called|nicknamed)\s+(.+)$", re.I)
+
+
 @dataclass
 class GraphAnswer:
     """An answer read off the graph, with the facts behind it."""
@@ -40,6 +43,13 @@ def graph_answer(kg: Any, relations: Any, mentions: list[Any], focus: str, wh: s
     Tries each linked mention (longest first) and each matching relation in both
     directions; ``when`` questions prefer dated properties, ``who`` questions people.
     """
+    alias = _ALIAS_Q.search(focus)
+    if alias:
+        # "Which planet is known as the Red Planet?": the answer is the entity the alias names
+        for m in mentions:
+            if m.start >= 0 and m.text.lower() in alias.group(1).lower():
+                facts = kg.facts(m.iri, "http://www.w3.org/2004/02/skos/core#altLabel", None, inferred=False)
+                return GraphAnswer([kg.label(m.iri)], [m.iri], facts[:1], "alias")
     for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
         phrase = relation_phrase(focus, m.text)
         if wh == "when" and not phrase:

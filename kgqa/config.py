@@ -31,6 +31,7 @@ class PipelineConfig:
     read_k: int = 3
     nli_k: int = 3
     max_answer_length: int = 30
+    retrieval_weight: float = 8.0
     quantize: bool = False
     posthumous_years: int = 30
     entail_threshold: float = 0.6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -145,20 +146,42 @@ class Pipeline:
             raise InputError("premises must have one entry (a list or None) per question")
         qs = [validate_text(q, "question", self.config.max_question_chars) for q in questions]
         ps = [self._validate_premises(p) for p in (premises or [None] * len(qs))]
+        if not qs:
+            return []
         k = top_k or self.config.top_k
-        hits = self.index.search(qs, k) if qs else []
+        t0 = time.perf_counter()
+        analyses = [self._analyse(q) for q in qs]
+        t_analysis = (time.perf_counter() - t0) * 1000 / len(qs)
+        t0 = time.perf_counter()
+        hits = self.index.search(qs, k)
+        t_retrieval = (time.perf_counter() - t0) * 1000 / len(qs)
+        # the reader reads factoid and why questions; yes/no questions are checked as statements
+        to_read = [i for i, (a, _m) in enumerate(analyses) if a.qtype != "yes_no"]
         read_k = min(self.config.read_k, k)
-        spans = (
-            self.reader.read_batch(
-                qs,
-                [[(h.passage.id, h.passage.text) for h in hh[:read_k]] for hh in hits],
+        spans: list[list[Any]] = [[] for _ in qs]
+        t0 = time.perf_counter()
+        if to_read:
+            read = self.reader.read_batch(
+                [qs[i] for i in to_read],
+                [[(h.passage.id, h.passage.text) for h in hits[i][:read_k]] for i in to_read],
                 n_best=5,
                 max_answer_length=self.config.max_answer_length,
             )
-            if qs
-            else []
-        )
-        return [self._answer(q, p, k, h, s) for q, p, h, s in zip(qs, ps, hits, spans, strict=True)]
+            for i, r in zip(to_read, read, strict=True):
+                spans[i] = r
+        t_reader = (time.perf_counter() - t0) * 1000 / max(len(to_read), 1)
+        timings = {"question_analysis": t_analysis, "retrieval": t_retrieval, "reader": t_reader}
+        return [
+            self._answer(q, p, k, h, s, a, dict(timings, reader=t_reader if a[0].qtype != "yes_no" else 0.0))
+            for q, p, h, s, a in zip(qs, ps, hits, spans, analyses, strict=True)
+        ]
+
+    def _analyse(self, question: str) -> tuple[Any, list[Any]]:
+        mentions = self.linker.find_mentions(question)
+        first_word = re.match(r"\s*\S+\s*", question)
+        offset = first_word.end() if first_word else 0
+        subj_end = next((m.end - offset for m in mentions if m.start >= offset), None)
+        return analyze_question(question, subject_end=subj_end), mentions
 
     def ask(self, question: str, premises: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
         """Answer ``question``, checking the answer and every premise.
@@ -174,14 +197,19 @@ class Pipeline:
         return self.ask_batch([question], [premises], top_k=top_k)[0]
 
     # ------------------------------------------------------------------ the steps
-    def _answer(self, question: str, premises: list[str], top_k: int, hits: list[Any], spans: list[Any]) -> Answer:
+    def _answer(
+        self,
+        question: str,
+        premises: list[str],
+        top_k: int,
+        hits: list[Any],
+        spans: list[Any],
+        analysed: tuple[Any, list[Any]],
+        timings: dict[str, float],
+    ) -> Answer:
         trace = Trace(question, list(premises))
+        analysis, mentions = analysed
         with trace.stage("question_analysis", question=question) as st:
-            mentions = self.linker.find_mentions(question)
-            first_word = re.match(r"\s*\S+\s*", question)
-            offset = first_word.end() if first_word else 0
-            subj_end = next((m.end - offset for m in mentions if m.start >= offset), None)
-            analysis = analyze_question(question, subject_end=subj_end)
             st.outputs.update(analysis.to_dict())
             st.outputs["entities"] = [m.to_dict() for m in mentions]
         with trace.stage("premises", stated=premises) as st:
@@ -201,13 +229,23 @@ class Pipeline:
         yes_no_check: PremiseCheck | None = None
 
         with trace.stage("reader", passages=[h.passage.id for h in hits[: self.config.read_k]]) as st:
-            if analysis.qtype != "yes_no":
-                reader_best = spans[0] if spans else None
+            if analysis.qtype != "yes_no" and spans:
+                # DrQA-style: the span score plus a prior from how well its passage was retrieved
+                prior = {h.passage.id: h.score for h in hits}
+                w = self.config.retrieval_weight
+                spans = sorted(spans, key=lambda sp: sp.score + w * prior.get(sp.passage_id, 0.0), reverse=True)
+                reader_best = spans[0]
             st.outputs["spans"] = [s.to_dict() for s in spans[:5]]
 
         with trace.stage("graph") as st:
             if analysis.qtype in ("factoid", "other"):
                 gans = graph_answer(self.kg, self.relations, mentions, analysis.focus, analysis.wh)
+            if gans is not None and spans and not answers_match(self.kg, spans[0].text, gans):
+                # the graph knows the answer: prefer a reader span that names it, if any
+                chosen = next((sp for sp in spans if answers_match(self.kg, sp.text, gans)), None)
+                if chosen is not None:
+                    reader_best = chosen
+                    st.outputs["span_selected_by_graph"] = chosen.to_dict()
             st.outputs["answer"] = None if gans is None else {"texts": gans.texts, "relation": gans.relation}
             st.outputs["facts"] = [t.to_dict() for t in (gans.facts if gans else [])]
 
@@ -300,6 +338,10 @@ class Pipeline:
                 }
             )
         trace.decision = {"verdict": result.verdict, "rule": result.rule, "confidence": result.confidence}
+        for step in trace.steps:
+            # batched stages: their time is the batch's time per question
+            if step.stage in timings:
+                step.ms += timings[step.stage]
         facts = list(gans.facts) if gans else []
         for c in checks + ([yes_no_check] if yes_no_check else []):
             for e in c.evidence:

@@ -343,7 +343,7 @@ def trace_text(trace: Any, color: bool = False) -> str:
     return "\n".join(lines + _stage_lines(trace))
 
 
-def answer_text(answer: Answer, color: bool = False) -> str:
+def answer_text(answer: Answer, color: bool = False, trace: bool = True) -> str:
     """What ``kgqa ask`` prints: answer, verdict, confidence, premises with evidence, then the trace.
 
     Example:
@@ -359,7 +359,7 @@ def answer_text(answer: Answer, color: bool = False) -> str:
     if answer.premises:
         lines.append("Premises:")
         lines += ["  " + line for c in answer.premises for line in premise_text(c, color).splitlines()]
-    if answer.trace is not None:
+    if trace and answer.trace is not None:
         lines += _stage_lines(answer.trace)
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from kgqa.checks.graph_check import GraphChecker, GraphVerdict
@@ -158,6 +159,10 @@ class PremiseChecker:
         ent = max((e.nli["entailment"] for e in passages if e.nli), default=0.0)
         con = max((e.nli["contradiction"] for e in passages if e.nli), default=0.0)
         evidence = list(verdict.evidence)
+        if claim.negated:
+            # graph evidence speaks about the claim without its negation: flip its stance
+            flip = {"supports": "contradicts", "contradicts": "supports"}
+            evidence = [replace(e, stance=flip.get(e.stance, e.stance)) for e in evidence]
         if verdict.holds is not None:
             holds = verdict.holds != claim.negated
             status = "supported" if holds else "contradicted"

@@ -195,8 +195,8 @@ def decide(
             answer = None
             alternative = strongest.correction
             evidence = list(strongest.evidence)
-        else:
-            evidence = list(strongest.evidence) + evidence
+        elif not evidence:
+            evidence = list(strongest.evidence)
         return Decision(
             "premise_rejected",
             f"premise_contradicted:{strongest.rule}",

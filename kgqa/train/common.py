@@ -120,6 +120,9 @@ def export_best(args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: s
     for target in [Path(args.output_dir) / "best", *([Path(args.export_dir)] if args.export_dir else [])]:
         save_model_folder(plain, tokenizer, target, task=task, dtype="float16", extra_meta=meta)
         (target / "training_args.json").write_text(json.dumps(args.to_dict(), indent=2) + "\n")
+        log = Path(args.output_dir) / "metrics.jsonl"
+        if log.is_file() and target != Path(args.output_dir) / "best":
+            (target / "training_log.jsonl").write_text(log.read_text())
     if was_training:
         plain.train()
     model.train()
