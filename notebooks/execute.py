@@ -39,13 +39,16 @@ def notebook_paths(names: list[str] | None = None) -> list[Path]:
 
 
 def kernel_env(fast: bool = False) -> dict[str, str]:
-    """The kernel's environment: this one, offline, one OpenMP thread, fast mode on or off."""
+    """The kernel's environment: this one, offline, one OpenMP thread, quiet, fast mode on or off."""
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # keep the saved outputs readable: no weight-loading bars, no warning that ipywidgets is absent
+    env.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore:IProgress not found")
     if fast:
         env[FAST_ENV] = "1"
     else:

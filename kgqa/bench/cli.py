@@ -51,8 +51,12 @@ def _lazy(module: str, attr: str) -> Callable[..., Any]:
 SUITES: dict[str, Suite] = {}
 
 
-def register_suite(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],
-                   run: Callable[[argparse.Namespace, Path], dict[str, Any]]) -> None:
+def register_suite(
+    name: str,
+    help: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace, Path], dict[str, Any]],
+) -> None:
     """Add (or replace) a suite of ``kgqa bench``."""
     SUITES[name] = Suite(help, add_arguments, run)
 
@@ -62,6 +66,22 @@ for _name, _module, _help in (
     ("qa", "kgqa.bench.qa_suite", "SQuAD exact match and F1 of the reader (v2.0: no-answer threshold)"),
     ("open-qa", "kgqa.bench.openqa_suite", "retrieve-then-read over a SQuAD file's paragraphs, dense vs BM25"),
     ("speed", "kgqa.bench.speed_suite", "latency, throughput and memory, against Haystack / transformers peers"),
+    ("kgqa", "kgqa.bench.kgqa_suite", "MetaQA 1/2/3-hop questions answered over kgqa's graph module (hits@1)"),
+    (
+        "factcheck",
+        "kgqa.bench.factcheck_suite",
+        "fact verification (FEVER, WiCE, CLIMATE-FEVER): supported / refuted / not enough info by NLI",
+    ),
+    (
+        "premises",
+        "kgqa.bench.premise_suite",
+        "false premises generated from the graph: detection precision/recall/F1 and answer accuracy",
+    ),
+    (
+        "world",
+        "kgqa.bench.world",
+        "build a larger world (FB15k-237, WordNet, ConceptNet, SQuAD passages) outside the repository",
+    ),
 ):
     register_suite(_name, _help, _lazy(_module, "add_arguments"), _lazy(_module, "run"))
 
@@ -76,8 +96,9 @@ def _add_common(p: argparse.ArgumentParser, suite: str) -> None:
 
 def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``bench`` and its suites on ``subparsers`` (from ``add_subparsers``)."""
-    bench = subparsers.add_parser("bench", help="run a benchmark suite", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench = subparsers.add_parser(
+        "bench", help="run a benchmark suite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     suites = bench.add_subparsers(dest="bench_suite", metavar="SUITE", required=True)
     for name, suite in SUITES.items():
         p = suites.add_parser(name, help=suite.help, description=suite.help)
@@ -132,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m kgqa.bench SUITE ...``; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     ns = build_parser().parse_args(["bench", *argv])
-    logging.basicConfig(level=logging.INFO if ns.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if ns.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         code = run_bench(ns)
     except KGQAError as exc:

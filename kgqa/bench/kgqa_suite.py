@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import os
 import re
@@ -45,7 +46,7 @@ RELATION_NS = NS + "relation/"
 CLASS_NS = NS + "class/"
 INVERSE_SUFFIX = "__inverse"
 #: bump when the RDF conversion changes, so that cached N-Triples are rebuilt
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2
 DEFAULT_KB = "kgqa/metaqa"
 DEFAULT_FILES = ("kgqa/metaqa/1-hop/dev.txt", "kgqa/metaqa/2-hop/dev.txt", "kgqa/metaqa/3-hop/dev.txt")
 
@@ -268,10 +269,11 @@ def kb_to_ntriples(kb: MetaQAKB, out: str | Path) -> int:
         for h, r, t in kb.triples:
             types.setdefault(h, set()).add("Movie")
             types.setdefault(t, set()).add(TAIL_CLASSES.get(slugs[r], "Value"))
-        for eid in sorted(types, key=lambda x: (len(x), x)):
+        # every named entity gets its label, also those without a triple (questions still name them)
+        for eid in sorted(set(types) | set(kb.entities), key=lambda x: (len(x), x)):
             e = _iri(ENTITY_NS + eid)
             emit(e, _iri(RDFS_LABEL), _literal(kb.entities[eid]))
-            for cls in sorted(types[eid]):
+            for cls in sorted(types.get(eid, ())):
                 emit(e, _iri(RDF_TYPE), _iri(CLASS_NS + cls))
         for h, r, t in kb.triples:
             emit(_iri(ENTITY_NS + h), _iri(RELATION_NS + slugs[r]), _iri(ENTITY_NS + t))
@@ -565,7 +567,8 @@ def file_key(path: Path, others: Iterable[Path]) -> str:
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
-    """Run the suite; returns the results (per file and overall)."""
+    """Run the suite; returns the results (per file and overall) and writes the paths used and
+    the first errors of each file to ``details.json``."""
     from kgqa.bench.common import seeded_sample
     from kgqa.bench.report import data_info, plot_bars
 
@@ -587,12 +590,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     results: dict[str, Any] = {
         "hits_at_1": total_hits / total_n if total_n else 0.0,
         "n": int(total_n),
-        "per_file": {k: {m: v[m] for m in ("hits_at_1", "answer_f1", "entity_link_rate", "n", "hops", "seconds")}
+        "per_file": {k: {m: v[m] for m in ("hits_at_1", "answer_f1", "entity_link_rate", "answered_rate", "n",
+                                           "hops", "seconds")}
                      for k, v in per_file.items()},
-        "details": {k: {m: v[m] for m in ("paths", "errors", "answered_rate", "questions_per_s")}
-                    for k, v in per_file.items()},
-        "data": _files_info(files),
-        "kb": {**data_info(kb_dir / "kb_ids.tsv"), "triples_in_graph": len(kg)},
+        "data": {**_files_info(files), "kb": {**data_info(kb_dir / "kb_ids.tsv"), "triples_in_graph": len(kg)}},
+        "details": "details.json",
         "models": {"relation_matcher": {"path": "<kgqa.graph.RelationMatcher: no trained model>"}},
         "notes": ["hits@1: the top-ranked answer (the end node reached by most paths) is one of the gold answers",
                   "--limit samples each question file separately"],
@@ -600,6 +602,8 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     if len(per_file) > 1:
         for key, res in per_file.items():
             results[f"hits_at_1_{relation_slug(key)}"] = res["hits_at_1"]
+    details = {k: {m: v[m] for m in ("paths", "errors", "questions_per_s")} for k, v in per_file.items()}
+    (out / "details.json").write_text(json.dumps(details, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     names = list(per_file)
     plot = plot_bars(names, {"hits@1": [per_file[k]["hits_at_1"] for k in names]}, out / "hits_at_1.png",
                      title="MetaQA hits@1", ylabel="hits@1")

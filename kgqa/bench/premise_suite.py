@@ -169,7 +169,10 @@ class _Graph:
                 continue
             props.setdefault(t.predicate, []).append(t)
         names = {p: self.kg.label(p) for p in props}
-        usable = sorted(p for p in props if not _SKIP_QUESTION_LABEL.search(names[p].lower()))
+        # literal values are asked about only when they are dates: "about 46 million" and 46000000 do not match
+        literal = {p for p, ts in props.items() if not any(re.match(r"[a-z][a-z0-9+.-]*:", t.object) for t in ts)}
+        usable = sorted(p for p in props if not _SKIP_QUESTION_LABEL.search(names[p].lower())
+                        and (p not in literal or self.kg.date(subject, p) is not None))
         preferred = [p for p in usable if p != avoid] or usable
         functional = [p for p in preferred if self.kg.is_functional(p)]
         pool = functional or preferred

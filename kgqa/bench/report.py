@@ -65,6 +65,9 @@ def hardware() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "platform": platform.platform(),
     }
+    if hasattr(os, "getloadavg"):
+        # a busy machine slows every timing; the load average says how busy it was
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if hasattr(os, "sched_getaffinity"):
         info["cores_available"] = len(os.sched_getaffinity(0))
     try:

@@ -144,6 +144,9 @@ def test_suite_end_to_end(tmp_path, metaqa, cache, monkeypatch):
     assert res["hits_at_1"] == pytest.approx(1.0)
     assert res["hits_at_1_1_hop"] == pytest.approx(1.0)
     assert len(res["data"]["sha256"]) == 64 and len(res["data"]["files"]) == 2
+    assert res["data"]["kb"]["triples_in_graph"] > 18
+    details = json.loads((out / "details.json").read_text())
+    assert details["2-hop"]["paths"]["written_by^-1 / starred_actors"] == 1
     assert (out / "hits_at_1.png").read_bytes()[:4] == b"\x89PNG"
     # --limit samples each file
     assert cli.main([*argv[:-2], "--out", str(tmp_path / "lim"), "--limit", "2"]) == 0

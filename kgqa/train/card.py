@@ -1,0 +1,157 @@
+"""Model cards: ``README.md`` of a shipped model folder, written from its metadata, training log and benchmarks.
+
+``python -m kgqa.train.card data/models/nli --results bench-out/nli-*/results.json --note "..."``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kgqa.reader.modelio import WEIGHTS_FILE, read_meta
+
+#: headline metrics to show per suite
+HEADLINE = {
+    "nli": ("accuracy", "macro_f1", "ece"),
+    "qa": ("exact_match", "f1"),
+    "open-qa": ("recall_at_5", "exact_match", "f1"),
+}
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}" if v <= 1.0 else f"{v:.2f}"
+    return str(v)
+
+
+def _results_rows(paths: Sequence[Path]) -> list[str]:
+    rows = ["| data | n | metric | value | command |", "|---|---|---|---|---|"]
+    for p in paths:
+        r = json.loads(Path(p).read_text())
+        suite = r.get("suite", "?")
+        data = r.get("data", {})
+        name = data.get("file", "?") if isinstance(data, dict) else str(data)
+        if isinstance(data, dict) and data.get("split"):
+            name += f" ({data['split']})"
+        cmd = r.get("command", "")
+        if isinstance(cmd, list):
+            cmd = " ".join(cmd)
+        for key in HEADLINE.get(suite, ("accuracy",)):
+            if key in r:
+                rows.append(f"| {name} | {r.get('n', '?')} | {key} | {_fmt(r[key])} | `{cmd}` |")
+        groups = r.get("per_group", {}).get("heuristic") if isinstance(r.get("per_group"), dict) else None
+        if groups:
+            for g, v in groups.items():
+                acc = v.get("accuracy") if isinstance(v, dict) else v
+                rows.append(
+                    f"| {name} | {v.get('n', '') if isinstance(v, dict) else ''} | accuracy ({g}) | "
+                    f"{_fmt(acc)} | same run |"
+                )
+    return rows
+
+
+def _curve(log: Path) -> list[str]:
+    if not log.is_file():
+        return []
+    evals = [json.loads(x) for x in log.read_text().splitlines() if '"eval"' in x]
+    if not evals:
+        return []
+    rows = ["| step | examples seen | time (min) | dev metric |", "|---|---|---|---|"]
+    for e in evals:
+        rows.append(f"| {e['step']} | {e.get('examples', '')} | {e.get('time_s', 0) / 60:.1f} | {_fmt(e['primary'])} |")
+    return rows
+
+
+def write_card(
+    model_dir: str | Path, results: Sequence[str | Path] = (), title: str | None = None, notes: Sequence[str] = ()
+) -> Path:
+    """Write ``model_dir/README.md``; returns its path."""
+    model_dir = Path(model_dir)
+    meta = read_meta(model_dir)
+    args = meta.get("training_args", {})
+    best = meta.get("best", {})
+    task = meta.get("task", "?")
+    size_mb = (model_dir / WEIGHTS_FILE).stat().st_size / 1e6 if (model_dir / WEIGHTS_FILE).is_file() else 0
+    lines = [f"# {title or ('kgqa reader (extractive QA)' if task == 'qa' else 'kgqa NLI cross-encoder')}", ""]
+    lines += [
+        f"- **Base model:** {meta.get('base_model', 'all-MiniLM-L6-v2')} (BERT, 6 layers, hidden 384, 22M parameters).",
+        f"- **Method:** {meta.get('method', 'full')} fine-tuning with kgqa's own training code (`kgqa train {task}`).",
+        f"- **Storage:** `{WEIGHTS_FILE}` in {meta.get('storage_dtype')} ({size_mb:.1f} MB); "
+        + (
+            "the word-embedding matrix is frozen during training and taken from the installed base package "
+            "(checked by hash at load time)."
+            if meta.get("shared_from_base")
+            else "self-contained."
+        ),
+        f"- **Training data:** {_training_data(task, args, best)}",
+        f"- **Best checkpoint:** step {best.get('step', '?')} (dev: {json.dumps(best.get('dev', {}))}).",
+        f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
+        f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
+        f"transformers {meta.get('transformers', '?')}.",
+        "",
+        "## Reproduce",
+        "",
+        "```bash",
+        _command(task, args),
+        "```",
+        "",
+    ]
+    curve = _curve(model_dir / "training_log.jsonl")
+    if curve:
+        lines += ["## Learning curve (dev set used for early stopping)", "", *curve, ""]
+    if results:
+        lines += ["## Evaluation", "", *_results_rows([Path(p) for p in results]), ""]
+    if notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in notes], ""]
+    out = model_dir / "README.md"
+    out.write_text("\n".join(lines))
+    return out
+
+
+def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str:
+    if task == "qa":
+        files = args.get("train_files") or ["squad/train-v1.1.json"]
+        return (
+            f"{', '.join(files)} ({best.get('train_questions', '?')} questions, "
+            f"{best.get('train_windows', '?')} answer-centred windows of at most {args.get('max_length')} tokens)."
+        )
+    sources = best.get("train_sources")
+    if sources:
+        parts = ", ".join(f"{k} {v}" for k, v in sources.items())
+        return (
+            f"{best.get('train_pairs', '?')} pairs: {parts}. mnli = the training half of MNLI dev-matched "
+            "(seeded split, seed 13; the other half is held out and never trained on); sick_train = SICK train; "
+            "rte = RTE train (2-way, merged loss); wordnet_* = WordNet hypernym/antonym substitutions of SNLI and "
+            "SICK premises; squad_* = pairs derived from SQuAD train answer sentences. Dev (early stopping): "
+            "1,000 pairs of the MNLI training half + SICK trial."
+        )
+    return ", ".join(args.get("train_files") or []) or "?"
+
+
+def _command(task: str, args: dict[str, Any]) -> str:
+    keys = ("max_length", "batch_size", "learning_rate", "num_epochs", "max_steps", "eval_every", "seed")
+    flags = " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if k in args and args[k] not in (0, None))
+    if args.get("lora"):
+        flags += f" --lora --lora-r {args.get('lora_r')}"
+    out = "data/models/reader" if task == "qa" else "data/models/nli"
+    return f"kgqa train {task} --output-dir runs/{task} --export-dir {out} {flags}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point."""
+    p = argparse.ArgumentParser(prog="python -m kgqa.train.card", description=__doc__)
+    p.add_argument("model_dir")
+    p.add_argument("--results", nargs="*", default=[], help="results.json files of `kgqa bench` runs")
+    p.add_argument("--title")
+    p.add_argument("--note", action="append", default=[])
+    ns = p.parse_args(argv)
+    print(write_card(ns.model_dir, ns.results, ns.title, ns.note))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
