@@ -58,6 +58,11 @@ def graph_answer(kg: Any, relations: Any, mentions: list[Any], focus: str, wh: s
         if wh == "when":
             dated = [c for c in candidates if _is_datatype(kg, c[0])]
             candidates = dated + relations.match(f"{phrase} date", top_k=3)
+        elif wh in ("where", "who", "whom"):
+            # places and people are things, not dates or numbers
+            candidates = [c for c in candidates if not _is_datatype(kg, c[0])]
+            if wh == "where" and not candidates:
+                candidates = relations.match(f"place of {phrase}", top_k=3)
         for prop, _score in candidates:
             facts = kg.facts(m.iri, prop, None)
             if facts:
@@ -101,3 +106,29 @@ def answers_match(kg: Any, reader_text: str, graph: GraphAnswer) -> bool:
         if years_r and years_g and years_r[0].lstrip("0") == years_g[0].lstrip("0"):
             return True
     return False
+
+
+_PROPER = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:of|the|de|von|van|da|[A-Z][\w'-]*))*")
+
+
+def unknown_names(question: str, mentions: list[Any], passages: list[str]) -> list[str]:
+    """Capitalised names in the question that neither the graph nor any retrieved passage knows.
+
+    "What is the favourite colour of Zorblax Quuxington?" asks about someone kgqa has
+    never heard of: no span of an unrelated passage should be offered as the answer.
+    The question's first word is ignored (it is capitalised anyway).
+    """
+    covered = [(m.start, m.end) for m in mentions]
+    texts = [p.lower() for p in passages]
+    first = re.match(r"\s*\S+", question)
+    skip_to = first.end() if first else 0
+    out = []
+    for m in _PROPER.finditer(question):
+        if m.start() < skip_to or any(s <= m.start() < e or s < m.end() <= e for s, e in covered):
+            continue
+        name = m.group(0).strip()
+        if len(name) < 3 or name in ("I",):
+            continue
+        if not any(name.lower() in t for t in texts):
+            out.append(name)
+    return out

@@ -124,12 +124,21 @@ def _print_answer(ans: Any, as_json: bool, trace: bool = True) -> None:
 
 
 def _cmd_ask(ns: argparse.Namespace) -> int:
+    from kgqa.checks.parse import validate_text
+
+    # bad input fails before any model is loaded
+    validate_text(ns.question, "question")
+    for p in ns.premise:
+        validate_text(p, "premise")
     pipe = _pipeline(ns)
     _print_answer(pipe.ask(ns.question, premises=ns.premise or None), ns.json, not ns.no_trace)
     return 0
 
 
 def _cmd_check(ns: argparse.Namespace) -> int:
+    from kgqa.checks.parse import validate_text
+
+    validate_text(ns.claim, "claim")
     pipe = _pipeline(ns)
     result = pipe.check(ns.claim)
     if ns.json:
@@ -145,7 +154,7 @@ def _cmd_index(ns: argparse.Namespace) -> int:
     from kgqa.retrieval import build_index
 
     index = build_index([Path(p) for p in ns.passages], Path(ns.out), kind=ns.kind, batch_size=ns.batch_size)
-    print(f"indexed {len(index.passages)} passages into {ns.out}")
+    print(f"indexed {len(index)} passages into {ns.out}")
     return 0
 
 
@@ -216,6 +225,17 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_libraries() -> None:
+    """No loading bars or reports from transformers on stderr (kgqa's own progress bars stay)."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -226,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        _quiet_libraries()
     try:
         ns = build_parser().parse_args(argv)
         if ns.version:

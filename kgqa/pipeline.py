@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kgqa.answering import GraphAnswer, answers_match, graph_answer
+from kgqa.answering import GraphAnswer, answers_match, graph_answer, unknown_names
 from kgqa.checks.claims import analyze_question, answer_statement
 from kgqa.checks.parse import validate_text
 from kgqa.checks.premise import PremiseChecker
@@ -219,6 +219,8 @@ class Pipeline:
             st.outputs["hits"] = [h.to_dict() for h in hits]
         with trace.stage("entity_linking") as st:
             st.outputs["mentions"] = [m.to_dict() for m in mentions]
+            unknown = unknown_names(question, mentions, [h.passage.text for h in hits])
+            st.outputs["unknown_names"] = unknown
 
         gans: GraphAnswer | None = None
         checks: list[PremiseCheck] = []
@@ -265,17 +267,9 @@ class Pipeline:
                 for c in checks + ([yes_no_check] if yes_no_check else [])
                 if c.claim is not None
                 and c.claim.kind in ("causal", "temporal")
-                or any(e.kind == "date" for e in c.evidence)
+                or any(e.kind == "date" and e.stance != "neutral" for e in c.evidence)
             ]
-            st.outputs["checks"] = [
-                {
-                    "text": c.text,
-                    "status": c.status,
-                    "rule": c.rule,
-                    "evidence": [e.to_dict() for e in c.evidence if e.kind in ("date", "path")],
-                }
-                for c in causal
-            ]
+            st.outputs["checks"] = [c.to_dict() for c in causal]
 
         with trace.stage("nli") as st:
             if analysis.qtype == "yes_no" and yes_no_check is not None:
@@ -325,6 +319,7 @@ class Pipeline:
                 nli_records=nli_records,
                 hits=hits,
                 config=self.config,
+                unknown_names=unknown,
             )
             answer = result.answer
             evidence = result.evidence
@@ -337,7 +332,13 @@ class Pipeline:
                     "alternative": result.alternative,
                 }
             )
-        trace.decision = {"verdict": result.verdict, "rule": result.rule, "confidence": result.confidence}
+        trace.decision = {
+            "verdict": result.verdict,
+            "rule": result.rule,
+            "confidence": result.confidence,
+            "answer": result.answer,
+            "alternative": result.alternative,
+        }
         for step in trace.steps:
             # batched stages: their time is the batch's time per question
             if step.stage in timings:

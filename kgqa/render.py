@@ -35,8 +35,15 @@ __all__ = ["answer_html", "answer_text", "premise_html", "premise_text", "subgra
 logger = logging.getLogger(__name__)
 
 _SYMBOL = {"supported": "✓", "contradicted": "✗", "unknown": "?"}
-_ANSI = {"supported": "32", "contradicted": "31", "unknown": "90", "answered": "32", "premise_rejected": "31",
-         "unverified": "33", "no_answer": "90"}
+_ANSI = {
+    "supported": "32",
+    "contradicted": "31",
+    "unknown": "90",
+    "answered": "32",
+    "premise_rejected": "31",
+    "unverified": "33",
+    "no_answer": "90",
+}
 _MAX_GIST = 110
 _MAX_FACTS = 40
 
@@ -90,9 +97,16 @@ def _triple(value: Any) -> Triple | None:
         s, p, o = value.get("subject"), value.get("predicate"), value.get("object")
         if s is None or o is None:
             return None
-        return Triple(str(s), str(p or ""), str(o), str(value.get("subject_label") or ""),
-                      str(value.get("predicate_label") or ""), str(value.get("object_label") or ""),
-                      str(value.get("source") or ""), bool(value.get("inferred", False)))
+        return Triple(
+            str(s),
+            str(p or ""),
+            str(o),
+            str(value.get("subject_label") or ""),
+            str(value.get("predicate_label") or ""),
+            str(value.get("object_label") or ""),
+            str(value.get("source") or ""),
+            bool(value.get("inferred", False)),
+        )
     if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, str) for v in value):
         return Triple(*value)
     return None
@@ -115,8 +129,11 @@ def _chain(triples: Sequence[Triple]) -> str:
     parts = [triples[0].subject_label or _short(triples[0].subject)]
     for prev, t in zip([None, *triples[:-1]], triples, strict=True):
         if prev is not None and prev.object != t.subject:
-            return "; ".join(f"{x.subject_label or _short(x.subject)} —{x.predicate_label or _short(x.predicate)}→ "
-                             f"{x.object_label or _short(x.object)}" for x in triples)
+            return "; ".join(
+                f"{x.subject_label or _short(x.subject)} —{x.predicate_label or _short(x.predicate)}→ "
+                f"{x.object_label or _short(x.object)}"
+                for x in triples
+            )
         parts.append(f"—{t.predicate_label or _short(t.predicate)}→ {t.object_label or _short(t.object)}")
     return " ".join(parts)
 
@@ -151,8 +168,11 @@ def _checks(trace: Any) -> list[PremiseCheck]:
                 try:
                     out.append(PremiseCheck.from_dict(c))
                 except (KeyError, TypeError, ValueError):
-                    out.append(PremiseCheck(str(c.get("text", "")), str(c.get("status", "unknown")),
-                                            _num(c.get("confidence")) or 0.0))
+                    out.append(
+                        PremiseCheck(
+                            str(c.get("text", "")), str(c.get("status", "unknown")), _num(c.get("confidence")) or 0.0
+                        )
+                    )
     return out
 
 
@@ -192,8 +212,9 @@ def _paint(text: str, status: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
 
-def _header_lines(question: str, answer: Any, verdict: Any, confidence: Any, alternative: Any,
-                  color: bool) -> list[str]:
+def _header_lines(
+    question: str, answer: Any, verdict: Any, confidence: Any, alternative: Any, color: bool
+) -> list[str]:
     lines = [f"Q: {question}"]
     if answer is not None or verdict:
         v = str(verdict or "?")
@@ -217,7 +238,7 @@ def _evidence_line(ev: Any) -> str:
         where = _locate(text, ev.get("start"), ev.get("end"))
         if where:
             a, b = where
-            text = f"{text[max(0, a - 60):a]}«{text[a:b]}»{text[b:b + 60]}"
+            text = f"{text[max(0, a - 60) : a]}«{text[a:b]}»{text[b : b + 60]}"
         pid = ev.get("passage_id")
         body = f"passage{' ' + str(pid) if pid else ''}: “{_clip(text, 140)}”"
         probs = ev.get("nli")
@@ -280,7 +301,8 @@ def _gist(stage: str, out: dict[str, Any]) -> str:
     if stage == "entity_linking":
         ms = _dicts(out.get("mentions"))
         return ", ".join(f"{m.get('text', '?')}→{m.get('label') or _short(m.get('iri')) or '?'}" for m in ms) or (
-            "no mentions")
+            "no mentions"
+        )
     if stage == "graph":
         facts, paths = out.get("facts") or [], out.get("paths") or []
         return f"{len(facts)} fact{'s' * (len(facts) != 1)}, {len(paths)} path{'s' * (len(paths) != 1)}"
@@ -332,8 +354,14 @@ def trace_text(trace: Any, color: bool = False) -> str:
         Q: Who wrote Hamlet?
     """
     d = _decision(trace)
-    lines = _header_lines(str(getattr(trace, "question", "")), d.get("answer"), d.get("verdict"),
-                          d.get("confidence"), d.get("alternative"), color)
+    lines = _header_lines(
+        str(getattr(trace, "question", "")),
+        d.get("answer"),
+        d.get("verdict"),
+        d.get("confidence"),
+        d.get("alternative"),
+        color,
+    )
     checks = _checks(trace)
     if checks:
         lines.append("Premises:")
@@ -351,8 +379,7 @@ def answer_text(answer: Answer, color: bool = False, trace: bool = True) -> str:
         Q: Who wrote Hamlet?
         A: —   [no_answer, confidence 0.20]
     """
-    lines = _header_lines(answer.question, answer.answer, answer.verdict, answer.confidence,
-                          answer.alternative, color)
+    lines = _header_lines(answer.question, answer.answer, answer.verdict, answer.confidence, answer.alternative, color)
     if answer.evidence:
         lines.append("Evidence:")
         lines += [f"  {_evidence_line(e)}" for e in answer.evidence]
@@ -453,9 +480,11 @@ def subgraph_svg(triples: Iterable[Any], highlight: Iterable[Any] | None = None)
         columns[layer[n]].append(n)
     pos_in: dict[str, float] = {n: i for i, n in enumerate(columns[0])}
     for col in columns[1:]:  # order by the mean position of predecessors to cut crossings
+
         def bary(n: str) -> float:
             ps = [pos_in[u] for (u, v) in grouped if v == n and u in pos_in]
             return sum(ps) / len(ps) if ps else float(nodes.index(n))
+
         col.sort(key=bary)
         pos_in.update({n: i for i, n in enumerate(col)})
     row_h, node_h, margin = 46.0, 26.0, 14.0
@@ -468,8 +497,9 @@ def subgraph_svg(triples: Iterable[Any], highlight: Iterable[Any] | None = None)
         for i, n in enumerate(col):
             xs[n] = x + col_w / 2
             ys[n] = margin + 16 + (rows - len(col)) * row_h / 2 + i * row_h + row_h / 2
-        gaps = [_text_w(_edge_label(ts), 11) + (44 if u == v else 30) for (u, v), ts in grouped.items()
-                if layer[u] == li]
+        gaps = [
+            _text_w(_edge_label(ts), 11) + (44 if u == v else 30) for (u, v), ts in grouped.items() if layer[u] == li
+        ]
         x += col_w + max([70.0, *gaps])
 
     def clip(n: str, tx: float, ty: float) -> tuple[float, float]:
@@ -495,8 +525,10 @@ def subgraph_svg(triples: Iterable[Any], highlight: Iterable[Any] | None = None)
         anchor = "middle"
         if u == v:  # self-loop on the right of the node, label beside it
             r = xs[u] + node_w[u] / 2 + 1
-            d = f"M{r:.1f},{ys[u] - 7:.1f} C{r + 28:.1f},{ys[u] - 24:.1f} {r + 28:.1f},{ys[u] + 24:.1f} " \
+            d = (
+                f"M{r:.1f},{ys[u] - 7:.1f} C{r + 28:.1f},{ys[u] - 24:.1f} {r + 28:.1f},{ys[u] + 24:.1f} "
                 f"{r:.1f},{ys[u] + 7:.1f}"
+            )
             lx, ly, anchor = r + 26, ys[u] - 10, "start"
             pts += [(lx + _text_w(label, 11), ly - 12)]
         else:
@@ -518,30 +550,39 @@ def subgraph_svg(triples: Iterable[Any], highlight: Iterable[Any] | None = None)
             ly += 13 if apex is not None and apex > bottom_y else -5
             pts.append((lx, 0.25 * sy + 0.5 * cy + 0.25 * ey))
         pts += [(lx - _text_w(label, 11) / 2, ly - 12), (lx + _text_w(label, 11) / 2, ly + 2)]
-        parts.append(f'<g class="{cls}"><title>{_esc(title)}</title><path d="{d}" fill="none"{dash} '
-                     f'marker-end="{marker}"/><text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" '
-                     f'class="kgqa-elabel">{_esc(label)}</text></g>')
+        parts.append(
+            f'<g class="{cls}"><title>{_esc(title)}</title><path d="{d}" fill="none"{dash} '
+            f'marker-end="{marker}"/><text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" '
+            f'class="kgqa-elabel">{_esc(label)}</text></g>'
+        )
     for n in nodes:
         cls = "kgqa-node kgqa-hl" if n in hl_nodes else "kgqa-node"
         w = node_w[n]
-        parts.append(f'<g class="{cls}"><title>{_esc(labels[n])} ({_esc(n)})</title>'
-                     f'<rect x="{xs[n] - w / 2:.1f}" y="{ys[n] - node_h / 2:.1f}" width="{w:.1f}" '
-                     f'height="{node_h:.0f}" rx="6"/><text x="{xs[n]:.1f}" y="{ys[n] + 4:.1f}" '
-                     f'text-anchor="middle">{_esc(short_label(labels[n]))}</text></g>')
+        parts.append(
+            f'<g class="{cls}"><title>{_esc(labels[n])} ({_esc(n)})</title>'
+            f'<rect x="{xs[n] - w / 2:.1f}" y="{ys[n] - node_h / 2:.1f}" width="{w:.1f}" '
+            f'height="{node_h:.0f}" rx="6"/><text x="{xs[n]:.1f}" y="{ys[n] + 4:.1f}" '
+            f'text-anchor="middle">{_esc(short_label(labels[n]))}</text></g>'
+        )
     x0 = min(p[0] for p in pts) - margin
     y0 = min(p[1] for p in pts) - margin
     w = max(p[0] for p in pts) + margin - x0
     h = max(p[1] for p in pts) + margin - y0 + (16 if hidden else 0)
     if hidden:
-        parts.append(f'<text x="{x0 + margin:.1f}" y="{y0 + h - 6:.1f}" class="kgqa-elabel">'
-                     f'{hidden} more facts not drawn</text>')
-    arrow = ('<marker id="kgqa-arrow{s}-{uid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
-             'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
-             '<path d="M0,0 L10,5 L0,10 z" class="kgqa-arrow{s}"/></marker>')
+        parts.append(
+            f'<text x="{x0 + margin:.1f}" y="{y0 + h - 6:.1f}" class="kgqa-elabel">{hidden} more facts not drawn</text>'
+        )
+    arrow = (
+        '<marker id="kgqa-arrow{s}-{uid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" class="kgqa-arrow{s}"/></marker>'
+    )
     defs = "<defs>" + arrow.format(s="", uid=uid) + arrow.format(s="-hl", uid=uid) + "</defs>"
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="kgqa-graph" role="img" '
-            f'viewBox="{x0:.1f} {y0:.1f} {w:.1f} {h:.1f}" width="{w:.0f}" height="{h:.0f}">'
-            f"<title>Graph facts</title>{defs}{''.join(parts)}</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="kgqa-graph" role="img" '
+        f'viewBox="{x0:.1f} {y0:.1f} {w:.1f} {h:.1f}" width="{w:.0f}" height="{h:.0f}">'
+        f"<title>Graph facts</title>{defs}{''.join(parts)}</svg>"
+    )
 
 
 def _edge_label(ts: Sequence[Triple]) -> str:
@@ -622,8 +663,10 @@ def _bars(probs: Mapping[str, Any]) -> str:
     for k, v in probs.items():
         p = min(1.0, max(0.0, _num(v) or 0.0))
         cls = _esc(re.sub(r"[^a-z_]", "", str(k).lower()))
-        rows.append(f'<span>{_esc(k)}</span><div class="kgqa-bar"><span class="kgqa-{cls}" '
-                    f'style="width:{p * 100:.1f}%"></span></div><span>{p:.2f}</span>')
+        rows.append(
+            f'<span>{_esc(k)}</span><div class="kgqa-bar"><span class="kgqa-{cls}" '
+            f'style="width:{p * 100:.1f}%"></span></div><span>{p:.2f}</span>'
+        )
     return f'<div class="kgqa-bars">{"".join(rows)}</div>' if rows else ""
 
 
@@ -633,7 +676,7 @@ def _evidence_html(ev: Any, passages: Mapping[str, str]) -> str:
         return f"<li>{_esc(ev)}</li>"
     kind, stance = str(ev.get("kind") or "evidence"), ev.get("stance")
     head = f'<span class="kgqa-kind">{_esc(kind)}{" · " + _esc(stance) if stance else ""}'
-    head += f' · {_fmt(ev["score"])}' if _num(ev.get("score")) else ""
+    head += f" · {_fmt(ev['score'])}" if _num(ev.get("score")) else ""
     head += "</span>"
     triples = _triples(ev.get("triples"))
     text = str(ev.get("text") or "")
@@ -667,10 +710,12 @@ def premise_html(check: PremiseCheck | Mapping[str, Any], passages: Mapping[str,
         meta.append(str(c["source"]))
     if c.get("rule"):
         meta.append(f"rule {c['rule']}")
-    out = (f'<div class="kgqa-premise kgqa-st-{_esc(re.sub(r"[^a-z_]", "", status.lower()))}">{_badge(status)} '
-           f'{_esc(c.get("text", ""))} <span class="kgqa-muted">({_esc(", ".join(meta))})</span>')
+    out = (
+        f'<div class="kgqa-premise kgqa-st-{_esc(re.sub(r"[^a-z_]", "", status.lower()))}">{_badge(status)} '
+        f'{_esc(c.get("text", ""))} <span class="kgqa-muted">({_esc(", ".join(meta))})</span>'
+    )
     if c.get("correction"):
-        out += f'<div>Correction: {_esc(c["correction"])}</div>'
+        out += f"<div>Correction: {_esc(c['correction'])}</div>"
     evs = c.get("evidence") or []
     if evs:
         out += '<ul class="kgqa-ev">' + "".join(_evidence_html(e, passages or {}) for e in evs) + "</ul>"
@@ -699,9 +744,19 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _mentions(ms: list[dict[str, Any]]) -> str:
-    return _table(("mention", "entity", "IRI", "score", "method"), (
-        (_esc(m.get("text")), _esc(m.get("label")), f"<code>{_esc(m.get('iri'))}</code>", _fmt(m.get("score")),
-         _esc(m.get("method"))) for m in ms))
+    return _table(
+        ("mention", "entity", "IRI", "score", "method"),
+        (
+            (
+                _esc(m.get("text")),
+                _esc(m.get("label")),
+                f"<code>{_esc(m.get('iri'))}</code>",
+                _fmt(m.get("score")),
+                _esc(m.get("method")),
+            )
+            for m in ms
+        ),
+    )
 
 
 def _body_question_analysis(out: dict[str, Any], ctx: dict[str, Any]) -> str:
@@ -724,8 +779,10 @@ def _body_retrieval(out: dict[str, Any], ctx: dict[str, Any]) -> str:
             body = _marked(text, top.get("start"), top.get("end"), top.get("text"))
         else:
             body = _esc(_clip(text, 600))
-        items.append(f'<li><b>{_esc(p.get("title") or p.get("id"))}</b> <span class="kgqa-kind">{_esc(p.get("id"))}'
-                     f' · score {_fmt(h.get("score"), 3)}</span><blockquote>{body}</blockquote></li>')
+        items.append(
+            f'<li><b>{_esc(p.get("title") or p.get("id"))}</b> <span class="kgqa-kind">{_esc(p.get("id"))}'
+            f" · score {_fmt(h.get('score'), 3)}</span><blockquote>{body}</blockquote></li>"
+        )
     return "<ol>" + "".join(items) + "</ol>" if items else _kv(out)
 
 
@@ -733,8 +790,11 @@ def _body_reader(out: dict[str, Any], ctx: dict[str, Any]) -> str:
     rows = []
     for s in _dicts(out.get("spans")):
         full = ctx["passages"].get(str(s.get("passage_id")))
-        text = _marked(full, s.get("start"), s.get("end"), s.get("text")) if full else (
-            f"<mark>{_esc(s.get('text'))}</mark>")
+        text = (
+            _marked(full, s.get("start"), s.get("end"), s.get("text"))
+            if full
+            else (f"<mark>{_esc(s.get('text'))}</mark>")
+        )
         rows.append((_esc(s.get("passage_id")), text, _fmt(s.get("score")), _fmt(s.get("no_answer_score"))))
     return _table(("passage", "span", "score", "no-answer"), rows) if rows else _kv(out)
 
@@ -743,9 +803,11 @@ def _body_nli(out: dict[str, Any], ctx: dict[str, Any]) -> str:
     items = []
     for c in _dicts(out.get("checks")):
         probs = c.get("probs") if isinstance(c.get("probs"), dict) else {}
-        items.append(f'<li><span class="kgqa-kind">{_esc(c.get("passage_id"))} · {_esc(c.get("label"))}</span>'
-                     f'hypothesis: {_esc(c.get("hypothesis"))}<blockquote>{_esc(_clip(c.get("premise") or "", 400))}'
-                     f"</blockquote>{_bars(probs)}</li>")
+        items.append(
+            f'<li><span class="kgqa-kind">{_esc(c.get("passage_id"))} · {_esc(c.get("label"))}</span>'
+            f"hypothesis: {_esc(c.get('hypothesis'))}<blockquote>{_esc(_clip(c.get('premise') or '', 400))}"
+            f"</blockquote>{_bars(probs)}</li>"
+        )
     return '<ul class="kgqa-ev">' + "".join(items) + "</ul>" if items else _kv(out)
 
 
@@ -771,8 +833,10 @@ def _body_graph(out: dict[str, Any], ctx: dict[str, Any]) -> str:
 
 
 def _body_checks(out: dict[str, Any], ctx: dict[str, Any]) -> str:
-    rows = [(_badge(c.get("status")), _esc(c.get("text")), _fmt(c.get("confidence")), _esc(c.get("rule")))
-            for c in _dicts(out.get("checks"))]
+    rows = [
+        (_badge(c.get("status")), _esc(c.get("text")), _fmt(c.get("confidence")), _esc(c.get("rule")))
+        for c in _dicts(out.get("checks"))
+    ]
     return _table(("status", "claim", "confidence", "rule"), rows) if rows else _kv(out)
 
 
@@ -802,12 +866,14 @@ def _stages_html(trace: Any) -> str:
             gist, body = "", _kv(outputs)
         if s["inputs"]:
             body = f'<div class="kgqa-muted">inputs</div>{_kv(s["inputs"])}<div class="kgqa-muted">outputs</div>{body}'
-        out.append(f'<details><summary><span class="kgqa-stage">{_esc(stage)}</span><span class="kgqa-ms">'
-                   f'{_esc(_fmt_ms(s.get("ms")))}</span><span class="kgqa-muted">{_esc(gist)}</span></summary>'
-                   f'<div class="kgqa-body">{body}</div></details>')
+        out.append(
+            f'<details><summary><span class="kgqa-stage">{_esc(stage)}</span><span class="kgqa-ms">'
+            f'{_esc(_fmt_ms(s.get("ms")))}</span><span class="kgqa-muted">{_esc(gist)}</span></summary>'
+            f'<div class="kgqa-body">{body}</div></details>'
+        )
     if out:
         total = sum(_num(s.get("ms")) or 0.0 for s in steps)
-        out.insert(0, f"<h4>Trace <span class=\"kgqa-muted\">({len(steps)} stages, {_esc(_fmt_ms(total))})</span></h4>")
+        out.insert(0, f'<h4>Trace <span class="kgqa-muted">({len(steps)} stages, {_esc(_fmt_ms(total))})</span></h4>')
     return "".join(out)
 
 
@@ -823,8 +889,13 @@ def _summary_html(question: str, answer: Any, verdict: Any, confidence: Any, alt
 
 
 def _graph_section(facts: list[Triple], checks: Sequence[Any], extra: Iterable[Any] = ()) -> str:
-    hl = [t for c in checks for e in (_jsonable(c).get("evidence") or []) if isinstance(e, dict)
-          for t in _triples(e.get("triples"))]
+    hl = [
+        t
+        for c in checks
+        for e in (_jsonable(c).get("evidence") or [])
+        if isinstance(e, dict)
+        for t in _triples(e.get("triples"))
+    ]
     hl += [t for e in extra if isinstance(e, dict) for t in _triples(e.get("triples"))]
     svg = subgraph_svg([*facts, *hl], highlight=hl)
     return f"<h4>Graph facts</h4>{svg}" if svg else ""
@@ -855,12 +926,21 @@ def trace_html(trace: Any) -> str:
     d = _decision(trace)
     passages = _passages(trace)
     top = _top_span(trace)
-    parts = [_summary_html(str(getattr(trace, "question", "")), d.get("answer"), d.get("verdict"),
-                           d.get("confidence"), d.get("alternative"))]
+    parts = [
+        _summary_html(
+            str(getattr(trace, "question", "")),
+            d.get("answer"),
+            d.get("verdict"),
+            d.get("confidence"),
+            d.get("alternative"),
+        )
+    ]
     if top and passages.get(str(top.get("passage_id"))):
         marked = _marked(passages[str(top["passage_id"])], top.get("start"), top.get("end"), top.get("text"))
-        parts.append(f'<h4>Answer span <span class="kgqa-muted">({_esc(top.get("passage_id"))})</span></h4>'
-                     f"<blockquote>{marked}</blockquote>")
+        parts.append(
+            f'<h4>Answer span <span class="kgqa-muted">({_esc(top.get("passage_id"))})</span></h4>'
+            f"<blockquote>{marked}</blockquote>"
+        )
     checks = _checks(trace)
     if checks:
         parts.append("<h4>Premises</h4>" + "".join(premise_html(c, passages) for c in checks))
@@ -881,8 +961,11 @@ def answer_html(answer: Answer) -> str:
     passages = _passages(answer.trace) if answer.trace is not None else {}
     parts = [_summary_html(answer.question, answer.answer, answer.verdict, answer.confidence, answer.alternative)]
     if answer.evidence:
-        parts.append('<h4>Evidence</h4><ul class="kgqa-ev">'
-                     + "".join(_evidence_html(e, passages) for e in answer.evidence) + "</ul>")
+        parts.append(
+            '<h4>Evidence</h4><ul class="kgqa-ev">'
+            + "".join(_evidence_html(e, passages) for e in answer.evidence)
+            + "</ul>"
+        )
     if answer.premises:
         parts.append("<h4>Premises</h4>" + "".join(premise_html(c, passages) for c in answer.premises))
     facts = list(answer.graph_facts) or (_graph_facts(answer.trace) if answer.trace is not None else [])
@@ -890,3 +973,9 @@ def answer_html(answer: Answer) -> str:
     if answer.trace is not None:
         parts.append(_stages_html(answer.trace))
     return _page(parts)
+
+
+def premise_page_html(check: PremiseCheck) -> str:
+    """A premise check as a self-contained HTML block (what Jupyter shows for ``pipe.check(...)``)."""
+    facts = [t for e in check.evidence for t in e.triples]
+    return _page([premise_html(check), _graph_section(facts, [check]) if facts else ""])

@@ -111,7 +111,7 @@ class Trace:
             "schema_version": SCHEMA_VERSION,
             "question": self.question,
             "premises": list(self.premises),
-            "total_ms": round(self.total_ms, 3),
+            "total_ms": round(sum(round(s.ms, 3) for s in self.steps), 3),
             "decision": _jsonable(self.decision),
             "steps": [s.to_dict() for s in self.steps],
         }

@@ -144,6 +144,14 @@ class PremiseCheck:
             "rule": self.rule,
         }
 
+    def _repr_html_(self) -> str:
+        from kgqa.render import premise_page_html
+
+        return premise_page_html(self)
+
+    def __repr__(self) -> str:
+        return f"PremiseCheck(text={self.text!r}, status={self.status!r}, confidence={self.confidence}, rule={self.rule!r})"
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PremiseCheck:
         return cls(
@@ -213,6 +221,12 @@ class Answer:
             graph_facts=[Triple.from_dict(t) for t in d.get("graph_facts", ())],
             alternative=d.get("alternative"),
             trace=Trace.from_dict(d["trace"]) if d.get("trace") else None,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Answer(question={self.question!r}, answer={self.answer!r}, verdict={self.verdict!r}, "
+            f"confidence={self.confidence}, premises={[p.status for p in self.premises]})"
         )
 
     def _repr_html_(self) -> str:

@@ -82,6 +82,9 @@ def execute(src: Path, dst: Path | None = None, fast: bool = False, timeout: int
     t0 = time.perf_counter()
     client.execute(env=kernel_env(fast))
     seconds = time.perf_counter() - t0
+    for cell in nb.cells:  # a progress bar that cleared itself leaves a blank stderr output
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text.strip())]
     nbformat.write(nb, dst)
     return seconds
 

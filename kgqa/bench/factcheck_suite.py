@@ -52,8 +52,13 @@ from kgqa.errors import InputError
 logger = logging.getLogger(__name__)
 
 LABELS = ("supported", "refuted", "not_enough_info")
-FEVER_MAP = {"supports": "supported", "refutes": "refuted", "not enough info": "not_enough_info",
-             "not_enough_info": "not_enough_info", "nei": "not_enough_info"}
+FEVER_MAP = {
+    "supports": "supported",
+    "refutes": "refuted",
+    "not enough info": "not_enough_info",
+    "not_enough_info": "not_enough_info",
+    "nei": "not_enough_info",
+}
 WICE_MAP = {"supported": "supported", "partially_supported": "not_enough_info", "not_supported": "not_enough_info"}
 CLIMATE_MAP = {"supports": "supported", "refutes": "refuted", "not_enough_info": "not_enough_info"}
 DEFAULT_DATA = "factcheck/fever_symmetric_dev.jsonl"
@@ -89,7 +94,8 @@ def detect_format(row: dict[str, Any]) -> str:
         return "fever"
     raise InputError(
         "unknown fact-checking format: expected claim+evidence+label (FEVER, WiCE) or "
-        f"claim+evidences+claim_label (CLIMATE-FEVER); got fields {sorted(row)}")
+        f"claim+evidences+claim_label (CLIMATE-FEVER); got fields {sorted(row)}"
+    )
 
 
 def _sentences(value: Any) -> tuple[str, ...]:
@@ -180,8 +186,7 @@ def select_evidence(claim: str, evidence: tuple[str, ...], limit: int | None) ->
     if not limit or len(evidence) <= limit:
         return evidence
     words = set(_WORD.findall(claim.lower()))
-    scored = sorted(range(len(evidence)),
-                    key=lambda i: (-len(words & set(_WORD.findall(evidence[i].lower()))), i))
+    scored = sorted(range(len(evidence)), key=lambda i: (-len(words & set(_WORD.findall(evidence[i].lower()))), i))
     return tuple(evidence[i] for i in sorted(scored[:limit]))
 
 
@@ -218,8 +223,13 @@ def score(gold: list[str], pred: list[str]) -> dict[str, Any]:
     }
 
 
-def evaluate(model: Any, cases: list[FactCase], entail_threshold: float, contradict_threshold: float,
-             max_evidence: int | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def evaluate(
+    model: Any,
+    cases: list[FactCase],
+    entail_threshold: float,
+    contradict_threshold: float,
+    max_evidence: int | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics of the NLI check on ``cases`` and one record per claim."""
     from kgqa.bench.common import Timer
     from kgqa.bench.nli_suite import predict_probs
@@ -239,8 +249,17 @@ def evaluate(model: Any, cases: list[FactCase], entail_threshold: float, contrad
     for c, p in zip(cases, per_case, strict=True):
         label, ent, con = aggregate(p, entail_threshold, contradict_threshold)
         pred.append(label)
-        records.append({"id": c.id, "label": c.label, "source_label": c.source_label, "prediction": label,
-                        "max_entailment": ent, "max_contradiction": con, "evidence_used": len(p)})
+        records.append(
+            {
+                "id": c.id,
+                "label": c.label,
+                "source_label": c.source_label,
+                "prediction": label,
+                "max_entailment": ent,
+                "max_contradiction": con,
+                "evidence_used": len(p),
+            }
+        )
     results = score(gold, pred)
     sweep = {}
     for th in THRESHOLD_GRID:
@@ -250,19 +269,21 @@ def evaluate(model: Any, cases: list[FactCase], entail_threshold: float, contrad
     # with the not-enough-info option removed: entailment vs contradiction only
     forced = ["supported" if (len(p) and p[:, 0].max() >= p[:, 2].max()) else "refuted" for p in per_case]
     decided = [(g, f) for g, f in zip(gold, forced, strict=True) if g != "not_enough_info"]
-    results.update({
-        "n": len(cases),
-        "predicted": {lab: pred.count(lab) for lab in LABELS},
-        "gold": {lab: gold.count(lab) for lab in LABELS},
-        "accuracy_without_nei_option": (sum(g == f for g, f in decided) / len(decided)) if decided else None,
-        "threshold_sweep": sweep,
-        "entail_threshold": entail_threshold,
-        "contradict_threshold": contradict_threshold,
-        "pairs": len(pairs),
-        "evidence_per_claim": len(pairs) / len(cases) if cases else 0.0,
-        "seconds": t.seconds,
-        "pairs_per_s": len(pairs) / t.seconds if t.seconds > 0 else None,
-    })
+    results.update(
+        {
+            "n": len(cases),
+            "predicted": {lab: pred.count(lab) for lab in LABELS},
+            "gold": {lab: gold.count(lab) for lab in LABELS},
+            "accuracy_without_nei_option": (sum(g == f for g, f in decided) / len(decided)) if decided else None,
+            "threshold_sweep": sweep,
+            "entail_threshold": entail_threshold,
+            "contradict_threshold": contradict_threshold,
+            "pairs": len(pairs),
+            "evidence_per_claim": len(pairs) / len(cases) if cases else 0.0,
+            "seconds": t.seconds,
+            "pairs_per_s": len(pairs) / t.seconds if t.seconds > 0 else None,
+        }
+    )
     return results, records
 
 
@@ -271,19 +292,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``factcheck`` suite."""
     from kgqa.checks.premise import NLI_THRESHOLD
 
-    p.add_argument("--data", help=f"JSON lines in FEVER, WiCE or CLIMATE-FEVER format (default: $KGQA_DATA/{DEFAULT_DATA})")
+    p.add_argument(
+        "--data", help=f"JSON lines in FEVER, WiCE or CLIMATE-FEVER format (default: $KGQA_DATA/{DEFAULT_DATA})"
+    )
     p.add_argument("--model", help="NLI model folder (default: the shipped data/models/nli)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
     p.add_argument("--batch-size", type=int, default=64, help="pairs per forward pass")
     p.add_argument("--max-length", type=int, default=128, help="tokens per pair")
-    p.add_argument("--entail-threshold", type=float, default=NLI_THRESHOLD,
-                   help=f"max entailment needed to call a claim supported (default {NLI_THRESHOLD}, the checker's)")
-    p.add_argument("--contradict-threshold", type=float, default=NLI_THRESHOLD,
-                   help=f"max contradiction needed to call a claim refuted (default {NLI_THRESHOLD})")
-    p.add_argument("--max-evidence", type=int, default=32,
-                   help="evidence sentences per claim, those sharing most words with it (default 32; 0: all)")
-    p.add_argument("--disputed", choices=("exclude", "nei"), default="exclude",
-                   help="CLIMATE-FEVER DISPUTED claims: leave out (default) or count as not enough info")
+    p.add_argument(
+        "--entail-threshold",
+        type=float,
+        default=NLI_THRESHOLD,
+        help=f"max entailment needed to call a claim supported (default {NLI_THRESHOLD}, the checker's)",
+    )
+    p.add_argument(
+        "--contradict-threshold",
+        type=float,
+        default=NLI_THRESHOLD,
+        help=f"max contradiction needed to call a claim refuted (default {NLI_THRESHOLD})",
+    )
+    p.add_argument(
+        "--max-evidence",
+        type=int,
+        default=32,
+        help="evidence sentences per claim, those sharing most words with it (default 32; 0: all)",
+    )
+    p.add_argument(
+        "--disputed",
+        choices=("exclude", "nei"),
+        default="exclude",
+        help="CLIMATE-FEVER DISPUTED claims: leave out (default) or count as not enough info",
+    )
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.jsonl")
 
 
@@ -310,24 +349,40 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     cases = seeded_sample(cases, ns.limit, ns.seed)
     model = load_model(ns)
     results, records = evaluate(model, cases, ns.entail_threshold, ns.contradict_threshold, ns.max_evidence or None)
-    mapping = {"fever": FEVER_MAP, "wice": WICE_MAP, "climate-fever": {**CLIMATE_MAP, "disputed": (
-        "left out" if ns.disputed == "exclude" else "not_enough_info")}}[fmt]
-    results.update({
-        "format": fmt,
-        "label_mapping": mapping,
-        "rows_left_out": left_out,
-        "data": data_info(path, rows=rows, format=fmt),
-        "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))},
-        "notes": [f"verdict: max entailment / max contradiction over up to {ns.max_evidence or 'all'} evidence "
-                  "sentences per claim, against the thresholds (PremiseChecker's passage rule)"],
-    })
-    plots = [plot_confusion(results["confusion_matrix"], list(LABELS), out / "confusion_matrix.png",
-                            title=f"{path.name} ({fmt})")]
+    mapping = {
+        "fever": FEVER_MAP,
+        "wice": WICE_MAP,
+        "climate-fever": {**CLIMATE_MAP, "disputed": ("left out" if ns.disputed == "exclude" else "not_enough_info")},
+    }[fmt]
+    results.update(
+        {
+            "format": fmt,
+            "label_mapping": mapping,
+            "rows_left_out": left_out,
+            "data": data_info(path, rows=rows, format=fmt),
+            "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))},
+            "notes": [
+                f"verdict: max entailment / max contradiction over up to {ns.max_evidence or 'all'} evidence "
+                "sentences per claim, against the thresholds (PremiseChecker's passage rule)"
+            ],
+        }
+    )
+    plots = [
+        plot_confusion(
+            results["confusion_matrix"], list(LABELS), out / "confusion_matrix.png", title=f"{path.name} ({fmt})"
+        )
+    ]
     grid = list(results["threshold_sweep"])
-    plots.append(plot_curves([float(g) for g in grid],
-                             {m: [results["threshold_sweep"][g][m] for g in grid] for m in ("accuracy", "macro_f1")},
-                             out / "threshold_sweep.png", title="both thresholds swept", xlabel="threshold",
-                             ylabel="score"))
+    plots.append(
+        plot_curves(
+            [float(g) for g in grid],
+            {m: [results["threshold_sweep"][g][m] for g in grid] for m in ("accuracy", "macro_f1")},
+            out / "threshold_sweep.png",
+            title="both thresholds swept",
+            xlabel="threshold",
+            ylabel="score",
+        )
+    )
     results["plots"] = [p.name for p in plots]
     if ns.save_predictions:
         with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:

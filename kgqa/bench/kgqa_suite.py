@@ -60,24 +60,62 @@ OWL_INVERSE = "http://www.w3.org/2002/07/owl#inverseOf"
 #: extra readings of the WikiMovies relations, (forward, inverse): the names a question uses for them
 READINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "directed_by": (("director", "directors", "directed", "directed by the director"), ("direct", "director of")),
-    "written_by": (("writer", "writers", "screenwriter", "screenwriters", "author", "screenplay", "script", "story",
-                    "creator", "wrote", "written"), ("write", "writer of", "screenwriter of")),
-    "starred_actors": (("actor", "actors", "starred", "star", "stars", "starring", "acted", "acted by",
-                        "starred by", "cast"), ("acted in", "act in", "starred in", "appear", "appears", "appeared",
-                                                "co star", "co stars", "together with", "together")),
-    "release_year": (("released", "release", "release date", "release dates", "release years", "year", "years",
-                      "when"), ("released in",)),
+    "written_by": (
+        (
+            "writer",
+            "writers",
+            "screenwriter",
+            "screenwriters",
+            "author",
+            "screenplay",
+            "script",
+            "story",
+            "creator",
+            "wrote",
+            "written",
+        ),
+        ("write", "writer of", "screenwriter of"),
+    ),
+    "starred_actors": (
+        ("actor", "actors", "starred", "star", "stars", "starring", "acted", "acted by", "starred by", "cast"),
+        (
+            "acted in",
+            "act in",
+            "starred in",
+            "appear",
+            "appears",
+            "appeared",
+            "co star",
+            "co stars",
+            "together with",
+            "together",
+        ),
+    ),
+    "release_year": (
+        ("released", "release", "release date", "release dates", "release years", "year", "years", "when"),
+        ("released in",),
+    ),
     "in_language": (("language", "languages", "spoken"), ("language of",)),
-    "has_tags": (("tags", "tag", "describe", "described", "describing", "words", "topics", "topic", "about",
-                  "terms"), ("tag of",)),
+    "has_tags": (
+        ("tags", "tag", "describe", "described", "describing", "words", "topics", "topic", "about", "terms"),
+        ("tag of",),
+    ),
     "has_genre": (("genre", "genres", "type", "types", "kind", "sort", "fall under"), ("genre of",)),
     "has_imdb_votes": (("imdb votes", "votes", "popular", "popularity", "famous"), ()),
     "has_imdb_rating": (("imdb rating", "rating", "rated", "rate", "think", "opinion", "good"), ()),
 }
 #: class of a relation's tail (the head of every WikiMovies relation is a movie)
-TAIL_CLASSES = {"directed_by": "Person", "written_by": "Person", "starred_actors": "Person", "release_year": "Year",
-                "in_language": "Language", "has_tags": "Tag", "has_genre": "Genre", "has_imdb_votes": "Votes",
-                "has_imdb_rating": "Rating"}
+TAIL_CLASSES = {
+    "directed_by": "Person",
+    "written_by": "Person",
+    "starred_actors": "Person",
+    "release_year": "Year",
+    "in_language": "Language",
+    "has_tags": "Tag",
+    "has_genre": "Genre",
+    "has_imdb_votes": "Votes",
+    "has_imdb_rating": "Rating",
+}
 WH_WORDS = frozenset({"who", "whom", "whose", "what", "which", "when", "where", "how"})
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 #: frontier size above which a path is not expanded further (hub nodes such as a language)
@@ -157,12 +195,19 @@ def read_id_names(path: str | Path) -> dict[str, str]:
         else:
             out[ident] = name
     if repeats:
-        positional = all(ident == str(pos) for pos, (_, ident, _) in enumerate(rows)
-                         if pos not in {r[0] for r in repeats})
+        positional = all(
+            ident == str(pos) for pos, (_, ident, _) in enumerate(rows) if pos not in {r[0] for r in repeats}
+        )
         for pos, lineno, ident, name in repeats:
             fixed = str(pos) if positional and str(pos) not in out else None
-            logger.warning("%s:%d repeats id %s (%r)%s", path, lineno, ident, name,
-                           f"; read as id {fixed}, the id of its line" if fixed else "; kept the first")
+            logger.warning(
+                "%s:%d repeats id %s (%r)%s",
+                path,
+                lineno,
+                ident,
+                name,
+                f"; read as id {fixed}, the id of its line" if fixed else "; kept the first",
+            )
             if fixed:
                 out[fixed] = name
     return out
@@ -225,8 +270,9 @@ def inverse_reading(name: str) -> str:
 
 
 def _literal(text: str) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-               .replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
     return f'"{escaped}"'
 
 
@@ -349,12 +395,13 @@ def score_path(path: Sequence[str], mentions: dict[str, int], nearest_to_wh: str
     count_gap = sum(abs(bases.count(b) - mentions[b]) for b in covered)
     # inverse-then-forward ("the co-stars of") away from the topic entity goes back to a person's peers:
     # MetaQA's chains only do that at the start
-    detour = sum(1 for i in range(1, len(path) - 1)
-                 if path[i].endswith(INVERSE_SUFFIX) and bases[i + 1] == bases[i]
-                 and not path[i + 1].endswith(INVERSE_SUFFIX))
+    detour = sum(
+        1
+        for i in range(1, len(path) - 1)
+        if path[i].endswith(INVERSE_SUFFIX) and bases[i + 1] == bases[i] and not path[i + 1].endswith(INVERSE_SUFFIX)
+    )
     bonus = 1.0 if bases and nearest_to_wh is not None and bases[-1] == nearest_to_wh else 0.0
-    return (2.0 * len(covered) - 1.5 * unnamed - 0.5 * missed - 1.0 * split - 0.25 * count_gap - 0.5 * detour
-            + bonus)
+    return 2.0 * len(covered) - 1.5 * unnamed - 0.5 * missed - 1.0 * split - 0.25 * count_gap - 0.5 * detour + bonus
 
 
 class MetaQAAnswerer:
@@ -508,8 +555,14 @@ def evaluate(answerer: MetaQAAnswerer, questions: Sequence[MetaQAQuestion], hops
                     f1_sum += 2 * p * r / (p + r)
             path_counts[path_text(pred.path)] += 1
             if not ok and len(examples) < 10:
-                examples.append({"question": q.text, "gold": list(q.answers)[:5], "predicted": pred.answers[:5],
-                                 "path": path_text(pred.path)})
+                examples.append(
+                    {
+                        "question": q.text,
+                        "gold": list(q.answers)[:5],
+                        "predicted": pred.answers[:5],
+                        "path": path_text(pred.path),
+                    }
+                )
     n = len(questions)
     return {
         "hits_at_1": hits / n if n else 0.0,
@@ -528,14 +581,22 @@ def evaluate(answerer: MetaQAAnswerer, questions: Sequence[MetaQAQuestion], hops
 # --------------------------------------------------------------------------- the suite
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``kgqa`` suite."""
-    p.add_argument("--kb", help=f"MetaQA KB folder with kb_ids.tsv, entity2text.txt, relation2text.txt "
-                   f"(default: $KGQA_DATA/{DEFAULT_KB})")
-    p.add_argument("--questions", action="append", metavar="FILE",
-                   help="MetaQA question file (repeatable; default: the 1-, 2- and 3-hop dev.txt); "
-                   "--limit applies to each file")
-    p.add_argument("--hops", type=int, default=None,
-                   help="relation path length (default: from the file's N-hop folder, else 1)")
-    p.add_argument("--cache-dir", help="where the N-Triples conversion is cached (default: $KGQA_CACHE or ~/.cache/kgqa)")
+    p.add_argument(
+        "--kb",
+        help=f"MetaQA KB folder with kb_ids.tsv, entity2text.txt, relation2text.txt (default: $KGQA_DATA/{DEFAULT_KB})",
+    )
+    p.add_argument(
+        "--questions",
+        action="append",
+        metavar="FILE",
+        help="MetaQA question file (repeatable; default: the 1-, 2- and 3-hop dev.txt); --limit applies to each file",
+    )
+    p.add_argument(
+        "--hops", type=int, default=None, help="relation path length (default: from the file's N-hop folder, else 1)"
+    )
+    p.add_argument(
+        "--cache-dir", help="where the N-Triples conversion is cached (default: $KGQA_CACHE or ~/.cache/kgqa)"
+    )
 
 
 def _default_path(relative: str) -> Path:
@@ -554,8 +615,12 @@ def _files_info(files: list[Path]) -> dict[str, Any]:
     if len(infos) == 1:
         return infos[0]
     digest = hashlib.sha256("".join(str(i["sha256"]) for i in infos).encode()).hexdigest()
-    return {"file": " + ".join(f"{f.parent.name}/{f.name}" for f in files), "sha256": digest,
-            "sha256_of": "the concatenated sha256 of the files", "files": infos}
+    return {
+        "file": " + ".join(f"{f.parent.name}/{f.name}" for f in files),
+        "sha256": digest,
+        "sha256_of": "the concatenated sha256 of the files",
+        "files": infos,
+    }
 
 
 def file_key(path: Path, others: Iterable[Path]) -> str:
@@ -590,14 +655,19 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     results: dict[str, Any] = {
         "hits_at_1": total_hits / total_n if total_n else 0.0,
         "n": int(total_n),
-        "per_file": {k: {m: v[m] for m in ("hits_at_1", "answer_f1", "entity_link_rate", "answered_rate", "n",
-                                           "hops", "seconds")}
-                     for k, v in per_file.items()},
+        "per_file": {
+            k: {
+                m: v[m] for m in ("hits_at_1", "answer_f1", "entity_link_rate", "answered_rate", "n", "hops", "seconds")
+            }
+            for k, v in per_file.items()
+        },
         "data": {**_files_info(files), "kb": {**data_info(kb_dir / "kb_ids.tsv"), "triples_in_graph": len(kg)}},
         "details": "details.json",
         "models": {"relation_matcher": {"path": "<kgqa.graph.RelationMatcher: no trained model>"}},
-        "notes": ["hits@1: the top-ranked answer (the end node reached by most paths) is one of the gold answers",
-                  "--limit samples each question file separately"],
+        "notes": [
+            "hits@1: the top-ranked answer (the end node reached by most paths) is one of the gold answers",
+            "--limit samples each question file separately",
+        ],
     }
     if len(per_file) > 1:
         for key, res in per_file.items():
@@ -605,8 +675,13 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     details = {k: {m: v[m] for m in ("paths", "errors", "questions_per_s")} for k, v in per_file.items()}
     (out / "details.json").write_text(json.dumps(details, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     names = list(per_file)
-    plot = plot_bars(names, {"hits@1": [per_file[k]["hits_at_1"] for k in names]}, out / "hits_at_1.png",
-                     title="MetaQA hits@1", ylabel="hits@1")
+    plot = plot_bars(
+        names,
+        {"hits@1": [per_file[k]["hits_at_1"] for k in names]},
+        out / "hits_at_1.png",
+        title="MetaQA hits@1",
+        ylabel="hits@1",
+    )
     results["plots"] = [plot.name]
     return results
 

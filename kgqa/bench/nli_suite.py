@@ -25,8 +25,12 @@ logger = logging.getLogger(__name__)
 
 THREE_WAY = ("entailment", "neutral", "contradiction")
 TWO_WAY = ("entailment", "non-entailment")
-_LABEL_ALIASES = {"not_entailment": "non-entailment", "non_entailment": "non-entailment",
-                  "not entailment": "non-entailment", "not-entailment": "non-entailment"}
+_LABEL_ALIASES = {
+    "not_entailment": "non-entailment",
+    "non_entailment": "non-entailment",
+    "not entailment": "non-entailment",
+    "not-entailment": "non-entailment",
+}
 #: group fields used without ``--group-by`` when the rows carry them
 AUTO_GROUPS = ("heuristic", "subcase")
 DEFAULT_DATA = "nli/mnli_dev_matched.jsonl"
@@ -34,19 +38,28 @@ DEFAULT_DATA = "nli/mnli_dev_matched.jsonl"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``nli`` suite."""
-    p.add_argument("--data", help="NLI JSON lines (premise, hypothesis, label); "
-                   "default: the held-out half of MNLI dev-matched (see --heldout-mnli)")
-    p.add_argument("--heldout-mnli", action="store_true",
-                   help="evaluate exactly the held-out half of MNLI dev-matched (kgqa.train.data.mnli_split), "
-                   "the half the shipped model never trained on")
+    p.add_argument(
+        "--data",
+        help="NLI JSON lines (premise, hypothesis, label); "
+        "default: the held-out half of MNLI dev-matched (see --heldout-mnli)",
+    )
+    p.add_argument(
+        "--heldout-mnli",
+        action="store_true",
+        help="evaluate exactly the held-out half of MNLI dev-matched (kgqa.train.data.mnli_split), "
+        "the half the shipped model never trained on",
+    )
     p.add_argument("--data-dir", help="dataset folder for --heldout-mnli (default: $KGQA_DATA or ../shared/datasets)")
     p.add_argument("--model", help="NLI model folder (default: the shipped data/models/nli)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
     p.add_argument("--batch-size", type=int, default=64, help="pairs per forward pass")
     p.add_argument("--max-length", type=int, default=128, help="tokens per pair")
-    p.add_argument("--group-by", default=None,
-                   help="comma-separated row fields to report accuracy per value of "
-                   f"(default: those of {', '.join(AUTO_GROUPS)} the rows have; 'none' for no groups)")
+    p.add_argument(
+        "--group-by",
+        default=None,
+        help="comma-separated row fields to report accuracy per value of "
+        f"(default: those of {', '.join(AUTO_GROUPS)} the rows have; 'none' for no groups)",
+    )
     p.add_argument("--bins", type=int, default=10, help="confidence bins of the calibration error")
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.jsonl")
 
@@ -91,8 +104,11 @@ def heldout_mnli_rows(data_dir: str | None) -> tuple[list[dict[str, Any]], dict[
     root = Path(data_dir) if data_dir else default_data_dir(required=True)
     _, held = mnli_split(root)
     rows = [{"premise": ex.premise, "hypothesis": ex.hypothesis, "label": NLI_LABELS[ex.label]} for ex in held]
-    info = data_info(root / "nli" / "mnli_dev_matched.jsonl",
-                     split="held-out half of kgqa.train.data.mnli_split (seed 13)", split_rows=len(rows))
+    info = data_info(
+        root / "nli" / "mnli_dev_matched.jsonl",
+        split="held-out half of kgqa.train.data.mnli_split (seed 13)",
+        split_rows=len(rows),
+    )
     return rows, info
 
 
@@ -124,9 +140,11 @@ def group_accuracy(rows: list[dict[str, Any]], correct: list[bool], field: str, 
         name: {
             "n": g["n"],
             "accuracy": g["correct"] / g["n"],
-            "by_label": {lab: {"n": g["by_label"][lab]["n"],
-                               "accuracy": g["by_label"][lab]["correct"] / g["by_label"][lab]["n"]}
-                         for lab in labels if lab in g["by_label"]},
+            "by_label": {
+                lab: {"n": g["by_label"][lab]["n"], "accuracy": g["by_label"][lab]["correct"] / g["by_label"][lab]["n"]}
+                for lab in labels
+                if lab in g["by_label"]
+            },
         }
         for name, g in sorted(out.items())
     }
@@ -206,13 +224,23 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     fields = _group_fields(ns, rows)
     model = load_model(ns)
     results, details = evaluate(model, rows, fields, bins=ns.bins)
-    results.update({"skipped_rows": skipped, "quantized": bool(ns.quantize), "data": info,
-                    "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))}})
+    results.update(
+        {
+            "skipped_rows": skipped,
+            "quantized": bool(ns.quantize),
+            "data": info,
+            "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))},
+        }
+    )
     if notes:
         results["notes"] = notes
     plots = [
-        plot_confusion(results["confusion_matrix"], results["labels"], out / "confusion_matrix.png",
-                       title=f"{info['file']} ({results['label_mode']})"),
+        plot_confusion(
+            results["confusion_matrix"],
+            results["labels"],
+            out / "confusion_matrix.png",
+            title=f"{info['file']} ({results['label_mode']})",
+        ),
         plot_reliability(results["ece_bins"], results["ece"], out / "reliability.png"),
     ]
     for field, groups in results.get("per_group", {}).items():
@@ -221,8 +249,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         for lab in results["labels"]:
             if any(lab in groups[g]["by_label"] for g in names):
                 series[f"gold {lab}"] = [groups[g]["by_label"].get(lab, {}).get("accuracy", 0.0) for g in names]
-        plots.append(plot_bars(names, series, out / f"per_group_{field}.png",
-                               title=f"accuracy per {field}", ylabel="accuracy"))
+        plots.append(
+            plot_bars(names, series, out / f"per_group_{field}.png", title=f"accuracy per {field}", ylabel="accuracy")
+        )
     results["plots"] = [p.name for p in plots]
     if ns.save_predictions:
         with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:

@@ -131,23 +131,29 @@ def retrieval_metrics(ranked: list[list[str]], gold: list[str], ks: tuple[int, .
     return out
 
 
-def read_pairs(reader: Any, pairs: list[tuple[str, str, str]], max_answer_length: int = 30,
-               chunk: int = 32) -> dict[tuple[str, str], tuple[str, float]]:
+def read_pairs(
+    reader: Any, pairs: list[tuple[str, str, str]], max_answer_length: int = 30, chunk: int = 32
+) -> dict[tuple[str, str], tuple[str, float]]:
     """Best span ``(text, score)`` of each ``(question, passage id, passage text)``, each pair read once."""
     best: dict[tuple[str, str], tuple[str, float]] = {}
     todo = list(dict.fromkeys(pairs))
     bar = progress(batched(todo, chunk), total=(len(todo) + chunk - 1) // chunk, desc="reader", unit="batch")
     for part in bar:
-        spans = reader.read_batch([q for q, _, _ in part], [[(pid, text)] for _, pid, text in part],
-                                  n_best=1, max_answer_length=max_answer_length)
+        spans = reader.read_batch(
+            [q for q, _, _ in part],
+            [[(pid, text)] for _, pid, text in part],
+            n_best=1,
+            max_answer_length=max_answer_length,
+        )
         for (q, pid, _), s in zip(part, spans, strict=True):
             if s:
                 best[(q, pid)] = (s[0].text, float(s[0].score))
     return best
 
 
-def end_to_end(examples: list[Any], ranked: list[list[str]], read: dict[tuple[str, str], tuple[str, float]],
-               read_k: int) -> tuple[dict[str, float], dict[str, str]]:
+def end_to_end(
+    examples: list[Any], ranked: list[list[str]], read: dict[tuple[str, str], tuple[str, float]], read_k: int
+) -> tuple[dict[str, float], dict[str, str]]:
     """EM/F1 of the best span (by reader score) over each question's top ``read_k`` passages."""
     preds: dict[str, str] = {}
     for ex, pids in zip(examples, ranked, strict=True):
@@ -157,8 +163,16 @@ def end_to_end(examples: list[Any], ranked: list[list[str]], read: dict[tuple[st
     return {"exact_match": res["exact_match"], "f1": res["f1"]}, preds
 
 
-def evaluate(reader: Any, dense_index: Any, passages: list[Passage], examples: list[Any], gold: dict[str, str],
-             retrieve_k: int = 20, read_k: int = 5, bm25: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def evaluate(
+    reader: Any,
+    dense_index: Any,
+    passages: list[Passage],
+    examples: list[Any],
+    gold: dict[str, str],
+    retrieve_k: int = 20,
+    read_k: int = 5,
+    bm25: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Retrieval and end-to-end metrics of the dense index (top level) and BM25 (under ``bm25``)."""
     if read_k > retrieve_k:
         raise InputError(f"--read-k ({read_k}) cannot exceed --retrieve-k ({retrieve_k})")
@@ -178,8 +192,12 @@ def evaluate(reader: Any, dense_index: Any, passages: list[Passage], examples: l
             systems["bm25"] = retriever.search_ids(questions, retrieve_k)
         timings["bm25_search_seconds"] = t.seconds
     text_of = {p.id: p.text for p in passages}
-    pairs = [(ex.question, pid, text_of[pid]) for name in systems for ex, r in zip(examples, systems[name], strict=True)
-             for pid in r[:read_k]]
+    pairs = [
+        (ex.question, pid, text_of[pid])
+        for name in systems
+        for ex, r in zip(examples, systems[name], strict=True)
+        for pid in r[:read_k]
+    ]
     with Timer() as t:
         read = read_pairs(reader, pairs)
     timings["reader_seconds"] = t.seconds
@@ -189,10 +207,19 @@ def evaluate(reader: Any, dense_index: Any, passages: list[Passage], examples: l
     for name, ranked in systems.items():
         res = retrieval_metrics(ranked, golds, ks)
         e2e, predictions[name] = end_to_end(examples, ranked, read, read_k)
-        per_system[name] = {**{k: v for k, v in res.items() if k != "recall_curve"}, **e2e,
-                            "recall_curve": res["recall_curve"]}
-    results: dict[str, Any] = {**per_system["dense"], "retriever": "dense (flat)", "n": len(examples),
-                               "n_passages": len(passages), "retrieve_k": retrieve_k, "read_k": read_k}
+        per_system[name] = {
+            **{k: v for k, v in res.items() if k != "recall_curve"},
+            **e2e,
+            "recall_curve": res["recall_curve"],
+        }
+    results: dict[str, Any] = {
+        **per_system["dense"],
+        "retriever": "dense (flat)",
+        "n": len(examples),
+        "n_passages": len(passages),
+        "retrieve_k": retrieve_k,
+        "read_k": read_k,
+    }
     if "bm25" in per_system:
         results["bm25"] = per_system["bm25"]
     results["timings"] = timings
@@ -218,23 +245,37 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     results["timings"]["dense_build_seconds"] = t.seconds
     results["timings"]["dense_build_passages_per_s"] = len(passages) / t.seconds if t.seconds > 0 else None
     enc_dir = getattr(encoder, "model_dir", None) or getattr(encoder, "name", None)
-    results.update({
-        "data": data_info(path, questions=len(answerable), paragraphs=len(passages)),
-        "models": {"reader": model_info(getattr(reader, "model_dir", None)), "encoder": model_info(enc_dir)},
-    })
+    results.update(
+        {
+            "data": data_info(path, questions=len(answerable), paragraphs=len(passages)),
+            "models": {"reader": model_info(getattr(reader, "model_dir", None)), "encoder": model_info(enc_dir)},
+        }
+    )
     if notes:
         results["notes"] = notes
     curves = {"dense": results["recall_curve"]}
     if "bm25" in results:
         curves["BM25"] = results["bm25"]["recall_curve"]
     xs = list(range(1, ns.retrieve_k + 1))
-    results["plots"] = [plot_curves(xs, curves, out / "recall_at_k.png", title=f"recall@k ({path.name})",
-                                    xlabel="k (passages retrieved)", ylabel="recall (own paragraph)").name]
+    results["plots"] = [
+        plot_curves(
+            xs,
+            curves,
+            out / "recall_at_k.png",
+            title=f"recall@k ({path.name})",
+            xlabel="k (passages retrieved)",
+            ylabel="recall (own paragraph)",
+        ).name
+    ]
     if ns.save_predictions:
         with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:
             for i, ex in enumerate(examples):
-                row = {"id": ex.qid, "question": ex.question, "gold_passage": gold[ex.qid],
-                       **{f"{name}_top": r[i][: ns.read_k] for name, r in details["ranked"].items()},
-                       **{f"{name}_answer": p[ex.qid] for name, p in details["predictions"].items()}}
+                row = {
+                    "id": ex.qid,
+                    "question": ex.question,
+                    "gold_passage": gold[ex.qid],
+                    **{f"{name}_top": r[i][: ns.read_k] for name, r in details["ranked"].items()},
+                    **{f"{name}_answer": p[ex.qid] for name, p in details["predictions"].items()},
+                }
                 fh.write(json.dumps(row) + "\n")
     return results

@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 #: what the peers venv installs (torch pinned to kgqa's so that both sides run the same kernels)
 PEER_REQUIREMENTS = (
-    "haystack-ai>=2,<3", "transformers==4.57.*", "sentence-transformers<5", "torch==2.13.0",
+    "haystack-ai>=2,<3",
+    "transformers==4.57.*",
+    "sentence-transformers<5",
+    "torch==2.13.0",
     "accelerate",  # Haystack's ExtractiveReader imports it
 )
 #: extra pip arguments for the venv install, e.g. ``--extra-index-url https://download.pytorch.org/whl/cpu``
@@ -63,8 +66,7 @@ def peer_versions(python: Path, timeout: float = 300) -> dict[str, str] | None:
     if not Path(python).is_file():
         return None
     try:
-        proc = subprocess.run([str(python), "-c", _CHECK], capture_output=True, text=True, timeout=timeout,
-                              env=_env(1))
+        proc = subprocess.run([str(python), "-c", _CHECK], capture_output=True, text=True, timeout=timeout, env=_env(1))
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
@@ -95,8 +97,10 @@ def ensure_venv(build: bool = True, timeout: float = 1800) -> tuple[Path, dict[s
     logger.info("building the peers venv in %s (log: %s)", venv, log)
     try:
         with log.open("w") as fh:
-            steps = [[sys.executable, "-m", "venv", str(venv)],
-                     [str(python), "-m", "pip", "install", *PEER_REQUIREMENTS, *extra]]
+            steps = [
+                [sys.executable, "-m", "venv", str(venv)],
+                [str(python), "-m", "pip", "install", *PEER_REQUIREMENTS, *extra],
+            ]
             for cmd in steps:
                 fh.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n")
                 fh.flush()
@@ -136,11 +140,17 @@ def export_plain(model_dir: str | Path, head: str, out_dir: str | Path) -> Path:
 
 def _env(threads: int) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "TOKENIZERS_PARALLELISM": "false",
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False",
-        "PYTHONNOUSERSITE": "1",
-    })
+    env.update(
+        {
+            "OMP_NUM_THREADS": str(threads),
+            "MKL_NUM_THREADS": str(threads),
+            "TOKENIZERS_PARALLELISM": "false",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "HAYSTACK_TELEMETRY_ENABLED": "False",
+            "PYTHONNOUSERSITE": "1",
+        }
+    )
     env.pop("PYTHONPATH", None)  # the venv must not see this environment's transformers 5
     return env
 
@@ -156,8 +166,14 @@ def run_peers(python: Path, payload: dict[str, Any], workdir: str | Path, timeou
     inp.write_text(json.dumps(payload), encoding="utf-8")
     threads = int(payload.get("threads") or 1)
     try:
-        proc = subprocess.run([str(python), str(RUNNER), str(inp), str(outp)], capture_output=True, text=True,
-                              timeout=timeout, env=_env(threads), cwd=str(work))
+        proc = subprocess.run(
+            [str(python), str(RUNNER), str(inp), str(outp)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=_env(threads),
+            cwd=str(work),
+        )
     except subprocess.TimeoutExpired as exc:
         raise PeersUnavailable(f"the peers runner took over {timeout:.0f}s") from exc
     if proc.returncode != 0 or not outp.is_file():

@@ -33,8 +33,14 @@ def run_haystack(cfg):
     from haystack import Document
     from haystack.components.readers import ExtractiveReader
 
-    reader = ExtractiveReader(model=cfg["reader_dir"], top_k=1, max_seq_length=cfg["max_length"],
-                              stride=cfg["stride"], no_answer=False, max_batch_size=cfg["batch_size"])
+    reader = ExtractiveReader(
+        model=cfg["reader_dir"],
+        top_k=1,
+        max_seq_length=cfg["max_length"],
+        stride=cfg["stride"],
+        no_answer=False,
+        max_batch_size=cfg["batch_size"],
+    )
     reader.warm_up()
     questions = cfg["questions"]
 
@@ -48,9 +54,11 @@ def run_haystack(cfg):
         return preds
 
     preds, times = _timed(once, cfg["repeat"])
-    return {"predictions": preds, "times": times, "settings": {"top_k": 1, "no_answer": False,
-                                                                "max_seq_length": cfg["max_length"],
-                                                                "stride": cfg["stride"]}}
+    return {
+        "predictions": preds,
+        "times": times,
+        "settings": {"top_k": 1, "no_answer": False, "max_seq_length": cfg["max_length"], "stride": cfg["stride"]},
+    }
 
 
 def run_hf_pipeline(cfg):
@@ -65,8 +73,14 @@ def run_hf_pipeline(cfg):
             owners.append(q["id"])
 
     def once():
-        outs = qa(inputs, top_k=1, max_seq_len=cfg["max_length"], doc_stride=cfg["stride"],
-                  max_answer_len=cfg["max_answer_length"], batch_size=cfg["batch_size"])
+        outs = qa(
+            inputs,
+            top_k=1,
+            max_seq_len=cfg["max_length"],
+            doc_stride=cfg["stride"],
+            max_answer_len=cfg["max_answer_length"],
+            batch_size=cfg["batch_size"],
+        )
         if isinstance(outs, dict):
             outs = [outs]
         best = {}
@@ -77,9 +91,11 @@ def run_hf_pipeline(cfg):
         return {q["id"]: best[q["id"]]["answer"] if q["id"] in best else "" for q in questions}
 
     preds, times = _timed(once, cfg["repeat"])
-    return {"predictions": preds, "times": times, "settings": {"max_seq_len": cfg["max_length"],
-                                                                "doc_stride": cfg["stride"],
-                                                                "batch_size": cfg["batch_size"]}}
+    return {
+        "predictions": preds,
+        "times": times,
+        "settings": {"max_seq_len": cfg["max_length"], "doc_stride": cfg["stride"], "batch_size": cfg["batch_size"]},
+    }
 
 
 def run_cross_encoder(cfg):
@@ -91,13 +107,18 @@ def run_cross_encoder(cfg):
     id2label = ce.model.config.id2label
 
     def once():
-        return ce.predict(pairs, batch_size=cfg["nli_batch_size"], apply_softmax=True, convert_to_numpy=True,
-                          show_progress_bar=False)
+        return ce.predict(
+            pairs, batch_size=cfg["nli_batch_size"], apply_softmax=True, convert_to_numpy=True, show_progress_bar=False
+        )
 
     probs, times = _timed(once, cfg["repeat"])
     labels = [id2label[int(i)] for i in np.asarray(probs).argmax(axis=1)]
-    return {"labels": labels, "probs": np.asarray(probs).round(5).tolist(), "times": times,
-            "settings": {"max_length": cfg["nli_max_length"], "batch_size": cfg["nli_batch_size"]}}
+    return {
+        "labels": labels,
+        "probs": np.asarray(probs).round(5).tolist(),
+        "times": times,
+        "settings": {"max_length": cfg["nli_max_length"], "batch_size": cfg["nli_batch_size"]},
+    }
 
 
 def main(argv):
@@ -109,8 +130,11 @@ def main(argv):
     torch.set_num_threads(int(cfg.get("threads") or 1))
     from importlib.metadata import version
 
-    out = {"versions": {d: version(d) for d in ("haystack-ai", "transformers", "sentence-transformers", "torch")},
-           "threads": torch.get_num_threads(), "errors": {}}
+    out = {
+        "versions": {d: version(d) for d in ("haystack-ai", "transformers", "sentence-transformers", "torch")},
+        "threads": torch.get_num_threads(),
+        "errors": {},
+    }
     jobs = []
     if cfg.get("reader_dir") and cfg.get("questions"):
         jobs += [("haystack", run_haystack), ("hf_pipeline", run_hf_pipeline)]

@@ -45,11 +45,24 @@ logger = logging.getLogger(__name__)
 
 ONT = "https://kgqa.dev/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-CAPITAL, BIRTH_PLACE, BIRTH_DATE, DEATH_DATE, CAUSES = (ONT + "capital", ONT + "birthPlace", ONT + "birthDate",
-                                                        ONT + "deathDate", ONT + "causes")
+CAPITAL, BIRTH_PLACE, BIRTH_DATE, DEATH_DATE, CAUSES = (
+    ONT + "capital",
+    ONT + "birthPlace",
+    ONT + "birthDate",
+    ONT + "deathDate",
+    ONT + "causes",
+)
 #: every corruption type, in the order cases are drawn
-KINDS = ("wrong_capital", "wrong_birth_place", "wrong_birth_year", "disjoint_class", "negated_type",
-         "work_after_death", "work_before_birth", "cause_after_effect")
+KINDS = (
+    "wrong_capital",
+    "wrong_birth_place",
+    "wrong_birth_year",
+    "disjoint_class",
+    "negated_type",
+    "work_after_death",
+    "work_before_birth",
+    "cause_after_effect",
+)
 #: what each kind needs from the graph (for the error message)
 NEEDS = {
     "wrong_capital": "o:capital (functional) between countries and cities",
@@ -64,9 +77,13 @@ NEEDS = {
 DEFAULT_N = 200
 _SKIP_QUESTION_LABEL = re.compile(r"(^has\s)|(ed|by|of|s)$")
 _DIGITS = re.compile(r"\d{3}")
-_NON_QUESTION_PROPS = {RDF_TYPE, "http://www.w3.org/2000/01/rdf-schema#label",
-                       "http://www.w3.org/2004/02/skos/core#altLabel", "http://www.w3.org/2004/02/skos/core#prefLabel",
-                       "http://www.w3.org/2000/01/rdf-schema#comment"}
+_NON_QUESTION_PROPS = {
+    RDF_TYPE,
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+}
 
 
 @dataclass(frozen=True)
@@ -106,8 +123,14 @@ class PremiseCase:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PremiseCase:
-        return cls(**{**d, "answers": tuple(d["answers"]), "answer_iris": tuple(d["answer_iris"]),
-                      "claim": tuple(d.get("claim", ("", "", "")))})
+        return cls(
+            **{
+                **d,
+                "answers": tuple(d["answers"]),
+                "answer_iris": tuple(d["answer_iris"]),
+                "claim": tuple(d.get("claim", ("", "", ""))),
+            }
+        )
 
 
 # --------------------------------------------------------------------------- phrasing
@@ -161,7 +184,9 @@ class _Graph:
         dated = any(self.kg.facts(iri, p, None) for p in (DEATH_DATE, ONT + "endDate"))
         return "was" if dated or self.kg.facts(iri, ONT + "date", None) else "is"
 
-    def question(self, subject: str, avoid: str | None, rng: random.Random) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    def question(
+        self, subject: str, avoid: str | None, rng: random.Random
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """A "What is the <property> of <subject>?" question with the graph's answers."""
         props: dict[str, list[Any]] = {}
         for t in self.kg.facts(subject, None, None, inferred=False):
@@ -171,8 +196,12 @@ class _Graph:
         names = {p: self.kg.label(p) for p in props}
         # literal values are asked about only when they are dates: "about 46 million" and 46000000 do not match
         literal = {p for p, ts in props.items() if not any(re.match(r"[a-z][a-z0-9+.-]*:", t.object) for t in ts)}
-        usable = sorted(p for p in props if not _SKIP_QUESTION_LABEL.search(names[p].lower())
-                        and (p not in literal or self.kg.date(subject, p) is not None))
+        usable = sorted(
+            p
+            for p in props
+            if not _SKIP_QUESTION_LABEL.search(names[p].lower())
+            and (p not in literal or self.kg.date(subject, p) is not None)
+        )
         preferred = [p for p in usable if p != avoid] or usable
         functional = [p for p in preferred if self.kg.is_functional(p)]
         pool = functional or preferred
@@ -227,9 +256,18 @@ def _functional_pairs(g: _Graph, prop: str, rng: random.Random) -> list[Pair]:
             continue
         wrong = rng.choice(pool)
         sl, ol, wl = g.kg.label(s), g.kg.label(o), g.kg.label(wrong)
-        out.append((Statement(s, _sentence(f"{sl}'s {label} is {ol}"), f"{sl} {label} {ol}", (s, prop, o)),
-                    Statement(s, _sentence(f"{sl}'s {label} is {wl}"),
-                              f"{label} is functional; {sl} {label} {ol}, not {wl}", (s, prop, wrong)), prop))
+        out.append(
+            (
+                Statement(s, _sentence(f"{sl}'s {label} is {ol}"), f"{sl} {label} {ol}", (s, prop, o)),
+                Statement(
+                    s,
+                    _sentence(f"{sl}'s {label} is {wl}"),
+                    f"{label} is functional; {sl} {label} {ol}, not {wl}",
+                    (s, prop, wrong),
+                ),
+                prop,
+            )
+        )
     return out
 
 
@@ -246,11 +284,23 @@ def _birth_year_pairs(g: _Graph, rng: random.Random) -> list[Pair]:
         if wrong == 0 or wrong == year:
             continue
         sl = g.kg.label(s)
-        out.append((Statement(s, _sentence(f"{sl}'s {label} is {year_text(year)}"), f"{sl} {label} {year_text(year)}",
-                              (s, BIRTH_DATE, str(year))),
-                    Statement(s, _sentence(f"{sl}'s {label} is {year_text(wrong)}"),
-                              f"{sl} {label} {year_text(year)}, not {year_text(wrong)}", (s, BIRTH_DATE, str(wrong))),
-                    BIRTH_DATE))
+        out.append(
+            (
+                Statement(
+                    s,
+                    _sentence(f"{sl}'s {label} is {year_text(year)}"),
+                    f"{sl} {label} {year_text(year)}",
+                    (s, BIRTH_DATE, str(year)),
+                ),
+                Statement(
+                    s,
+                    _sentence(f"{sl}'s {label} is {year_text(wrong)}"),
+                    f"{sl} {label} {year_text(year)}, not {year_text(wrong)}",
+                    (s, BIRTH_DATE, str(wrong)),
+                ),
+                BIRTH_DATE,
+            )
+        )
     return out
 
 
@@ -275,12 +325,21 @@ def _type_pairs(g: _Graph, rng: random.Random, negated: bool) -> list[Pair]:
         tl, dl = g.kg.label(t), g.kg.label(d)
         why_own, why_dis = f"{sl} type {tl}", f"{sl} type {tl}; {tl} is disjoint with {dl}"
         if negated:
-            out.append((Statement(s, _sentence(f"{sl} {verb} not {article(dl)}"), why_dis, (s, RDF_TYPE, d), True),
-                        Statement(s, _sentence(f"{sl} {verb} not {article(tl)}"), why_own, (s, RDF_TYPE, t), True),
-                        None))
+            out.append(
+                (
+                    Statement(s, _sentence(f"{sl} {verb} not {article(dl)}"), why_dis, (s, RDF_TYPE, d), True),
+                    Statement(s, _sentence(f"{sl} {verb} not {article(tl)}"), why_own, (s, RDF_TYPE, t), True),
+                    None,
+                )
+            )
         else:
-            out.append((Statement(s, _sentence(f"{sl} {verb} {article(tl)}"), why_own, (s, RDF_TYPE, t)),
-                        Statement(s, _sentence(f"{sl} {verb} {article(dl)}"), why_dis, (s, RDF_TYPE, d)), None))
+            out.append(
+                (
+                    Statement(s, _sentence(f"{sl} {verb} {article(tl)}"), why_own, (s, RDF_TYPE, t)),
+                    Statement(s, _sentence(f"{sl} {verb} {article(dl)}"), why_dis, (s, RDF_TYPE, d)),
+                    None,
+                )
+            )
     return out
 
 
@@ -329,10 +388,18 @@ def _date_pairs(g: _Graph, rng: random.Random, after_death: bool) -> list[Pair]:
         p, y = rng.choice(cands)
         verb, wl, cl, pl = g.kg.label(verb_prop), g.kg.label(w), g.kg.label(c), g.kg.label(p)
         event = "died" if after_death else "was born"
-        out.append((Statement(c, _sentence(f"{cl} {verb} {wl}"), f"{cl} {verb} {wl}", (c, verb_prop, w)),
-                    Statement(p, _sentence(f"{pl} {verb} {wl}"),
-                              f"{wl} is dated {year_text(wy)}; {pl} {event} in {year_text(y)}", (p, verb_prop, w)),
-                    None))
+        out.append(
+            (
+                Statement(c, _sentence(f"{cl} {verb} {wl}"), f"{cl} {verb} {wl}", (c, verb_prop, w)),
+                Statement(
+                    p,
+                    _sentence(f"{pl} {verb} {wl}"),
+                    f"{wl} is dated {year_text(wy)}; {pl} {event} in {year_text(y)}",
+                    (p, verb_prop, w),
+                ),
+                None,
+            )
+        )
     return out
 
 
@@ -340,7 +407,9 @@ def _causal_pairs(g: _Graph, rng: random.Random) -> list[Pair]:
     if not g.has_prop(CAUSES):
         return []
     label = g.kg.label(CAUSES)
-    edges = [t for t in g.kg.facts(None, CAUSES, None, inferred=False) if g.nameable(t.subject) and g.nameable(t.object)]
+    edges = [
+        t for t in g.kg.facts(None, CAUSES, None, inferred=False) if g.nameable(t.subject) and g.nameable(t.object)
+    ]
     nodes = sorted({x for t in edges for x in (t.subject, t.object)})
     starts = {n: g.temporal.start_of(n) for n in nodes}
     ends = {n: g.temporal.end_of(n) for n in nodes}
@@ -358,9 +427,18 @@ def _causal_pairs(g: _Graph, rng: random.Random) -> list[Pair]:
             continue
         x, y = rng.choice(late)
         al, bl, xl, yl = (g.kg.label(n) for n in (a, b, x, y))
-        out.append((Statement(a, _sentence(f"{al} {label} {bl}"), f"{al} {label} {bl}", (a, CAUSES, b)),
-                    Statement(x, _sentence(f"{xl} {label} {yl}"),
-                              f"{xl} starts {starts[x].date}; {yl} ended {ends[y].date}", (x, CAUSES, y)), CAUSES))
+        out.append(
+            (
+                Statement(a, _sentence(f"{al} {label} {bl}"), f"{al} {label} {bl}", (a, CAUSES, b)),
+                Statement(
+                    x,
+                    _sentence(f"{xl} {label} {yl}"),
+                    f"{xl} starts {starts[x].date}; {yl} ended {ends[y].date}",
+                    (x, CAUSES, y),
+                ),
+                CAUSES,
+            )
+        )
     return out
 
 
@@ -388,8 +466,9 @@ def _candidate_pairs(g: _Graph, seed: int) -> dict[str, list[Pair]]:
     return pairs
 
 
-def generate_premise_cases(kg: Any, n: int, seed: int = 0, posthumous_years: int = 30,
-                           kinds: tuple[str, ...] = KINDS) -> list[PremiseCase]:
+def generate_premise_cases(
+    kg: Any, n: int, seed: int = 0, posthumous_years: int = 30, kinds: tuple[str, ...] = KINDS
+) -> list[PremiseCase]:
     """``n`` premise cases from ``kg``: true/false pairs spread evenly over the corruption kinds.
 
     Deterministic for a given graph, ``n`` and ``seed``. Kinds the graph cannot make are
@@ -420,10 +499,12 @@ def generate_premise_cases(kg: Any, n: int, seed: int = 0, posthumous_years: int
     if not available:
         raise GraphError(
             "the graph supports no false-premise template; it needs the kgqa ontology's vocabulary: "
-            + "; ".join(f"{k}: {NEEDS[k]}" for k in kinds))
+            + "; ".join(f"{k}: {NEEDS[k]}" for k in kinds)
+        )
     if missing:
-        logger.warning("the graph cannot make %s premises (needs %s)", ", ".join(missing),
-                       "; ".join(NEEDS[k] for k in missing))
+        logger.warning(
+            "the graph cannot make %s premises (needs %s)", ", ".join(missing), "; ".join(NEEDS[k] for k in missing)
+        )
     rng = random.Random(seed)
     queues = {k: rng.sample(pools[k], len(pools[k])) for k in available}
     qrng = random.Random(f"{seed}:questions")
@@ -445,9 +526,21 @@ def generate_premise_cases(kg: Any, n: int, seed: int = 0, posthumous_years: int
                 question, answers, iris = g.question(st.subject, avoid, qrng)
                 if not question:
                     question = f"Who or what is {kg.label(st.subject)}?"
-                cases.append(PremiseCase(f"{kind}-{counter[kind]:03d}-{'false' if is_false else 'true'}", question,
-                                         st.text, is_false, kind, st.subject, answers, iris, st.why, st.claim,
-                                         st.negated))
+                cases.append(
+                    PremiseCase(
+                        f"{kind}-{counter[kind]:03d}-{'false' if is_false else 'true'}",
+                        question,
+                        st.text,
+                        is_false,
+                        kind,
+                        st.subject,
+                        answers,
+                        iris,
+                        st.why,
+                        st.claim,
+                        st.negated,
+                    )
+                )
     return cases
 
 
@@ -469,11 +562,17 @@ def evaluate(pipe: Any, cases: list[PremiseCase], mode: str = "ask") -> tuple[di
             else:
                 check = pipe.check(case.premise)
             status = check.status if check is not None else "unknown"
-            rec = {**case.to_dict(), "status": status, "rule": getattr(check, "rule", ""),
-                   "predicted_false": status == "contradicted", "answer": answer}
+            rec = {
+                **case.to_dict(),
+                "status": status,
+                "rule": getattr(check, "rule", ""),
+                "predicted_false": status == "contradicted",
+                "answer": answer,
+            }
             if mode == "ask" and case.answers:
                 rec["answer_correct"] = bool(answer) and answers_match(
-                    pipe.kg, answer, GraphAnswer(list(case.answers), list(case.answer_iris)))
+                    pipe.kg, answer, GraphAnswer(list(case.answers), list(case.answer_iris))
+                )
             records.append(rec)
     gold = [r["false_premise"] for r in records]
     pred = [r["predicted_false"] for r in records]
@@ -492,7 +591,8 @@ def evaluate(pipe: Any, cases: list[PremiseCase], mode: str = "ask") -> tuple[di
             "recall": (sum(r["predicted_false"] for r in false_rows) / len(false_rows)) if false_rows else None,
             "false_alarm_rate": (sum(r["predicted_false"] for r in true_rows) / len(true_rows)) if true_rows else None,
             "true_supported_rate": (sum(r["status"] == "supported" for r in true_rows) / len(true_rows))
-            if true_rows else None,
+            if true_rows
+            else None,
             "n_false": len(false_rows),
             "n_true": len(true_rows),
         }
@@ -521,15 +621,27 @@ def evaluate(pipe: Any, cases: list[PremiseCase], mode: str = "ask") -> tuple[di
 # --------------------------------------------------------------------------- the suite
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``premises`` suite."""
-    p.add_argument("--graph", action="append", metavar="FILE",
-                   help="RDF file(s) using the kgqa ontology to generate from and answer over "
-                   "(repeatable; default: the shipped world)")
+    p.add_argument(
+        "--graph",
+        action="append",
+        metavar="FILE",
+        help="RDF file(s) using the kgqa ontology to generate from and answer over "
+        "(repeatable; default: the shipped world)",
+    )
     p.add_argument("--pipeline", metavar="DIR", help="a pipeline folder (kgqa.json) to run instead of the shipped one")
-    p.add_argument("--mode", choices=("ask", "check"), default="ask",
-                   help="ask: Pipeline.ask(question, premises=[premise]) (default); check: Pipeline.check(premise) "
-                   "only (faster; no answer accuracy)")
-    p.add_argument("--kinds", default=None, help=f"comma-separated corruption kinds (default: all of {', '.join(KINDS)})")
-    p.add_argument("--save-cases", action="store_true", help="also write cases.jsonl (the generated cases with results)")
+    p.add_argument(
+        "--mode",
+        choices=("ask", "check"),
+        default="ask",
+        help="ask: Pipeline.ask(question, premises=[premise]) (default); check: Pipeline.check(premise) "
+        "only (faster; no answer accuracy)",
+    )
+    p.add_argument(
+        "--kinds", default=None, help=f"comma-separated corruption kinds (default: all of {', '.join(KINDS)})"
+    )
+    p.add_argument(
+        "--save-cases", action="store_true", help="also write cases.jsonl (the generated cases with results)"
+    )
 
 
 def load_pipeline(ns: argparse.Namespace) -> Any:
@@ -557,32 +669,52 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     cases = generate_premise_cases(pipe.kg, n, seed=ns.seed, posthumous_years=posthumous, kinds=kinds)
     results, records = evaluate(pipe, cases, ns.mode)
     made = {k for k in (c.kind for c in cases)}
-    notes = [f"{n} cases requested, {len(cases)} generated from the graph with seed {ns.seed}",
-             "positive class = false premise; predicted when the stated premise's status is 'contradicted'"]
+    notes = [
+        f"{n} cases requested, {len(cases)} generated from the graph with seed {ns.seed}",
+        "positive class = false premise; predicted when the stated premise's status is 'contradicted'",
+    ]
     skipped = [k for k in kinds if k not in made]
     if skipped:
         notes.append("kinds the graph could not make: " + "; ".join(f"{k} ({NEEDS[k]})" for k in skipped))
     files = [str(f) for f in getattr(pipe.kg, "files", [])]
     digest = hashlib.sha256("".join(file_sha256(f) for f in files if Path(f).is_file()).encode())
-    results.update({
-        "data": {"file": "generated from " + (", ".join(Path(f).name for f in files) or "the graph"),
-                 "sha256": digest.hexdigest(), "sha256_of": "the concatenated sha256 of the graph files",
-                 "graphs": files, "seed": ns.seed, "generator": "kgqa.bench.premise_suite.generate_premise_cases"},
-        "models": {
-            "nli": model_info(getattr(getattr(pipe, "nli", None), "model_dir", None)),
-            "reader": model_info(getattr(getattr(pipe, "reader", None), "model_dir", None)),
-        },
-        "notes": notes,
-    })
+    results.update(
+        {
+            "data": {
+                "file": "generated from " + (", ".join(Path(f).name for f in files) or "the graph"),
+                "sha256": digest.hexdigest(),
+                "sha256_of": "the concatenated sha256 of the graph files",
+                "graphs": files,
+                "seed": ns.seed,
+                "generator": "kgqa.bench.premise_suite.generate_premise_cases",
+            },
+            "models": {
+                "nli": model_info(getattr(getattr(pipe, "nli", None), "model_dir", None)),
+                "reader": model_info(getattr(getattr(pipe, "reader", None), "model_dir", None)),
+            },
+            "notes": notes,
+        }
+    )
     kinds_done = list(results["per_corruption"])
     plots = [
-        plot_bars(kinds_done, {"recall (false premises caught)": [results["per_corruption"][k]["recall"] or 0.0
-                                                                  for k in kinds_done],
-                               "false alarms (true premises flagged)": [
-                                   results["per_corruption"][k]["false_alarm_rate"] or 0.0 for k in kinds_done]},
-                  out / "per_corruption.png", title="false-premise detection per corruption type", ylabel="rate"),
-        plot_confusion(results["confusion_matrix"], results["labels"], out / "confusion_matrix.png",
-                       title="premise check (rows: gold)"),
+        plot_bars(
+            kinds_done,
+            {
+                "recall (false premises caught)": [results["per_corruption"][k]["recall"] or 0.0 for k in kinds_done],
+                "false alarms (true premises flagged)": [
+                    results["per_corruption"][k]["false_alarm_rate"] or 0.0 for k in kinds_done
+                ],
+            },
+            out / "per_corruption.png",
+            title="false-premise detection per corruption type",
+            ylabel="rate",
+        ),
+        plot_confusion(
+            results["confusion_matrix"],
+            results["labels"],
+            out / "confusion_matrix.png",
+            title="premise check (rows: gold)",
+        ),
     ]
     results["plots"] = [p.name for p in plots]
     if ns.save_cases:

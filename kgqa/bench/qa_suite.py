@@ -33,8 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="windows per forward pass")
     p.add_argument("--max-answer-length", type=int, default=30, help="longest answer, in tokens")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
-    p.add_argument("--null-threshold", type=float, default=0.0,
-                   help="v2.0 files: answer nothing where the no-answer score exceeds this")
+    p.add_argument(
+        "--null-threshold",
+        type=float,
+        default=0.0,
+        help="v2.0 files: answer nothing where the no-answer score exceeds this",
+    )
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.json (id -> answer)")
 
 
@@ -42,8 +46,9 @@ def load_reader(ns: argparse.Namespace) -> Any:
     """The reader to evaluate (tests replace this with a fake)."""
     from kgqa.reader.qa import Reader
 
-    return Reader(model_dir=ns.model, max_length=ns.max_length, stride=ns.stride, batch_size=ns.batch_size,
-                  quantize=ns.quantize)
+    return Reader(
+        model_dir=ns.model, max_length=ns.max_length, stride=ns.stride, batch_size=ns.batch_size, quantize=ns.quantize
+    )
 
 
 def question_type(question: str) -> str:
@@ -55,23 +60,29 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def read_best(reader: Any, examples: list[Any], max_answer_length: int = 30, chunk: int = 16,
-              desc: str = "qa") -> tuple[dict[str, str], dict[str, float]]:
+def read_best(
+    reader: Any, examples: list[Any], max_answer_length: int = 30, chunk: int = 16, desc: str = "qa"
+) -> tuple[dict[str, str], dict[str, float]]:
     """The reader's best span and no-answer score for each example on its own paragraph."""
     preds: dict[str, str] = {}
     na: dict[str, float] = {}
     bar = progress(batched(examples, chunk), total=(len(examples) + chunk - 1) // chunk, desc=desc, unit="batch")
     for part in bar:
-        spans = reader.read_batch([ex.question for ex in part], [[(ex.qid, ex.context)] for ex in part],
-                                  n_best=1, max_answer_length=max_answer_length)
+        spans = reader.read_batch(
+            [ex.question for ex in part],
+            [[(ex.qid, ex.context)] for ex in part],
+            n_best=1,
+            max_answer_length=max_answer_length,
+        )
         for ex, s in zip(part, spans, strict=True):
             preds[ex.qid] = s[0].text if s else ""
             na[ex.qid] = float(s[0].no_answer_score) if s else math.inf
     return preds, na
 
 
-def evaluate(reader: Any, examples: list[Any], null_threshold: float = 0.0,
-             max_answer_length: int = 30) -> tuple[dict[str, Any], dict[str, Any]]:
+def evaluate(
+    reader: Any, examples: list[Any], null_threshold: float = 0.0, max_answer_length: int = 30
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Official SQuAD metrics of ``reader`` on ``examples`` (``kgqa.train.data.QAExample``)."""
     refs = {ex.qid: list(ex.answers) for ex in examples}
     is_v2 = any(not ex.answers for ex in examples)
@@ -130,21 +141,43 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     examples = seeded_sample(examples, ns.limit, ns.seed)
     reader = load_reader(ns)
     results, details = evaluate(reader, examples, ns.null_threshold, ns.max_answer_length)
-    results.update({
-        "data": data_info(path, questions=total),
-        "models": {"reader": model_info(getattr(reader, "model_dir", None), quantized=bool(ns.quantize),
-                                        max_length=ns.max_length, stride=ns.stride)},
-        "quantized": bool(ns.quantize),
-    })
+    results.update(
+        {
+            "data": data_info(path, questions=total),
+            "models": {
+                "reader": model_info(
+                    getattr(reader, "model_dir", None),
+                    quantized=bool(ns.quantize),
+                    max_length=ns.max_length,
+                    stride=ns.stride,
+                )
+            },
+            "quantized": bool(ns.quantize),
+        }
+    )
     types = results["per_question_type"]
-    plots = [plot_bars(list(types), {"exact match": [types[k]["exact_match"] for k in types],
-                                     "F1": [types[k]["f1"] for k in types]},
-                       out / "per_question_type.png", title="SQuAD by question word", ylabel="score (%)")]
+    plots = [
+        plot_bars(
+            list(types),
+            {"exact match": [types[k]["exact_match"] for k in types], "F1": [types[k]["f1"] for k in types]},
+            out / "per_question_type.png",
+            title="SQuAD by question word",
+            ylabel="score (%)",
+        )
+    ]
     if results["version"] == "2.0":
         xs, curves = threshold_curve(details)
         if xs:
-            plots.append(plot_curves(xs, curves, out / "no_answer_threshold.png", title="score vs no-answer threshold",
-                                     xlabel="no-answer threshold", ylabel="score (%)"))
+            plots.append(
+                plot_curves(
+                    xs,
+                    curves,
+                    out / "no_answer_threshold.png",
+                    title="score vs no-answer threshold",
+                    xlabel="no-answer threshold",
+                    ylabel="score (%)",
+                )
+            )
     results["plots"] = [p.name for p in plots]
     if ns.save_predictions:
         (out / "predictions.json").write_text(json.dumps(details["predictions"], indent=1) + "\n", encoding="utf-8")

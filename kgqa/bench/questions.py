@@ -64,8 +64,11 @@ _RAW: list[tuple[str, str, tuple[str, ...]]] = [
     ("inventions", "In which city did Johannes Gutenberg work?", ("Mainz",)),
     ("inventions", "Who invented the telephone?", ("Alexander Graham Bell", "Bell")),
     ("inventions", "Who invented the phonograph?", ("Thomas Edison", "Edison")),
-    ("inventions", "Who built the first telescope used to observe the moons of Jupiter?",
-     ("Galileo Galilei", "Galileo")),
+    (
+        "inventions",
+        "Who built the first telescope used to observe the moons of Jupiter?",
+        ("Galileo Galilei", "Galileo"),
+    ),
     # planets and astronomy
     ("planets", "Which planet is closest to the Sun?", ("Mercury",)),
     ("planets", "What is the largest planet in the Solar System?", ("Jupiter",)),

@@ -141,8 +141,9 @@ def model_info(model_dir: str | Path | None, **extra: Any) -> dict[str, Any]:
                 "method": meta.get("method"),
                 "storage_dtype": meta.get("storage_dtype"),
                 "trained_on": trained_on,
-                "dev_metrics": best["dev"] if isinstance(best.get("dev"), dict) else {
-                    k: v for k, v in best.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+                "dev_metrics": best["dev"]
+                if isinstance(best.get("dev"), dict)
+                else {k: v for k, v in best.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
                 "best_step": best.get("step"),
                 "exported_at": meta.get("exported_at"),
                 "training_hardware": meta.get("hardware"),
@@ -257,8 +258,9 @@ def flatten_metrics(
 
 def _dict_table(rows: dict[str, Any]) -> list[str]:
     """A markdown table with one row per key and the (flattened) scalar fields as columns."""
-    flat = {name: dict(flatten_metrics(v, skip=())) if isinstance(v, dict) else {"value": v}
-            for name, v in rows.items()}
+    flat = {
+        name: dict(flatten_metrics(v, skip=())) if isinstance(v, dict) else {"value": v} for name, v in rows.items()
+    }
     columns: list[str] = []
     for fields in flat.values():
         columns += [c for c in fields if c not in columns]
@@ -342,8 +344,14 @@ def plot_confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], path:
     top = mat.max() if mat.size else 0
     for i in range(mat.shape[0]):
         for j in range(mat.shape[1]):
-            ax.text(j, i, f"{int(mat[i, j])}", ha="center", va="center",
-                    color="white" if top and mat[i, j] > top / 2 else "black")
+            ax.text(
+                j,
+                i,
+                f"{int(mat[i, j])}",
+                ha="center",
+                va="center",
+                color="white" if top and mat[i, j] > top / 2 else "black",
+            )
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_title(title or "confusion matrix")
     return _save(fig, plt, path)
@@ -391,7 +399,11 @@ def plot_bars(
 
 
 def plot_curves(
-    xs: Sequence[float], curves: dict[str, Sequence[float]], path: str | Path, title: str = "", xlabel: str = "",
+    xs: Sequence[float],
+    curves: dict[str, Sequence[float]],
+    path: str | Path,
+    title: str = "",
+    xlabel: str = "",
     ylabel: str = "",
 ) -> Path:
     """Line plot of several curves over the same x values."""

@@ -35,10 +35,16 @@ logger = logging.getLogger(__name__)
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``speed`` suite."""
-    p.add_argument("--data", help="SQuAD-format JSON with gold answers (default: the built-in questions about "
-                   "the default world, kgqa/bench/questions.py)")
-    p.add_argument("--nli-data", help="NLI JSON lines for the NLI timing (default: the held-out half of MNLI "
-                   "dev-matched if the data directory is there, else pairs built from the retrieved passages)")
+    p.add_argument(
+        "--data",
+        help="SQuAD-format JSON with gold answers (default: the built-in questions about "
+        "the default world, kgqa/bench/questions.py)",
+    )
+    p.add_argument(
+        "--nli-data",
+        help="NLI JSON lines for the NLI timing (default: the held-out half of MNLI "
+        "dev-matched if the data directory is there, else pairs built from the retrieved passages)",
+    )
     p.add_argument("--nli-pairs", type=int, default=256, help="NLI pairs to time")
     p.add_argument("--top-k", type=int, default=5, help="passages per question (ask and reader)")
     p.add_argument("--repeat", type=int, default=3, help="timed passes per measurement (median reported)")
@@ -74,8 +80,9 @@ def squad_questions(path: Path) -> tuple[list[BenchQuestion], dict[str, list[tup
     return qs, passages
 
 
-def nli_pairs(path: Path | None, passages: dict[str, list[tuple[str, str]]], questions: list[BenchQuestion],
-              limit: int, seed: int) -> tuple[list[tuple[str, str]], list[str] | None, dict[str, Any]]:
+def nli_pairs(
+    path: Path | None, passages: dict[str, list[tuple[str, str]]], questions: list[BenchQuestion], limit: int, seed: int
+) -> tuple[list[tuple[str, str]], list[str] | None, dict[str, Any]]:
     """Pairs to time, their gold labels (or ``None``), and where they came from."""
     if path is not None:
         from kgqa.bench.nli_suite import read_rows
@@ -137,9 +144,15 @@ def _squad(preds: dict[str, str], questions: list[BenchQuestion]) -> dict[str, f
     return {"exact_match": res["exact_match"], "f1": res["f1"]}
 
 
-def measure_kgqa(pipe: Any, questions: list[BenchQuestion], passages: dict[str, list[tuple[str, str]]],
-                 pairs: list[tuple[str, str]], index_passages: list[Passage], top_k: int,
-                 repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure_kgqa(
+    pipe: Any,
+    questions: list[BenchQuestion],
+    passages: dict[str, list[tuple[str, str]]],
+    pairs: list[tuple[str, str]],
+    index_passages: list[Passage],
+    top_k: int,
+    repeat: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """kgqa's own numbers; returns ``(results, predictions)``."""
     from kgqa.bench.openqa_suite import build_dense_index
 
@@ -152,12 +165,14 @@ def measure_kgqa(pipe: Any, questions: list[BenchQuestion], passages: dict[str, 
         ans = pipe.ask(q.question, top_k=top_k)
         latencies.append(time.perf_counter() - t0)
         answers[q.id] = ans.answer or ""
-    res.update({
-        "ask_latency_p50_ms": 1000 * percentile(latencies, 50),
-        "ask_latency_p95_ms": 1000 * percentile(latencies, 95),
-        "ask_latency_mean_ms": 1000 * float(np.mean(latencies)),
-        "ask_questions_per_s": _rate(len(latencies), sum(latencies)),
-    })
+    res.update(
+        {
+            "ask_latency_p50_ms": 1000 * percentile(latencies, 50),
+            "ask_latency_p95_ms": 1000 * percentile(latencies, 95),
+            "ask_latency_mean_ms": 1000 * float(np.mean(latencies)),
+            "ask_questions_per_s": _rate(len(latencies), sum(latencies)),
+        }
+    )
     _, batch_s = timed(lambda: pipe.ask_batch(texts), 1)
     res["ask_batch_questions_per_s"] = _rate(len(texts), batch_s)
     res["ask_exact_match"] = _squad(answers, questions)["exact_match"]
@@ -184,14 +199,25 @@ def measure_kgqa(pipe: Any, questions: list[BenchQuestion], passages: dict[str, 
     ptexts = [p.text for p in index_passages]
     _, build_s = timed(lambda: build_dense_index(encoder, index_passages), repeat)
     _, enc_s = timed(lambda: encoder.encode(ptexts), repeat)
-    res.update({"index_passages": len(ptexts), "index_build_passages_per_s": _rate(len(ptexts), build_s),
-                "encoder_sentences_per_s": _rate(len(ptexts), enc_s)})
+    res.update(
+        {
+            "index_passages": len(ptexts),
+            "index_build_passages_per_s": _rate(len(ptexts), build_s),
+            "encoder_sentences_per_s": _rate(len(ptexts), enc_s),
+        }
+    )
     res["peak_rss_mb"] = peak_rss_mb()
     return res, {"reader": reader_preds, "ask": answers, "nli": nli_labels, "nli_probs": probs, "encoder": encoder}
 
 
-def compare_peers(kgqa_res: dict[str, Any], kgqa_preds: dict[str, Any], peer_out: dict[str, Any],
-                  questions: list[BenchQuestion], gold_nli: list[str] | None, n_pairs: int) -> dict[str, Any]:
+def compare_peers(
+    kgqa_res: dict[str, Any],
+    kgqa_preds: dict[str, Any],
+    peer_out: dict[str, Any],
+    questions: list[BenchQuestion],
+    gold_nli: list[str] | None,
+    n_pairs: int,
+) -> dict[str, Any]:
     """Throughput ratios (kgqa / peer) and each system's scores on the same inputs."""
     out: dict[str, Any] = {"versions": peer_out.get("versions"), "threads": peer_out.get("threads")}
     if peer_out.get("errors"):
@@ -203,19 +229,27 @@ def compare_peers(kgqa_res: dict[str, Any], kgqa_preds: dict[str, Any], peer_out
         secs = statistics.median(peer["times"])
         qps = _rate(len(questions), secs)
         agree = np.mean([kgqa_preds["reader"].get(q.id, "") == peer["predictions"].get(q.id, "") for q in questions])
-        out[name] = {"questions_per_s": qps, **_squad(peer["predictions"], questions),
-                     "same_answer_as_kgqa": float(agree), "settings": peer.get("settings"),
-                     "ratio": (kgqa_res["reader_questions_per_s"] / qps) if qps and kgqa_res.get(
-                         "reader_questions_per_s") else None}
+        out[name] = {
+            "questions_per_s": qps,
+            **_squad(peer["predictions"], questions),
+            "same_answer_as_kgqa": float(agree),
+            "settings": peer.get("settings"),
+            "ratio": (kgqa_res["reader_questions_per_s"] / qps)
+            if qps and kgqa_res.get("reader_questions_per_s")
+            else None,
+        }
     ce = peer_out.get("cross_encoder")
     if ce:
         pps = _rate(n_pairs, statistics.median(ce["times"]))
-        entry: dict[str, Any] = {"pairs_per_s": pps, "settings": ce.get("settings"),
-                                 "ratio": (kgqa_res["nli_pairs_per_s"] / pps) if pps and kgqa_res.get(
-                                     "nli_pairs_per_s") else None}
+        entry: dict[str, Any] = {
+            "pairs_per_s": pps,
+            "settings": ce.get("settings"),
+            "ratio": (kgqa_res["nli_pairs_per_s"] / pps) if pps and kgqa_res.get("nli_pairs_per_s") else None,
+        }
         if kgqa_preds["nli"]:
-            entry["same_label_as_kgqa"] = float(np.mean([a == b for a, b in zip(ce["labels"], kgqa_preds["nli"],
-                                                                                    strict=False)]))
+            entry["same_label_as_kgqa"] = float(
+                np.mean([a == b for a, b in zip(ce["labels"], kgqa_preds["nli"], strict=False)])
+            )
         if kgqa_preds.get("nli_probs") is not None and ce.get("probs"):
             # the same weights should give the same probabilities up to float noise
             diff = np.abs(np.asarray(kgqa_preds["nli_probs"], dtype=float) - np.asarray(ce["probs"], dtype=float))
@@ -233,9 +267,14 @@ def _nli_accuracy(pred: list[str], gold: list[str]) -> float:
     return metrics.accuracy(gold, pred)
 
 
-def run_peer_systems(ns: argparse.Namespace, pipe: Any, questions: list[BenchQuestion],
-                     passages: dict[str, list[tuple[str, str]]], pairs: list[tuple[str, str]],
-                     threads: int) -> dict[str, Any]:
+def run_peer_systems(
+    ns: argparse.Namespace,
+    pipe: Any,
+    questions: list[BenchQuestion],
+    passages: dict[str, list[tuple[str, str]]],
+    pairs: list[tuple[str, str]],
+    threads: int,
+) -> dict[str, Any]:
     """Export the weights, run the peers in their venv; ``{"error": ...}`` when that is impossible."""
     try:
         python, versions = peers.ensure_venv(build=not ns.no_build_peers)
@@ -244,10 +283,16 @@ def run_peer_systems(ns: argparse.Namespace, pipe: Any, questions: list[BenchQue
             reader_dir = peers.export_plain(pipe.reader.model_dir, "qa", tmpd / "reader")
             nli_dir = peers.export_plain(pipe.nli.model_dir, "nli", tmpd / "nli") if pairs else None
             payload = {
-                "reader_dir": str(reader_dir), "nli_dir": str(nli_dir) if nli_dir else None,
-                "questions": [{"id": q.id, "question": q.question,
-                               "passages": [{"id": pid, "text": t} for pid, t in passages.get(q.id, [])]}
-                              for q in questions],
+                "reader_dir": str(reader_dir),
+                "nli_dir": str(nli_dir) if nli_dir else None,
+                "questions": [
+                    {
+                        "id": q.id,
+                        "question": q.question,
+                        "passages": [{"id": pid, "text": t} for pid, t in passages.get(q.id, [])],
+                    }
+                    for q in questions
+                ],
                 "nli_pairs": [list(p) for p in pairs],
                 "max_length": int(getattr(pipe.reader, "max_length", 256)),
                 "stride": int(getattr(pipe.reader, "stride", 96)),
@@ -255,10 +300,14 @@ def run_peer_systems(ns: argparse.Namespace, pipe: Any, questions: list[BenchQue
                 "batch_size": int(getattr(pipe.reader, "batch_size", 32)),
                 "nli_max_length": int(getattr(pipe.nli, "max_length", 128)),
                 "nli_batch_size": int(getattr(pipe.nli, "batch_size", 64)),
-                "threads": threads, "repeat": ns.repeat,
+                "threads": threads,
+                "repeat": ns.repeat,
             }
-            return {"python": str(python), "installed": versions, **peers.run_peers(python, payload, tmpd,
-                                                                                 ns.peers_timeout)}
+            return {
+                "python": str(python),
+                "installed": versions,
+                **peers.run_peers(python, payload, tmpd, ns.peers_timeout),
+            }
     except peers.PeersUnavailable as exc:
         logger.warning("peers skipped: %s", exc)
         return {"error": str(exc)}
@@ -280,8 +329,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         info = data_info(path, questions=len(questions))
     else:
         questions, passages = list(QUESTIONS), {}
-        info = data_info(Path(__file__).with_name("questions.py"), questions=len(QUESTIONS),
-                         source="built-in questions about the default world")
+        info = data_info(
+            Path(__file__).with_name("questions.py"),
+            questions=len(QUESTIONS),
+            source="built-in questions about the default world",
+        )
     questions = seeded_sample(questions, ns.limit, ns.seed)
     if not questions:
         raise InputError("no questions with answers to time")
@@ -317,15 +369,27 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         res["peers"] = {"skipped": "--no-peers"}
     else:
         peer_out = run_peer_systems(ns, pipe, questions, passages, pairs, threads)
-        res["peers"] = peer_out if "error" in peer_out else {
-            **compare_peers(res, preds, peer_out, questions, gold_nli, len(pairs)),
-            "python": peer_out.get("python")}
-    res.update({
-        "n": len(questions), "data": info, "nli_data": nli_info, "threads": threads,
-        "models": {"reader": model_info(getattr(pipe.reader, "model_dir", None)),
-                   "nli": model_info(getattr(pipe.nli, "model_dir", None)),
-                   "encoder": model_info(enc_dir)},
-    })
+        res["peers"] = (
+            peer_out
+            if "error" in peer_out
+            else {
+                **compare_peers(res, preds, peer_out, questions, gold_nli, len(pairs)),
+                "python": peer_out.get("python"),
+            }
+        )
+    res.update(
+        {
+            "n": len(questions),
+            "data": info,
+            "nli_data": nli_info,
+            "threads": threads,
+            "models": {
+                "reader": model_info(getattr(pipe.reader, "model_dir", None)),
+                "nli": model_info(getattr(pipe.nli, "model_dir", None)),
+                "encoder": model_info(enc_dir),
+            },
+        }
+    )
     res["plots"] = [_plot(res, out).name]
     return res
 
@@ -333,9 +397,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
 def _plot(res: dict[str, Any], out: Path) -> Path:
     groups, kg, peer_vals = [], [], []
     p = res.get("peers", {})
-    for key, peer, label in (("reader_questions_per_s", "haystack", "reader q/s vs Haystack"),
-                             ("reader_questions_per_s", "hf_pipeline", "reader q/s vs HF pipeline"),
-                             ("nli_pairs_per_s", "cross_encoder", "NLI pairs/s vs CrossEncoder")):
+    for key, peer, label in (
+        ("reader_questions_per_s", "haystack", "reader q/s vs Haystack"),
+        ("reader_questions_per_s", "hf_pipeline", "reader q/s vs HF pipeline"),
+        ("nli_pairs_per_s", "cross_encoder", "NLI pairs/s vs CrossEncoder"),
+    ):
         if res.get(key):
             groups.append(label)
             kg.append(res[key])
@@ -345,5 +411,10 @@ def _plot(res: dict[str, Any], out: Path) -> Path:
         groups.append("index build vs SentenceTransformer (passages/s)")
         kg.append(res["index_build_passages_per_s"])
         peer_vals.append(res.get("sentence_transformers_sentences_per_s") or 0.0)
-    return plot_bars(groups, {"kgqa": kg, "peer": peer_vals}, out / "throughput.png",
-                     title="throughput, same inputs and weights", ylabel="items per second")
+    return plot_bars(
+        groups,
+        {"kgqa": kg, "peer": peer_vals},
+        out / "throughput.png",
+        title="throughput, same inputs and weights",
+        ylabel="items per second",
+    )

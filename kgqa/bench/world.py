@@ -61,8 +61,14 @@ CAUSAL_RELATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: the data directory's files, relative to it
 SOURCES = {
-    "fb15k237": ("kg/fb15k237/train.txt", "kg/fb15k237/valid.txt", "kg/fb15k237/test.txt",
-                 "kg/fb15k237/entity2text.txt", "kg/fb15k237/relation2text.txt", "kg/fb15k237/entity2wikidata.json"),
+    "fb15k237": (
+        "kg/fb15k237/train.txt",
+        "kg/fb15k237/valid.txt",
+        "kg/fb15k237/test.txt",
+        "kg/fb15k237/entity2text.txt",
+        "kg/fb15k237/relation2text.txt",
+        "kg/fb15k237/entity2wikidata.json",
+    ),
     "wordnet": ("kg/wordnet3.0/data.noun",),
     "conceptnet": ("kg/conceptnet100k/train.txt",),
     "squad": ("squad/train-v1.1.json",),
@@ -74,8 +80,9 @@ OUTPUTS = (*GRAPH_FILES, "passages.jsonl", "kgqa.json", "index")
 # --------------------------------------------------------------------------- N-Triples
 def literal(text: str, lang: str | None = None) -> str:
     """An N-Triples literal (escaped), optionally language-tagged."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-               .replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
     return f'"{escaped}"' + (f"@{lang}" if lang else "")
 
 
@@ -327,8 +334,12 @@ def write_passages(root: Path, out: Path, limit: int | None = None) -> int:
                     break
                 text = str(para.get("context", "")).strip()
                 if text:
-                    fh.write(json.dumps({"id": f"squad-train-{a:03d}-{p:03d}", "title": title, "text": text},
-                                        ensure_ascii=False) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {"id": f"squad-train-{a:03d}-{p:03d}", "title": title, "text": text}, ensure_ascii=False
+                        )
+                        + "\n"
+                    )
                     n += 1
     os.replace(tmp, out)
     return n
@@ -346,8 +357,10 @@ def check_out_dir(out: str | Path, overwrite: bool = False) -> Path:
     path = Path(out).expanduser().resolve()
     for shipped in (PROJECT_ROOT / "data", PROJECT_ROOT / "graphs"):
         if path == shipped.resolve() or shipped.resolve() in path.parents:
-            raise ConfigError(f"--out {out} is inside the repository's {shipped.name}/; the world is large and must "
-                              "live outside the repository, e.g. --out ~/kgqa-world")
+            raise ConfigError(
+                f"--out {out} is inside the repository's {shipped.name}/; the world is large and must "
+                "live outside the repository, e.g. --out ~/kgqa-world"
+            )
     if path == PROJECT_ROOT.resolve():
         raise ConfigError(f"--out {out} is the repository itself; choose a folder outside it, e.g. ~/kgqa-world")
     existing = [name for name in OUTPUTS if (path / name).exists()]
@@ -385,8 +398,12 @@ def build_world(
     from kgqa.paths import graphs_dir
 
     root = Path(data_dir)
-    missing = [rel for files in SOURCES.values() for rel in files
-               if not (root / rel).is_file() and not rel.endswith("entity2wikidata.json")]
+    missing = [
+        rel
+        for files in SOURCES.values()
+        for rel in files
+        if not (root / rel).is_file() and not rel.endswith("entity2wikidata.json")
+    ]
     if missing:
         raise DataNotFoundError(f"the data directory {root} lacks {', '.join(missing)}; set KGQA_DATA or --data-dir")
     if limit_passages is not None and limit_passages < 1:
@@ -416,9 +433,15 @@ def build_world(
     else:
         config.passages = ["passages.jsonl"]
     config.save(path)
-    return {"out": str(path), "triples": {k: v for k, v in counts.items() if k != "passages"},
-            "passages": counts["passages"], "indexed": bool(index), "encoder": encoder,
-            "graphs": list(GRAPH_FILES), "config": str(path / "kgqa.json")}
+    return {
+        "out": str(path),
+        "triples": {k: v for k, v in counts.items() if k != "passages"},
+        "passages": counts["passages"],
+        "indexed": bool(index),
+        "encoder": encoder,
+        "graphs": list(GRAPH_FILES),
+        "config": str(path / "kgqa.json"),
+    }
 
 
 # --------------------------------------------------------------------------- the suite
@@ -427,9 +450,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("build",), help="build: write the world into --out")
     p.add_argument("--data-dir", help="the dataset folder (default: $KGQA_DATA or ../shared/datasets)")
     p.add_argument("--limit-passages", type=int, default=None, help="keep only the first N SQuAD paragraphs")
-    p.add_argument("--no-index", action="store_true",
-                   help="do not embed the passages (kgqa.json then names passages.jsonl; build the index later "
-                   "with `kgqa index build DIR/passages.jsonl --out DIR/index`)")
+    p.add_argument(
+        "--no-index",
+        action="store_true",
+        help="do not embed the passages (kgqa.json then names passages.jsonl; build the index later "
+        "with `kgqa index build DIR/passages.jsonl --out DIR/index`)",
+    )
     p.add_argument("--batch-size", type=int, default=64, help="texts per encoder forward pass")
     p.add_argument("--overwrite", action="store_true", help="replace a world already in --out")
 
@@ -441,8 +467,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     from kgqa.paths import data_dir
 
     if ns.out is None:
-        raise ConfigError("kgqa bench world build needs --out DIR, a folder outside the repository "
-                          "(e.g. --out ~/kgqa-world)")
+        raise ConfigError(
+            "kgqa bench world build needs --out DIR, a folder outside the repository (e.g. --out ~/kgqa-world)"
+        )
     root = Path(ns.data_dir) if ns.data_dir else data_dir(required=True)
     try:
         check_out_dir(ns.out, ns.overwrite)
@@ -451,17 +478,25 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             out.rmdir()  # the harness made it before asking us; leave no empty folder in data/ or graphs/
         raise
     with Timer() as t:
-        summary = build_world(root, ns.out, ns.limit_passages, index=not ns.no_index, overwrite=ns.overwrite,
-                              show_progress=True, batch_size=ns.batch_size)
-    notes = [f"kgqa ask --pipeline {summary['out']} \"...\" runs on this world"]
+        summary = build_world(
+            root,
+            ns.out,
+            ns.limit_passages,
+            index=not ns.no_index,
+            overwrite=ns.overwrite,
+            show_progress=True,
+            batch_size=ns.batch_size,
+        )
+    notes = [f'kgqa ask --pipeline {summary["out"]} "..." runs on this world']
     if ns.limit is not None:
         notes.append("--limit is ignored by the world build; use --limit-passages")
     return {
         **summary,
         "n": sum(summary["triples"].values()),
         "seconds": t.seconds,
-        "data": data_info(root / SOURCES["fb15k237"][0],
-                          sources={k: [str(root / f) for f in v] for k, v in SOURCES.items()}),
+        "data": data_info(
+            root / SOURCES["fb15k237"][0], sources={k: [str(root / f) for f in v] for k, v in SOURCES.items()}
+        ),
         "models": {"encoder": {"path": summary["encoder"] or ("<not used: --no-index>" if ns.no_index else None)}},
         "notes": notes,
     }

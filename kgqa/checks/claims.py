@@ -110,6 +110,14 @@ def _declarative_from_aux(aux: str, rest: str, subject_end: int | None) -> str:
     return f"{subject} {aux} {predicate}".strip()
 
 
+def subject_end_in(inner: str, subject_end: int | None, rest: str) -> int | None:
+    """``subject_end`` (an offset into ``rest``) as an offset into ``inner``, a suffix of ``rest``."""
+    if subject_end is None:
+        return None
+    shift = len(rest) - len(inner)
+    return subject_end - shift if subject_end - shift > 0 else None
+
+
 def analyze_question(question: str, subject_end: int | None = None) -> QuestionAnalysis:
     """Classify ``question`` and derive its presuppositions.
 
@@ -133,7 +141,7 @@ def analyze_question(question: str, subject_end: int | None = None) -> QuestionA
         if first == "why":
             prop = m.group(1) if m else rest
             aux = _first_word(rest)
-            presup = prop if aux not in ("was", "were", "is", "are") else _declarative_from_aux(aux, prop, None)
+            presup = _declarative_from_aux(aux, prop, subject_end_in(prop, subject_end, rest)) if m else prop
             return QuestionAnalysis(question, "why", "why", None, [presup.strip()], rest)
         presups: list[str] = []
         if first in ("when", "where", "how") and m:
@@ -142,7 +150,7 @@ def analyze_question(question: str, subject_end: int | None = None) -> QuestionA
             # "When did Shakespeare write Harry Potter" presupposes that he wrote it; "When was X born" does not.
             words = inner.split()
             if aux in ("did", "does", "do") and len(words) >= 3:
-                presups.append(inner.strip())
+                presups.append(_declarative_from_aux(aux, inner, subject_end_in(inner, subject_end, rest)).strip())
         return QuestionAnalysis(question, "factoid", first, None, presups, rest)
     return QuestionAnalysis(question, "other", None, None, [], q)
 

@@ -26,12 +26,20 @@ class GraphVerdict:
 
 
 def _path_text(triples: list[Triple]) -> str:
+    """Chains read as ``A —p→ B —q→ C``; a triple that does not continue the chain starts a new one."""
     if not triples:
         return ""
-    parts = [triples[0].subject_label or triples[0].subject]
+    parts: list[str] = []
+    prev_object: str | None = None
     for t in triples:
-        parts.append(f"—{t.predicate_label or t.predicate.rsplit('#', 1)[-1]}→ {t.object_label or t.object}")
-    return " ".join(parts)
+        pred = t.predicate_label or t.predicate.rsplit("#", 1)[-1]
+        if t.subject != prev_object:
+            if parts:
+                parts.append(";")
+            parts.append(t.subject_label or t.subject)
+        parts.append(f"—{pred}→ {t.object_label or t.object}")
+        prev_object = t.object
+    return " ".join(parts).replace(" ;", ";")
 
 
 class GraphChecker:

@@ -14,6 +14,12 @@ from kgqa.types import Claim
 logger = logging.getLogger(__name__)
 
 MAX_CLAIM_CHARS = 2000
+_ORDER = re.compile(
+    r"^(?P<a>.+?)\s+(?:(?:was|were|is|are|had been)\s+)?"
+    r"(?P<verb>born|died|published|written|invented|discovered|founded|happened|occurred|began|started|ended|"
+    r"lived|came|took place)?\s*(?P<rel>before|after|earlier than|later than)\s+(?P<b>.+)$",
+    re.I,
+)
 OWL_DATATYPE = "http://www.w3.org/2002/07/owl#DatatypeProperty"
 
 
@@ -121,6 +127,15 @@ class ClaimParser:
                         "caused",
                         effect_label or m.group("effect"),
                     )
+
+        m = _ORDER.match(body)
+        if m:
+            a, a_label = self.resolve_entity(m.group("a"))
+            b, b_label = self.resolve_entity(m.group("b"))
+            if a and b and a != b:
+                rel = "before" if m.group("rel").lower() in ("before", "earlier than") else "after"
+                verb = (m.group("verb") or "").lower() or None
+                return Claim(original, a, None, b, negated, "order", a_label, rel, b_label, literal=verb)
 
         date = find_date(body)
         mentions = [m for m in self.linker.find_mentions(body) if not date or m.end <= date[1] or m.start >= date[2]]

@@ -89,7 +89,7 @@ class PremiseChecker:
     def graph_verdict(self, claim: Claim) -> GraphVerdict:
         """Graph and temporal verdict on the claim, before negation."""
         temporal = self.temporal.check(claim)
-        if claim.kind == "causal":
+        if claim.kind in ("causal", "order"):
             return temporal or GraphVerdict(None, 0.0, "causal_unknown")
         return _merge(self.graph.check(claim), temporal)
 
@@ -108,13 +108,15 @@ class PremiseChecker:
             if self.retrieve is None:
                 return []
             hits = self.retrieve(text, self.top_k)
-        iris = [x for x in ((claim.subject, claim.object) if claim else ()) if x]
-        labels = [self.kg.label(x).lower() for x in iris]
+        subject = claim.subject if claim else None
+        names = [n.lower() for n in self.kg.labels(subject)] if subject else []
 
         def relevant(h: Any) -> bool:
-            ents = set(getattr(h.passage, "entities", ()) or ())
-            if iris and (ents & set(iris) or any(lab and lab in h.passage.text.lower() for lab in labels)):
-                return True
+            if subject:
+                # a passage about someone else says nothing about this claim's subject
+                ents = set(getattr(h.passage, "entities", ()) or ())
+                text = h.passage.text.lower()
+                return subject in ents or any(n and n in text for n in names)
             return h.score >= MIN_RELEVANCE
 
         hits = [h for h in hits if relevant(h)][: self.top_k]
@@ -183,6 +185,13 @@ class PremiseChecker:
             status, conf, rule = "unknown", 0.0, verdict.rule
             evidence += passages[:1]
         correction = verdict.correction if status == "contradicted" else None
+        if status == "contradicted" and correction is None and claim.negated and verdict.holds:
+            facts = verdict.facts
+            if claim.kind == "type" and claim.subject:
+                kinds = ", ".join(self.kg.label(t) for t in sorted(self.kg.types(claim.subject, inferred=False)))
+                correction = f"{self.kg.label(claim.subject)} is a {kinds}, and so a {self.kg.label(claim.object)}"
+            elif facts:
+                correction = "; ".join(t.text() for t in facts[:2])
         return PremiseCheck(
             text=text,
             status=status,

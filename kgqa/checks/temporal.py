@@ -86,6 +86,8 @@ class TemporalChecker:
 
     def check(self, claim: Claim) -> GraphVerdict | None:
         """A verdict for causal and person-act claims, or ``None`` when no temporal rule applies."""
+        if claim.kind == "order" and claim.subject and claim.object:
+            return self._check_order(claim.subject, claim.object, claim.relation_text, claim.literal)
         if claim.subject is None or claim.object is None or claim.relation is None:
             return None
         v = self.vocab
@@ -99,6 +101,39 @@ class TemporalChecker:
             return self._check_act(person=claim.object, thing=claim.subject)
         return None
 
+    def _event_date(self, iri: str, verb: str | None) -> Dated | None:
+        if verb == "born":
+            return self._dated(iri, (self.vocab.birth_date,), True) or self.start_of(iri)
+        if verb == "died":
+            return self._dated(iri, (self.vocab.death_date,), True) or self.end_of(iri)
+        if verb in ("ended",):
+            return self.end_of(iri)
+        return self.start_of(iri)
+
+    def _check_order(self, a: str, b: str, rel: str, verb: str | None) -> GraphVerdict:
+        """ "A was born before B": compare the dates the verb names (births, deaths, starts)."""
+        da, db = self._event_date(a, verb), self._event_date(b, verb)
+        if da is None or db is None:
+            return GraphVerdict(None, 0.0, "order_unknown")
+        la, lb = self.kg.label(a), self.kg.label(b)
+        if da.date.before(db.date):
+            holds = rel == "before"
+        elif da.date.after(db.date):
+            holds = rel == "after"
+        else:
+            ev = self._date_evidence(
+                "neutral",
+                f"{la} ({da.date.text()}) and {lb} ({db.date.text()}) cannot be ordered at the dates' precision",
+                "temporal_order",
+                da,
+                db,
+            )
+            return GraphVerdict(None, 0.0, "temporal_order", [ev])
+        word = "before" if da.date.before(db.date) else "after"
+        text = f"{la} ({da.date.text()}) comes {word} {lb} ({db.date.text()})"
+        ev = self._date_evidence("supports" if holds else "contradicts", text, "temporal_order", da, db)
+        return GraphVerdict(holds, 0.95, "temporal_order", [ev], facts=list(ev.triples))
+
     def _check_causal(self, cause: str, effect: str) -> GraphVerdict:
         edges = self.kg.facts(cause, self.vocab.causes, effect)
         if edges:
@@ -111,7 +146,7 @@ class TemporalChecker:
         e_start = self.start_of(effect)
         if c_start and e_end and e_end.date.before(c_start.date):
             text = (
-                f"{self.kg.label(cause)} ({c_start.date}) comes after {self.kg.label(effect)} ({e_end.date}); "
+                f"{self.kg.label(cause)} ({c_start.date.text()}) comes after {self.kg.label(effect)} ({e_end.date.text()}); "
                 "a cause cannot come after its effect"
             )
             ev = self._date_evidence("contradicts", text, "cause_after_effect", c_start, e_end)
@@ -130,8 +165,8 @@ class TemporalChecker:
         if c_start and e_start and not e_start.date.before(c_start.date):
             ev = self._date_evidence(
                 "neutral",
-                f"{self.kg.label(cause)} ({c_start.date}) precedes "
-                f"{self.kg.label(effect)} ({e_start.date}); the order allows a causal link",
+                f"{self.kg.label(cause)} ({c_start.date.text()}) precedes "
+                f"{self.kg.label(effect)} ({e_start.date.text()}); the order allows a causal link",
                 "temporal_order_consistent",
                 c_start,
                 e_start,
@@ -146,16 +181,14 @@ class TemporalChecker:
             return None
         pl, tl = self.kg.label(person), self.kg.label(thing)
         if birth and when.date.before(birth.date):
-            text = f"{tl} ({when.date}) is dated before {pl} was born ({birth.date})"
+            text = f"{tl} ({when.date.text()}) is dated before {pl} was born ({birth.date.text()})"
             ev = self._date_evidence("contradicts", text, "acts_before_birth", when, birth)
             return GraphVerdict(False, 0.95, "acts_before_birth", [ev], facts=list(ev.triples))
         if death and when.date.year - death.date.year > self.posthumous_years:
-            text = (
-                f"{tl} ({when.date}) is dated {when.date.year - death.date.year} years after {pl} died ({death.date})"
-            )
+            text = f"{tl} ({when.date.text()}) is dated {when.date.year - death.date.year} years after {pl} died ({death.date.text()})"
             ev = self._date_evidence("contradicts", text, "acts_after_death", when, death)
             return GraphVerdict(False, 0.95, "acts_after_death", [ev], facts=list(ev.triples))
         ev = self._date_evidence(
-            "neutral", f"{tl} ({when.date}) falls within {pl}'s lifetime", "within_lifetime", when, birth, death
+            "neutral", f"{tl} ({when.date.text()}) falls within {pl}'s lifetime", "within_lifetime", when, birth, death
         )
         return GraphVerdict(None, 0.0, "within_lifetime", [ev])

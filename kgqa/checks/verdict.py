@@ -15,7 +15,7 @@ Rules, in order (the first that applies decides):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kgqa.types import Evidence, PremiseCheck
@@ -95,8 +95,13 @@ def decide(
     nli_records: list[dict[str, Any]],
     hits: list[Any],
     config: Any,
+    unknown_names: list[str] | None = None,
 ) -> Decision:
-    """Apply the rules above to everything the pipeline found."""
+    """Apply the rules above to everything the pipeline found.
+
+    ``unknown_names`` are names in the question that neither the graph nor the passages
+    know: without a graph answer, the question then has no answer here.
+    """
     rejected = [c for c in checks if c.status == "contradicted"]
     entail = max((r["probs"]["entailment"] for r in nli_records), default=0.0)
     contra = max((r["probs"]["contradiction"] for r in nli_records), default=0.0)
@@ -157,7 +162,10 @@ def decide(
             else:
                 answer = reader_best.text
                 alternative = "; ".join(graph.texts[:3])
-                evidence = [*graph_ev, reader_ev]
+                against = [
+                    replace(e, stance="contradicts", detail={**e.detail, "supports": alternative}) for e in graph_ev
+                ]
+                evidence = [*against, reader_ev]
                 conf = 0.8
                 verdict, rule = "contradicted", "graph_contradicts_reader"
         elif entail >= et and entail >= contra:
@@ -187,6 +195,10 @@ def decide(
         ]
         conf = 0.85
         verdict, rule = "answered", "graph_only"
+
+    if unknown_names and graph is None and verdict != "no_answer":
+        answer, alternative, evidence, conf = None, None, [], 0.0
+        verdict, rule = "no_answer", "unknown_entity:" + ", ".join(unknown_names)
 
     # ---------------------------------------------------------------- premises first
     if rejected:

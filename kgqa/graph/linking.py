@@ -217,9 +217,7 @@ class EntityLinker:
         self.entities = _Catalog(self._names(kg.entities(), plurals=False), self._rank)
         # the graph's own vocabulary (class and property names): a lower-case "capital" in a text
         # that uses capitals elsewhere is the relation, not "Capital", an alias of "Das Kapital"
-        self._vocabulary = {
-            normalize(name) for iri in [*kg.classes(), *kg.properties()] for name in kg.labels(iri)
-        }
+        self._vocabulary = {normalize(name) for iri in [*kg.classes(), *kg.properties()] for name in kg.labels(iri)}
         self.classes = _Catalog(self._names(kg.classes(), plurals=True), self._rank)
 
     def _rank(self, iri: str) -> float:

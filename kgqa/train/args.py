@@ -11,6 +11,9 @@ from typing import Any
 
 from kgqa.errors import ConfigError
 
+#: defaults that depend on the task (used when the field is left at 0)
+TASK_DEFAULTS = {"qa": {"max_length": 256, "learning_rate": 8e-5}, "nli": {"max_length": 128, "learning_rate": 5e-5}}
+
 
 @dataclass
 class TrainArgs:
@@ -31,14 +34,14 @@ class TrainArgs:
     train_files: list[str] = field(
         default_factory=list, metadata={"help": "override the default training files (relative to data_dir)"}
     )
-    max_length: int = field(default=128, metadata={"help": "tokens per window or pair"})
+    max_length: int = field(default=0, metadata={"help": "tokens per window or pair (0: 256 for qa, 128 for nli)"})
     doc_stride: int = field(default=96, metadata={"help": "QA: overlap between windows of long contexts"})
     max_query_length: int = field(default=48, metadata={"help": "QA: questions are cut to this many tokens"})
     answer_centred: bool = field(default=True, metadata={"help": "QA: train on windows centred on the answer"})
     negative_window_rate: float = field(
         default=0.05, metadata={"help": "QA: share of answerless windows kept (labelled [CLS])"}
     )
-    learning_rate: float = field(default=5e-5, metadata={"help": "peak learning rate"})
+    learning_rate: float = field(default=0.0, metadata={"help": "peak learning rate (0: 8e-5 for qa, 5e-5 for nli)"})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and LayerNorm)"})
     warmup_ratio: float = field(default=0.06, metadata={"help": "share of steps with linear warm-up"})
     num_epochs: float = field(default=3.0, metadata={"help": "epochs over the training set"})
@@ -76,6 +79,10 @@ class TrainArgs:
     def __post_init__(self) -> None:
         if self.task not in ("qa", "nli"):
             raise ConfigError(f"task must be 'qa' or 'nli', not {self.task!r}")
+        if not self.max_length:
+            self.max_length = TASK_DEFAULTS[self.task]["max_length"]
+        if not self.learning_rate:
+            self.learning_rate = TASK_DEFAULTS[self.task]["learning_rate"]
         if self.max_length < 32:
             raise ConfigError("max_length must be at least 32")
         if self.task == "qa" and self.doc_stride >= self.max_length - self.max_query_length:
@@ -86,7 +93,7 @@ class TrainArgs:
             raise ConfigError("warmup_ratio must be in [0, 1)")
         if self.fp16 not in ("auto", "yes", "no"):
             raise ConfigError("fp16 must be auto, yes or no")
-        if self.learning_rate <= 0:
+        if self.learning_rate < 0:
             raise ConfigError("learning_rate must be positive")
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,7 +146,6 @@ def from_namespace(task: str, ns: argparse.Namespace) -> TrainArgs:
     overrides["task"] = task
     if "output_dir" not in overrides and not getattr(ns, "config", None):
         overrides["output_dir"] = f"runs/{task}"
-    defaults = {"qa": {"max_length": 256, "learning_rate": 8e-5}, "nli": {}}[task]
     if getattr(ns, "config", None):
         return TrainArgs.from_json(ns.config, **overrides)
-    return TrainArgs(**{**defaults, **overrides})
+    return TrainArgs(**overrides)

@@ -213,6 +213,14 @@ class Trainer:
 
     def load_checkpoint(self) -> None:
         """Restore everything :meth:`save_checkpoint` wrote."""
+        old = self.out / "checkpoint.old"
+        if not (self.ckpt / "trainer_state.json").is_file() and (old / "trainer_state.json").is_file():
+            # stopped between the two renames of save_checkpoint: the previous checkpoint is whole
+            if self.ckpt.exists():
+                for f in self.ckpt.iterdir():
+                    f.unlink()
+                self.ckpt.rmdir()
+            old.rename(self.ckpt)
         if not (self.ckpt / "trainer_state.json").is_file():
             raise ConfigError(f"--resume: no checkpoint in {self.ckpt}; start without --resume")
         trainable = load_file(str(self.ckpt / "trainable.safetensors"))

@@ -112,9 +112,9 @@ def test_bad_claims_raise_typed_errors(checker) -> None:
 
 def test_question_analysis() -> None:
     a = analyze_question("Why did Jon Reed write The Glass Orchard?")
-    assert a.qtype == "why" and a.presuppositions == ["Jon Reed write The Glass Orchard"]
+    assert a.qtype == "why" and a.presuppositions == ["Jon Reed did write The Glass Orchard"]
     a = analyze_question("When did Jon Reed invent the steam loom?")
-    assert a.qtype == "factoid" and a.presuppositions == ["Jon Reed invent the steam loom"]
+    assert a.qtype == "factoid" and a.presuppositions == ["Jon Reed did invent the steam loom"]
     assert analyze_question("When was Ada Finch born?").presuppositions == []
     b = analyze_question("Did Ada Finch write The Glass Orchard?", subject_end=len("Ada Finch"))
     assert b.qtype == "yes_no" and b.statement == "Ada Finch did write The Glass Orchard"
@@ -134,3 +134,24 @@ def test_negation_and_dates_helpers() -> None:
     assert find_date("published in 1890")[0] == "1890"
     assert find_date("on 1969-07-20")[0] == "1969-07-20"
     assert find_date("it has 3 moons") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Ada Finch was born before Jon Reed.", "contradicted"),
+        ("Jon Reed was born before Ada Finch.", "supported"),
+        ("The Great Flood happened after the Norland famine.", "contradicted"),
+        ("The Norland famine happened after the Great Flood.", "supported"),
+    ],
+)
+def test_temporal_order_claims(checker, text: str, status: str) -> None:
+    res = checker.check(text)
+    assert res.claim.kind == "order"
+    assert res.status == status and res.rule == "temporal_order"
+    assert len(res.evidence[0].detail["dates"]) == 2
+
+
+def test_negated_type_claim_gets_a_correction(checker) -> None:
+    res = checker.check("Ada Finch was not a writer.")
+    assert "Ada Finch is a novelist" in (res.correction or "")
