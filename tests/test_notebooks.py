@@ -59,7 +59,6 @@ def test_committed_notebook_has_outputs_and_no_errors(path: Path) -> None:
             assert "Traceback (most recent call last)" not in text, f"{path.name}, code cell {i + 1}: a traceback"
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:

@@ -61,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         f"(default: those of {', '.join(AUTO_GROUPS)} the rows have; 'none' for no groups)",
     )
     p.add_argument("--bins", type=int, default=10, help="confidence bins of the calibration error")
+    p.add_argument("--split", help="keep only rows whose 'split' field has this value (e.g. SICK's test)")
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.jsonl")
 
 
@@ -220,6 +221,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         path = resolve_data(ns.data, DEFAULT_DATA)
         rows, skipped = read_rows(path)
         info = data_info(path, rows=len(rows) + skipped)
+        if getattr(ns, "split", None):
+            rows = [r for r in rows if r.get("split") == ns.split]
+            if not rows:
+                raise InputError(f"{path} has no rows with split == {ns.split!r}")
+            info["split"] = ns.split
     rows = seeded_sample(rows, ns.limit, ns.seed)
     fields = _group_fields(ns, rows)
     model = load_model(ns)

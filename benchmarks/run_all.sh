@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every number in benchmarks/README.md comes from one of these commands (2-core CPU, no GPU).
+# Usage: bash benchmarks/run_all.sh [suite ...]   (default: all); data from $KGQA_DATA or ../shared/datasets
+set -euo pipefail
+cd "$(dirname "$0")/.."
+D="${KGQA_DATA:-$(cd .. && pwd)/shared/datasets}"
+OUT=benchmarks/results
+SUITES="${*:-}"
+want() { [ -z "$SUITES" ] || [[ " $SUITES " == *" $1 "* ]]; }
+if want nli; then
+  kgqa bench nli --heldout-mnli --out $OUT/nli-mnli-heldout
+  kgqa bench nli --heldout-mnli --quantize --out $OUT/nli-mnli-heldout-int8
+  kgqa bench nli --data "$D/nli/sick.jsonl" --split test --out $OUT/nli-sick-test
+  kgqa bench nli --data "$D/nli/rte_dev.jsonl" --out $OUT/nli-rte-dev
+  kgqa bench nli --data "$D/nli/hans.jsonl" --out $OUT/nli-hans
+fi
+if want qa; then
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --out $OUT/qa-squad-dev
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --quantize --out $OUT/qa-squad-dev-int8
+fi
+if want open-qa; then
+  kgqa bench open-qa --data "$D/squad/dev-v1.1.json" --limit 1000 --out $OUT/open-qa-squad-dev
+fi
+if want kgqa; then
+  kgqa bench kgqa --limit 1000 --out $OUT/kgqa-metaqa
+fi
+if want factcheck; then
+  kgqa bench factcheck --data "$D/factcheck/fever_symmetric_dev.jsonl" --out $OUT/factcheck-fever-symmetric
+  kgqa bench factcheck --data "$D/factcheck/climate-fever.jsonl" --out $OUT/factcheck-climate-fever
+  kgqa bench factcheck --data "$D/factcheck/wice_claim_dev.jsonl" --out $OUT/factcheck-wice
+fi
+if want premises; then
+  kgqa bench premises --limit 200 --out $OUT/premises
+fi
+if want speed; then
+  kgqa bench speed --out $OUT/speed
+fi
