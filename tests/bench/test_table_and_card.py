@@ -1,0 +1,50 @@
+"""The benchmark table and the model-card writer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kgqa.bench.table import row, table
+from kgqa.train.card import write_card
+
+
+def test_table_rows_show_headline_metrics_and_command(tmp_path: Path) -> None:
+    res = {
+        "suite": "qa",
+        "n": 10,
+        "exact_match": 50.0,
+        "f1": 61.25,
+        "data": {"file": "dev.json"},
+        "date": "2026-11-24T10:00:00",
+        "command": "kgqa bench qa --out x",
+        "args": {"quantize": True},
+    }
+    line = row(res)
+    assert "exact_match=50.0" in line and "f1=61.2" in line and "[int8]" in line and "`kgqa bench qa --out x`" in line
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "results.json").write_text(json.dumps(res))
+    assert table(tmp_path).count("\n") == 2
+
+
+def test_card_lists_training_data_curve_and_results(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "kgqa_model.json").write_text(
+        json.dumps(
+            {
+                "task": "nli",
+                "storage_dtype": "float16",
+                "training_args": {"max_length": 128, "learning_rate": 5e-5},
+                "best": {"step": 20, "dev": {"accuracy": 0.7}, "train_pairs": 100, "train_sources": {"snli": 100}},
+            }
+        )
+    )
+    (model / "training_log.jsonl").write_text(
+        json.dumps({"step": 20, "eval": {"accuracy": 0.7}, "primary": 0.7}) + "\n"
+    )
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps({"suite": "nli", "n": 5, "accuracy": 0.6, "data": {"file": "x.jsonl"}, "command": "c"}))
+    text = write_card(model, [res], notes=["trained briefly"]).read_text()
+    assert "snli 100" in text and "| 20 |" in text and "| x.jsonl | 5 | accuracy | 0.6000 | `c` |" in text
+    assert "trained briefly" in text and "kgqa train nli" in text
