@@ -16,10 +16,11 @@ if want nli; then
 fi
 if want qa; then
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --out $OUT/qa-squad-dev
-  kgqa bench qa --data "$D/squad/dev-v1.1.json" --quantize --out $OUT/qa-squad-dev-int8
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --limit 2000 --out $OUT/qa-squad-dev-2000
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --quantize --limit 2000 --out $OUT/qa-squad-dev-2000-int8
 fi
 if want open-qa; then
-  kgqa bench open-qa --data "$D/squad/dev-v1.1.json" --limit 1000 --out $OUT/open-qa-squad-dev
+  kgqa bench open-qa --data "$D/squad/dev-v1.1.json" --limit 500 --out $OUT/open-qa-squad-dev
 fi
 if want kgqa; then
   kgqa bench kgqa --limit 1000 --out $OUT/kgqa-metaqa
