@@ -392,19 +392,3 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
 
 
 HELP = "fact verification (FEVER, WiCE, CLIMATE-FEVER): supported / refuted / not enough info by NLI"
-
-
-def register() -> None:
-    """Add this suite to ``kgqa bench`` as ``factcheck``."""
-    from kgqa.bench.cli import register_suite
-
-    register_suite("factcheck", HELP, add_arguments, run)
-
-
-if __name__ == "__main__":  # python -m kgqa.bench.factcheck_suite [options]: before the suite is wired into the CLI
-    import sys
-
-    from kgqa.bench.cli import main
-
-    register()
-    sys.exit(main(["factcheck", *sys.argv[1:]]))

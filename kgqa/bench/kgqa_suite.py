@@ -686,19 +686,4 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     return results
 
 
-def register() -> None:
-    """Add this suite to ``kgqa bench`` as ``kgqa``."""
-    from kgqa.bench.cli import register_suite
-
-    register_suite("kgqa", HELP, add_arguments, run)
-
-
 HELP = "MetaQA 1/2/3-hop questions answered over kgqa's graph module (hits@1)"
-
-if __name__ == "__main__":  # python -m kgqa.bench.kgqa_suite [options]: before the suite is wired into the CLI
-    import sys
-
-    from kgqa.bench.cli import main
-
-    register()
-    sys.exit(main(["kgqa", *sys.argv[1:]]))

@@ -725,19 +725,3 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
 
 
 HELP = "false premises generated from the graph: detection precision/recall/F1 and answer accuracy"
-
-
-def register() -> None:
-    """Add this suite to ``kgqa bench`` as ``premises``."""
-    from kgqa.bench.cli import register_suite
-
-    register_suite("premises", HELP, add_arguments, run)
-
-
-if __name__ == "__main__":  # python -m kgqa.bench.premise_suite [options]: before the suite is wired into the CLI
-    import sys
-
-    from kgqa.bench.cli import main
-
-    register()
-    sys.exit(main(["premises", *sys.argv[1:]]))

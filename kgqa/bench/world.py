@@ -503,19 +503,3 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
 
 
 HELP = "build a larger world (FB15k-237, WordNet, ConceptNet, SQuAD passages) outside the repository"
-
-
-def register() -> None:
-    """Add ``kgqa bench world build``."""
-    from kgqa.bench.cli import register_suite
-
-    register_suite("world", HELP, add_arguments, run)
-
-
-if __name__ == "__main__":  # python -m kgqa.bench.world build --out DIR: before the command is wired into the CLI
-    import sys
-
-    from kgqa.bench.cli import main
-
-    register()
-    sys.exit(main(["world", *sys.argv[1:]]))
