@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kgqa.errors import KGQAError
+from kgqa.precision import PRECISIONS
 
 PROG = "kgqa"
 
@@ -36,6 +37,12 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="a FAISS index folder built by `kgqa index build`")
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the reader and NLI model")
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=None,
+        help="model arithmetic: auto (bf16 where the hardware has it, the default), bf16, fp16, fp32",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +118,8 @@ def _pipeline(ns: argparse.Namespace) -> Any:
         overrides["top_k"] = ns.top_k
     if getattr(ns, "quantize", False):
         overrides["quantize"] = True
+    if getattr(ns, "precision", None):
+        overrides["precision"] = ns.precision
     return Pipeline.load(ns.pipeline if getattr(ns, "pipeline", None) else None, **overrides)
 
 

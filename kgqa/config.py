@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kgqa.errors import ConfigError
+from kgqa.precision import PRECISIONS
 
 CONFIG_FILE = "kgqa.json"
 
@@ -33,6 +34,7 @@ class PipelineConfig:
     max_answer_length: int = 30
     retrieval_weight: float = 8.0
     quantize: bool = False
+    precision: str = "auto"
     posthumous_years: int = 30
     entail_threshold: float = 0.6
     contradict_threshold: float = 0.6
@@ -43,6 +45,8 @@ class PipelineConfig:
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.read_k < 1 or self.nli_k < 0:
             raise ConfigError("top_k and read_k must be at least 1, nli_k at least 0")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         for name in ("entail_threshold", "contradict_threshold"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1]")

@@ -91,8 +91,8 @@ class Pipeline:
             index.build(list(PassageStore.from_jsonl([Path(p) for p in config.passages])), show_progress=False)
         else:
             index = default_index(encoder=encoder)
-        reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device)
-        nli = NLIModel(config.nli_dir, quantize=config.quantize, device=config.device)
+        reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device, precision=config.precision)
+        nli = NLIModel(config.nli_dir, quantize=config.quantize, device=config.device, precision=config.precision)
         linker = EntityLinker(kg, encoder=encoder)
         relations = RelationMatcher(kg)
         return cls(config, kg, index, reader, nli, linker, relations)

@@ -90,3 +90,24 @@ def percentile(values: Sequence[float], q: float) -> float:
     import numpy as np
 
     return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else 0.0
+
+
+def add_precision_argument(p: Any) -> None:
+    """The ``--precision`` option shared by the suites that run kgqa's models."""
+    from kgqa.precision import PRECISIONS
+
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="model arithmetic: auto (bf16 autocast where the hardware has it), bf16, fp16, fp32",
+    )
+
+
+def resolved_precision(model: Any) -> str:
+    """What a loaded kgqa model computes in: ``int8``, ``bf16``, ``fp16`` or ``fp32``."""
+    from kgqa.precision import dtype_name
+
+    if getattr(model, "quantize", False):
+        return "int8"
+    return dtype_name(getattr(model, "amp_dtype", None))

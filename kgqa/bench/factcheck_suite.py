@@ -297,6 +297,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--model", help="NLI model folder (default: the shipped data/models/nli)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
+    from kgqa.bench.common import add_precision_argument
+
+    add_precision_argument(p)
     p.add_argument("--batch-size", type=int, default=64, help="pairs per forward pass")
     p.add_argument("--max-length", type=int, default=128, help="tokens per pair")
     p.add_argument(
@@ -328,14 +331,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_model(ns: argparse.Namespace) -> Any:
     """The NLI model (tests replace this with a fake)."""
-    from kgqa.reader.nli import NLIModel
+    from kgqa.bench import nli_suite
 
-    return NLIModel(model_dir=ns.model, quantize=ns.quantize, max_length=ns.max_length, batch_size=ns.batch_size)
+    return nli_suite.load_model(ns)
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Run the suite; returns the results."""
-    from kgqa.bench.common import resolve_data, seeded_sample
+    from kgqa.bench.common import resolve_data, resolved_precision, seeded_sample
     from kgqa.bench.report import data_info, model_info, plot_confusion, plot_curves
 
     for name in ("entail_threshold", "contradict_threshold"):
@@ -360,7 +363,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             "label_mapping": mapping,
             "rows_left_out": left_out,
             "data": data_info(path, rows=rows, format=fmt),
-            "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))},
+            "models": {
+                "nli": model_info(
+                    getattr(model, "model_dir", None), quantized=bool(ns.quantize), precision=resolved_precision(model)
+                )
+            },
             "notes": [
                 f"verdict: max entailment / max contradiction over up to {ns.max_evidence or 'all'} evidence "
                 "sentences per claim, against the thresholds (PremiseChecker's passage rule)"

@@ -17,7 +17,15 @@ from typing import Any
 import numpy as np
 
 from kgqa.bench import metrics
-from kgqa.bench.common import Timer, batched, progress, resolve_data, seeded_sample
+from kgqa.bench.common import (
+    Timer,
+    add_precision_argument,
+    batched,
+    progress,
+    resolve_data,
+    resolved_precision,
+    seeded_sample,
+)
 from kgqa.bench.report import data_info, model_info, plot_bars, plot_confusion, plot_reliability
 from kgqa.errors import InputError
 
@@ -52,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="dataset folder for --heldout-mnli (default: $KGQA_DATA or ../shared/datasets)")
     p.add_argument("--model", help="NLI model folder (default: the shipped data/models/nli)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
+    add_precision_argument(p)
     p.add_argument("--batch-size", type=int, default=64, help="pairs per forward pass")
     p.add_argument("--max-length", type=int, default=128, help="tokens per pair")
     p.add_argument(
@@ -69,7 +78,13 @@ def load_model(ns: argparse.Namespace) -> Any:
     """The NLI model to evaluate (tests replace this with a fake)."""
     from kgqa.reader.nli import NLIModel
 
-    return NLIModel(model_dir=ns.model, quantize=ns.quantize, max_length=ns.max_length, batch_size=ns.batch_size)
+    return NLIModel(
+        model_dir=ns.model,
+        quantize=ns.quantize,
+        precision=ns.precision,
+        max_length=ns.max_length,
+        batch_size=ns.batch_size,
+    )
 
 
 # --------------------------------------------------------------------------- data
@@ -235,7 +250,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             "skipped_rows": skipped,
             "quantized": bool(ns.quantize),
             "data": info,
-            "models": {"nli": model_info(getattr(model, "model_dir", None), quantized=bool(ns.quantize))},
+            "models": {
+                "nli": model_info(
+                    getattr(model, "model_dir", None), quantized=bool(ns.quantize), precision=resolved_precision(model)
+                )
+            },
         }
     )
     if notes:

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from kgqa.bench import metrics
-from kgqa.bench.common import Timer, batched, progress, resolve_data, seeded_sample
+from kgqa.bench.common import (
+    Timer,
+    add_precision_argument,
+    batched,
+    progress,
+    resolve_data,
+    resolved_precision,
+    seeded_sample,
+)
 from kgqa.bench.report import data_info, model_info, plot_curves
 from kgqa.errors import InputError
 from kgqa.types import Passage
@@ -42,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stride", type=int, default=96, help="reader overlap between windows")
     p.add_argument("--batch-size", type=int, default=32, help="reader windows per forward pass")
     p.add_argument("--no-bm25", action="store_true", help="skip the BM25 baseline")
+    add_precision_argument(p)
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.jsonl")
 
 
@@ -50,7 +59,13 @@ def load_reader(ns: argparse.Namespace) -> Any:
     """The reader (tests replace this with a fake)."""
     from kgqa.reader.qa import Reader
 
-    return Reader(model_dir=ns.model, max_length=ns.max_length, stride=ns.stride, batch_size=ns.batch_size)
+    return Reader(
+        model_dir=ns.model,
+        max_length=ns.max_length,
+        stride=ns.stride,
+        batch_size=ns.batch_size,
+        precision=getattr(ns, "precision", "auto"),
+    )
 
 
 def load_encoder(ns: argparse.Namespace) -> Any:
@@ -248,7 +263,10 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     results.update(
         {
             "data": data_info(path, questions=len(answerable), paragraphs=len(passages)),
-            "models": {"reader": model_info(getattr(reader, "model_dir", None)), "encoder": model_info(enc_dir)},
+            "models": {
+                "reader": model_info(getattr(reader, "model_dir", None), precision=resolved_precision(reader)),
+                "encoder": model_info(enc_dir),
+            },
         }
     )
     if notes:

@@ -17,7 +17,15 @@ from typing import Any
 import numpy as np
 
 from kgqa.bench import metrics
-from kgqa.bench.common import Timer, batched, progress, resolve_data, seeded_sample
+from kgqa.bench.common import (
+    Timer,
+    add_precision_argument,
+    batched,
+    progress,
+    resolve_data,
+    resolved_precision,
+    seeded_sample,
+)
 from kgqa.bench.report import data_info, model_info, plot_bars, plot_curves
 
 DEFAULT_DATA = "squad/dev-v1.1.json"
@@ -33,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="windows per forward pass")
     p.add_argument("--max-answer-length", type=int, default=30, help="longest answer, in tokens")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
+    add_precision_argument(p)
     p.add_argument(
         "--null-threshold",
         type=float,
@@ -148,6 +157,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
                 "reader": model_info(
                     getattr(reader, "model_dir", None),
                     quantized=bool(ns.quantize),
+                    precision=resolved_precision(reader),
                     max_length=ns.max_length,
                     stride=ns.stride,
                 )

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from kgqa.bench import metrics, peers
-from kgqa.bench.common import peak_rss_mb, percentile, progress, resolve_data, seeded_sample
+from kgqa.bench.common import (
+    add_precision_argument,
+    peak_rss_mb,
+    percentile,
+    progress,
+    resolve_data,
+    resolved_precision,
+    seeded_sample,
+)
 from kgqa.bench.questions import QUESTIONS, BenchQuestion
 from kgqa.bench.report import data_info, model_info, plot_bars
 from kgqa.errors import InputError, KGQAError
@@ -49,6 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top-k", type=int, default=5, help="passages per question (ask and reader)")
     p.add_argument("--repeat", type=int, default=3, help="timed passes per measurement (median reported)")
     p.add_argument("--no-peers", action="store_true", help="measure kgqa only")
+    add_precision_argument(p)
     p.add_argument("--no-build-peers", action="store_true", help="use the peers venv only if it already exists")
     p.add_argument("--peers-timeout", type=float, default=3600, help="seconds allowed to the peers runner")
 
@@ -57,7 +66,7 @@ def load_pipeline(ns: argparse.Namespace) -> Any:
     """The default pipeline (tests replace this with a fake)."""
     from kgqa import Pipeline
 
-    return Pipeline.load()
+    return Pipeline.load(precision=getattr(ns, "precision", "auto"))
 
 
 def load_sentence_transformer(model_dir: str | Path) -> Any:
@@ -206,8 +215,41 @@ def measure_kgqa(
             "encoder_sentences_per_s": _rate(len(ptexts), enc_s),
         }
     )
+    res.update(_fp32_reference(pipe, texts, plists, pairs, questions, repeat))
     res["peak_rss_mb"] = peak_rss_mb()
     return res, {"reader": reader_preds, "ask": answers, "nli": nli_labels, "nli_probs": probs, "encoder": encoder}
+
+
+def _fp32_reference(
+    pipe: Any,
+    texts: list[str],
+    plists: list[list[tuple[str, str]]],
+    pairs: list[tuple[str, str]],
+    questions: list[BenchQuestion],
+    repeat: int,
+) -> dict[str, Any]:
+    """Reader and NLI throughput again in float32, when the pipeline runs them in bf16/fp16.
+
+    The peers run in float32 (their default), so these give the like-for-like ratios too.
+    """
+    res: dict[str, Any] = {}
+    for name in ("reader", "nli"):
+        model = getattr(pipe, name, None)
+        if model is None or getattr(model, "amp_dtype", None) is None or not hasattr(model, "precision"):
+            continue
+        saved, model.precision = model.precision, "fp32"
+        try:
+            if name == "reader":
+                spans, secs = timed(lambda m=model: m.read_batch(texts, plists, n_best=1), repeat)
+                preds = {q.id: (s[0].text if s else "") for q, s in zip(questions, spans, strict=True)}
+                res["reader_questions_per_s_fp32"] = _rate(len(texts), secs)
+                res["reader_exact_match_fp32"] = _squad(preds, questions)["exact_match"]
+            elif pairs:
+                _, secs = timed(lambda m=model: m.predict(pairs), repeat)
+                res["nli_pairs_per_s_fp32"] = _rate(len(pairs), secs)
+        finally:
+            model.precision = saved
+    return res
 
 
 def compare_peers(
@@ -237,6 +279,9 @@ def compare_peers(
             "ratio": (kgqa_res["reader_questions_per_s"] / qps)
             if qps and kgqa_res.get("reader_questions_per_s")
             else None,
+            "ratio_fp32": (kgqa_res["reader_questions_per_s_fp32"] / qps)
+            if qps and kgqa_res.get("reader_questions_per_s_fp32")
+            else None,
         }
     ce = peer_out.get("cross_encoder")
     if ce:
@@ -245,6 +290,9 @@ def compare_peers(
             "pairs_per_s": pps,
             "settings": ce.get("settings"),
             "ratio": (kgqa_res["nli_pairs_per_s"] / pps) if pps and kgqa_res.get("nli_pairs_per_s") else None,
+            "ratio_fp32": (kgqa_res["nli_pairs_per_s_fp32"] / pps)
+            if pps and kgqa_res.get("nli_pairs_per_s_fp32")
+            else None,
         }
         if kgqa_preds["nli"]:
             entry["same_label_as_kgqa"] = float(
@@ -384,8 +432,10 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             "nli_data": nli_info,
             "threads": threads,
             "models": {
-                "reader": model_info(getattr(pipe.reader, "model_dir", None)),
-                "nli": model_info(getattr(pipe.nli, "model_dir", None)),
+                "reader": model_info(
+                    getattr(pipe.reader, "model_dir", None), precision=resolved_precision(pipe.reader)
+                ),
+                "nli": model_info(getattr(pipe.nli, "model_dir", None), precision=resolved_precision(pipe.nli)),
                 "encoder": model_info(enc_dir),
             },
         }

@@ -20,12 +20,17 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "factcheck": ("accuracy", "macro_f1"),
     "premises": ("precision", "recall", "f1", "true_premise_answer_accuracy"),
     "speed": (
-        "ask_p50_ms",
-        "ask_p95_ms",
-        "ask_qps",
-        "nli_pairs_per_s",
+        "ask_latency_p50_ms",
+        "ask_latency_p95_ms",
         "reader_questions_per_s",
-        "index_passages_per_s",
+        "reader_questions_per_s_fp32",
+        "peers.haystack.questions_per_s",
+        "peers.hf_pipeline.questions_per_s",
+        "nli_pairs_per_s",
+        "nli_pairs_per_s_fp32",
+        "peers.cross_encoder.pairs_per_s",
+        "index_build_passages_per_s",
+        "encoder_sentences_per_s",
         "peak_rss_mb",
     ),
 }
@@ -69,9 +74,16 @@ def row(result: dict[str, Any]) -> str:
         hits = [k for k in flat if k == key or (k.startswith(("per_file.", "bm25.")) and k.endswith("." + key))]
         for k in hits[:6]:
             metrics.append(f"{k}={_fmt(flat[k])}")
-    if suite == "nli" and result.get("args", {}).get("quantize"):
-        name += " [int8]"
-    if suite == "qa" and result.get("args", {}).get("quantize"):
+    precisions = sorted(
+        {
+            str(m["precision"])
+            for m in (result.get("models") or {}).values()
+            if isinstance(m, dict) and m.get("precision")
+        }
+    )
+    if precisions:
+        name += f" [{', '.join(precisions)}]"
+    elif suite in ("nli", "qa") and result.get("args", {}).get("quantize"):
         name += " [int8]"
     date = str(result.get("date", ""))[:10]
     cmd = result.get("command", "")

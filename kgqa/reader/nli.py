@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from kgqa.errors import InputError
+from kgqa.precision import autocast, autocast_dtype
 from kgqa.reader.modelio import load_model_folder
 from kgqa.train.loop import collate
 
@@ -25,6 +26,8 @@ class NLIModel:
         max_length: tokens per pair; longer pairs are cut from the premise first.
         batch_size: pairs per forward pass.
         quantize: int8 dynamic quantisation of the linear layers (CPU only).
+        precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
+            :mod:`kgqa.precision`); ``"fp32"`` turns it off.
 
     Example:
         >>> nli = NLIModel()  # doctest: +SKIP
@@ -41,6 +44,7 @@ class NLIModel:
         batch_size: int = 64,
         quantize: bool = False,
         device: str | None = None,
+        precision: str = "auto",
     ) -> None:
         from kgqa.paths import models_dir
 
@@ -49,6 +53,8 @@ class NLIModel:
         self.batch_size = batch_size
         self.quantize = quantize
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.precision = precision
+        autocast_dtype(precision, self.device)  # validates the setting now
         self._model: torch.nn.Module | None = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -60,6 +66,13 @@ class NLIModel:
         nli._model, nli._tokenizer = model, tokenizer
         nli.device = next(model.parameters()).device
         return nli
+
+    @property
+    def amp_dtype(self) -> torch.dtype | None:
+        """The autocast dtype used at inference (``None``: float32; always float32 when quantised)."""
+        if self.quantize and self.device.type == "cpu":
+            return None
+        return autocast_dtype(self.precision, self.device)
 
     def warm_up(self) -> None:
         """Load the model now rather than on first use."""
@@ -93,7 +106,7 @@ class NLIModel:
         feats = self.encode(plist)
         order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
         out = np.zeros((len(feats), 3), dtype=np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
             for b in range(0, len(order), self.batch_size):
                 chunk = order[b : b + self.batch_size]
                 batch = collate([feats[i] for i in chunk], self._tokenizer.pad_token_id)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from kgqa.errors import InputError
+from kgqa.precision import autocast, autocast_dtype
 from kgqa.reader.modelio import load_model_folder
 from kgqa.reader.postprocess import best_spans
 from kgqa.reader.windows import sliding_windows, tokenize_context, tokenize_question
@@ -46,6 +47,8 @@ class Reader:
         stride: overlap between windows of long passages.
         batch_size: windows per forward pass.
         quantize: apply int8 dynamic quantisation to the linear layers (CPU only).
+        precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
+            :mod:`kgqa.precision`); ``"fp32"`` turns it off.
 
     Example:
         >>> reader = Reader()  # doctest: +SKIP
@@ -62,6 +65,7 @@ class Reader:
         batch_size: int = 32,
         quantize: bool = False,
         device: str | None = None,
+        precision: str = "auto",
     ) -> None:
         from kgqa.paths import models_dir
 
@@ -72,6 +76,8 @@ class Reader:
         self.batch_size = batch_size
         self.quantize = quantize
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.precision = precision
+        autocast_dtype(precision, self.device)  # validates the setting now
         self._model: torch.nn.Module | None = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -83,6 +89,13 @@ class Reader:
         reader._model, reader._tokenizer = model, tokenizer
         reader.device = next(model.parameters()).device
         return reader
+
+    @property
+    def amp_dtype(self) -> torch.dtype | None:
+        """The autocast dtype used at inference (``None``: float32; always float32 when quantised)."""
+        if self.quantize and self.device.type == "cpu":
+            return None
+        return autocast_dtype(self.precision, self.device)
 
     def warm_up(self) -> None:
         """Load the model now rather than on first use."""
@@ -135,7 +148,7 @@ class Reader:
         end_logits: list[np.ndarray] = []
         order = sorted(range(len(items)), key=lambda i: len(items[i][2].input_ids))
         results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
             for b in range(0, len(order), self.batch_size):
                 chunk = order[b : b + self.batch_size]
                 feats = [

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kgqa.errors import ConfigError
+from kgqa.precision import PRECISIONS
 
 #: defaults that depend on the task (used when the field is left at 0)
 TASK_DEFAULTS = {"qa": {"max_length": 256, "learning_rate": 8e-5}, "nli": {"max_length": 128, "learning_rate": 5e-5}}
@@ -55,7 +56,10 @@ class TrainArgs:
     max_train_samples: int = field(default=0, metadata={"help": "use at most N training examples (0: all)"})
     max_eval_samples: int = field(default=2000, metadata={"help": "dev examples per evaluation (0: all)"})
     seed: int = field(default=42, metadata={"help": "random seed"})
-    fp16: str = field(default="auto", metadata={"help": "mixed precision: auto (on a GPU), yes, no"})
+    precision: str = field(
+        default="auto",
+        metadata={"help": "mixed precision: auto (bf16 on a GPU or a bf16-capable CPU), bf16, fp16, fp32"},
+    )
     lora: bool = field(default=False, metadata={"help": "train LoRA adapters (peft) instead of all weights"})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
@@ -91,8 +95,8 @@ class TrainArgs:
             raise ConfigError("batch_size and grad_accum must be positive")
         if not 0 <= self.warmup_ratio < 1:
             raise ConfigError("warmup_ratio must be in [0, 1)")
-        if self.fp16 not in ("auto", "yes", "no"):
-            raise ConfigError("fp16 must be auto, yes or no")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.learning_rate < 0:
             raise ConfigError("learning_rate must be positive")
 
@@ -111,6 +115,9 @@ class TrainArgs:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read training arguments from {path}: {exc}") from exc
+        legacy = data.pop("fp16", None)  # kgqa 0.1 wrote fp16: auto|yes|no
+        if legacy is not None and "precision" not in data:
+            data["precision"] = {"yes": "fp16", "no": "fp32"}.get(legacy, "auto")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from kgqa.errors import ConfigError
+from kgqa.precision import autocast_dtype, dtype_name
 from kgqa.train.args import TrainArgs
 
 logger = logging.getLogger(__name__)
@@ -149,11 +150,11 @@ class Trainer:
         self.ckpt = self.out / "checkpoint"
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device)
-        use_amp = args.fp16 == "yes" or (args.fp16 == "auto" and self.device.type == "cuda")
-        self.amp_dtype = None
-        if use_amp and self.device.type == "cuda":
-            self.amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.amp_dtype = autocast_dtype(args.precision, self.device)
+        logger.info("training precision: %s autocast on %s", dtype_name(self.amp_dtype), self.device)
+        self.scaler = torch.amp.GradScaler(
+            self.device.type, enabled=self.amp_dtype == torch.float16 and self.device.type == "cuda"
+        )
         decay, no_decay = [], []
         for name, p in model.named_parameters():
             if not p.requires_grad:

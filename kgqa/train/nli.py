@@ -27,18 +27,20 @@ from kgqa.train.data import (
     wordnet_pairs,
 )
 from kgqa.train.loop import Trainer, set_seed
+from kgqa.train.structural import structural_pairs
 
 logger = logging.getLogger(__name__)
 
 DEV_FROM_MNLI = 1000
+STRUCTURAL_PAIRS = 8000
 
 
 def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], list[NLIExample]]:
     """``(train, dev)``: the default mixture, or ``args.train_files`` when given.
 
     Default train: SNLI dev, the training half of MNLI dev-matched (minus 1,000 kept
-    as dev), SICK train, RTE train (2-way) and, with ``derived_data``, WordNet and
-    SQuAD derived pairs. Dev: those 1,000 MNLI pairs plus SICK trial. Never trained
+    as dev), SICK train, RTE train (2-way) and, with ``derived_data``, WordNet,
+    SQuAD and structural (word order, clauses; :mod:`kgqa.train.structural`) derived pairs. Dev: those 1,000 MNLI pairs plus SICK trial. Never trained
     on: the MNLI held-out half, SICK test, RTE dev, HANS.
     """
     if args.train_files:
@@ -57,6 +59,8 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
     if args.derived_data:
         premises = [ex.premise for ex in train if ex.source in ("snli", "sick_train")]
         train += wordnet_pairs(root, premises, limit=6000, seed=args.seed)
+        sentences = premises + [ex.hypothesis for ex in train if ex.source in ("snli", "sick_train")]
+        train += structural_pairs(sentences, limit=STRUCTURAL_PAIRS, seed=args.seed)
         squad = root / "squad" / "train-v1.1.json"
         if squad.is_file():
             train += squad_pairs(read_squad(squad), limit=6000, seed=args.seed)

@@ -77,3 +77,16 @@ def test_reader_extracts_the_span(reader, question: str, answer: str) -> None:
     assert answer in best.text and len(best.text) <= len(answer) + 15
     assert PASSAGE[best.start : best.end] == best.text
     assert best.passage_id == "p1"
+
+
+def test_reduced_precision_agrees_with_fp32(nli, reader) -> None:
+    """``precision="auto"`` (bf16 on CPUs that have it) labels and reads like float32."""
+    from kgqa.reader.nli import NLIModel
+    from kgqa.reader.qa import Reader
+
+    pairs = [(p, h) for p, h, _ in CLEAR_PAIRS]
+    fp32 = NLIModel(precision="fp32").predict(pairs)
+    assert (fp32.argmax(-1) == nli.predict(pairs).argmax(-1)).all()
+    assert float(abs(fp32 - nli.predict(pairs)).max()) < 0.1
+    q = "Who designed the Vell Bridge?"
+    assert Reader(precision="fp32").read(q, [("p", PASSAGE)])[0].text == reader.read(q, [("p", PASSAGE)])[0].text
