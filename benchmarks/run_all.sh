@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Every number in benchmarks/README.md comes from one of these commands (2-core CPU, no GPU).
+# The models run with --precision auto (bf16 autocast on a CPU with AVX512-BF16/AMX, else fp32);
+# the *-fp32 rows measure the same models in float32, the *-int8 rows with dynamic quantisation.
 # Usage: bash benchmarks/run_all.sh [suite ...]   (default: all); data from $KGQA_DATA or ../shared/datasets
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,7 @@ want() { [ -z "$SUITES" ] || [[ " $SUITES " == *" $1 "* ]]; }
 if want nli; then
   kgqa bench nli --heldout-mnli --out $OUT/nli-mnli-heldout
   kgqa bench nli --heldout-mnli --quantize --out $OUT/nli-mnli-heldout-int8
+  kgqa bench nli --heldout-mnli --precision fp32 --out $OUT/nli-mnli-heldout-fp32
   kgqa bench nli --data "$D/nli/sick.jsonl" --split test --out $OUT/nli-sick-test
   kgqa bench nli --data "$D/nli/rte_dev.jsonl" --out $OUT/nli-rte-dev
   kgqa bench nli --data "$D/nli/hans.jsonl" --out $OUT/nli-hans
@@ -18,6 +21,7 @@ if want qa; then
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --out $OUT/qa-squad-dev
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --limit 2000 --out $OUT/qa-squad-dev-2000
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --quantize --limit 2000 --out $OUT/qa-squad-dev-2000-int8
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --precision fp32 --limit 2000 --out $OUT/qa-squad-dev-2000-fp32
 fi
 if want open-qa; then
   kgqa bench open-qa --data "$D/squad/dev-v1.1.json" --limit 500 --out $OUT/open-qa-squad-dev

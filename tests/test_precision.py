@@ -65,3 +65,19 @@ def test_cli_rejects_unknown_precision(capsys) -> None:
     assert main(["ask", "Who wrote Hamlet?", "--precision", "half"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "precision" in err[0]
+
+
+def test_bench_suites_pass_the_precision_on() -> None:
+    import argparse
+
+    from kgqa.bench import nli_suite, openqa_suite, qa_suite
+
+    for suite, loader in ((qa_suite, qa_suite.load_reader), (nli_suite, nli_suite.load_model)):
+        p = argparse.ArgumentParser()
+        p.add_argument("--limit", type=int)
+        suite.add_arguments(p)
+        ns = p.parse_args(["--precision", "fp32"])
+        assert loader(ns).precision == "fp32"  # models load lazily: nothing is read here
+    p = argparse.ArgumentParser()
+    openqa_suite.add_arguments(p)
+    assert openqa_suite.load_reader(p.parse_args(["--precision", "bf16"])).precision == "bf16"

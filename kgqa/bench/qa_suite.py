@@ -56,7 +56,12 @@ def load_reader(ns: argparse.Namespace) -> Any:
     from kgqa.reader.qa import Reader
 
     return Reader(
-        model_dir=ns.model, max_length=ns.max_length, stride=ns.stride, batch_size=ns.batch_size, quantize=ns.quantize
+        model_dir=ns.model,
+        max_length=ns.max_length,
+        stride=ns.stride,
+        batch_size=ns.batch_size,
+        quantize=ns.quantize,
+        precision=getattr(ns, "precision", "auto"),
     )
 
 

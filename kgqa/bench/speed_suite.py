@@ -205,7 +205,9 @@ def measure_kgqa(
         from kgqa.bench.openqa_suite import load_encoder
 
         encoder = load_encoder(argparse.Namespace(encoder=None))
-    ptexts = [p.text for p in index_passages]
+    from kgqa.retrieval.index import index_text
+
+    ptexts = [index_text(p) for p in index_passages]  # what the index embeds
     _, build_s = timed(lambda: build_dense_index(encoder, index_passages), repeat)
     _, enc_s = timed(lambda: encoder.encode(ptexts), repeat)
     res.update(
@@ -406,7 +408,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         enc_dir = base_model_dir()
     try:
         st = load_sentence_transformer(enc_dir)
-        ptexts = [p.text for p in index_passages]
+        from kgqa.retrieval.index import index_text
+
+        ptexts = [index_text(p) for p in index_passages]  # what the index embeds
         _, st_s = timed(lambda: st.encode(ptexts, batch_size=32, show_progress_bar=False), ns.repeat)
         res["sentence_transformers_sentences_per_s"] = _rate(len(ptexts), st_s)
     except (OSError, ValueError) as exc:

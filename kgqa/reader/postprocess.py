@@ -66,27 +66,38 @@ def best_spans(
         el = np.asarray(el, dtype=np.float32)
         n = min(len(sl), len(offs))
         null_score = max(null_score, float(sl[0] + el[0]))
+        is_context = np.fromiter((o is not None for o in offs[:n]), dtype=bool, count=n)
         starts = np.argsort(sl[:n])[::-1][:n_best]
         ends = np.argsort(el[:n])[::-1][:n_best]
-        for s in starts:
-            if offs[s] is None:
+        # every (start, end) pair of the n-best at once; invalid pairs are masked out
+        length = ends[None, :] - starts[:, None] + 1
+        valid = is_context[starts][:, None] & is_context[ends][None, :] & (length >= 1) & (length <= max_answer_length)
+        scores = sl[starts][:, None] + el[ends][None, :]
+        rows, cols = np.nonzero(valid)
+        order = np.argsort(-scores[rows, cols], kind="stable")
+        taken: set[tuple[int, int]] = set()
+        for i in order:
+            # within a window the first hit of a character span is its best score there, and the
+            # n_best best distinct spans of each window contain the n_best best over all windows
+            s_tok, e_tok = int(starts[rows[i]]), int(ends[cols[i]])
+            cs, ce = offs[s_tok][0], offs[e_tok][1]
+            key = (cs, ce)
+            if key in taken:
                 continue
-            for e in ends:
-                if offs[e] is None or e < s or e - s + 1 > max_answer_length:
-                    continue
-                cs, ce = offs[s][0], offs[e][1]
-                score = float(sl[s] + el[e])
-                key = (cs, ce)
-                if key not in candidates or candidates[key].score < score:
-                    candidates[key] = SpanCandidate(
-                        text=context[cs:ce],
-                        start=cs,
-                        end=ce,
-                        score=score,
-                        start_logit=float(sl[s]),
-                        end_logit=float(el[e]),
-                        window=w,
-                    )
+            taken.add(key)
+            score = float(scores[rows[i], cols[i]])
+            if key not in candidates or candidates[key].score < score:
+                candidates[key] = SpanCandidate(
+                    text=context[cs:ce],
+                    start=cs,
+                    end=ce,
+                    score=score,
+                    start_logit=float(sl[s_tok]),
+                    end_logit=float(el[e_tok]),
+                    window=w,
+                )
+            if len(taken) >= n_best:
+                break
     ranked = sorted(candidates.values(), key=lambda c: c.score, reverse=True)[:n_best]
     best = ranked[0].score if ranked else -np.inf
     no_answer = float(null_score - best) if ranked else float("inf")

@@ -16,7 +16,7 @@ from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype
 from kgqa.reader.modelio import load_model_folder
 from kgqa.reader.postprocess import best_spans
-from kgqa.reader.windows import sliding_windows, tokenize_context, tokenize_question
+from kgqa.reader.windows import sliding_windows, tokenize_contexts
 from kgqa.train.loop import collate
 
 logger = logging.getLogger(__name__)
@@ -135,12 +135,12 @@ class Reader:
         tok = self._tokenizer
         # (question index, passage index, window)
         items: list[tuple[int, int, Any]] = []
-        ctx_cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
-        for qi, (q, plist) in enumerate(zip(questions, passages, strict=True)):
-            q_ids = tokenize_question(tok, q, self.max_query_length)
+        unique = list(dict.fromkeys(text for plist in passages for _, text in plist))
+        ctx_cache = dict(zip(unique, tokenize_contexts(tok, unique), strict=True))
+        q_tokens = tok(list(questions), add_special_tokens=False)["input_ids"] if questions else []
+        for qi, plist in enumerate(passages):
+            q_ids = list(q_tokens[qi])[: self.max_query_length]
             for pi, (_, text) in enumerate(plist):
-                if text not in ctx_cache:
-                    ctx_cache[text] = tokenize_context(tok, text)
                 ids, offs = ctx_cache[text]
                 for w in sliding_windows(tok, q_ids, ids, offs, self.max_length, self.stride):
                     items.append((qi, pi, w))

@@ -26,6 +26,16 @@ def tokenize_context(tokenizer: Any, context: str) -> tuple[list[int], list[tupl
     return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
 
 
+def tokenize_contexts(tokenizer: Any, contexts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """:func:`tokenize_context` for many contexts in one (parallel, batched) tokenizer call."""
+    if not contexts:
+        return []
+    enc = tokenizer(contexts, add_special_tokens=False, return_offsets_mapping=True)
+    return [
+        (list(ids), [tuple(o) for o in offs]) for ids, offs in zip(enc["input_ids"], enc["offset_mapping"], strict=True)
+    ]
+
+
 def tokenize_question(tokenizer: Any, question: str, max_query_length: int) -> list[int]:
     """Token ids of ``question``, cut to ``max_query_length``."""
     return list(tokenizer(question, add_special_tokens=False)["input_ids"])[:max_query_length]

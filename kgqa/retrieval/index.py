@@ -88,7 +88,8 @@ def _check_top_k(top_k: Any) -> int:
     return int(top_k)
 
 
-def _passage_text(p: Passage) -> str:
+def index_text(p: Passage) -> str:
+    """The text a passage is embedded as: ``"title: text"``, or the text when it has no title."""
     # The title often carries the entity that the text only refers to ("It was founded ...").
     return f"{p.title}: {p.text}" if p.title else p.text
 
@@ -249,7 +250,7 @@ class DenseIndex:
         with tqdm(total=len(passages), unit="passage", desc="encoding", disable=not show_progress) as bar:
             for start in range(0, len(passages), chunk):
                 batch = passages[start : start + chunk]
-                parts.append(encoder.encode([_passage_text(p) for p in batch], batch_size=batch_size))
+                parts.append(encoder.encode([index_text(p) for p in batch], batch_size=batch_size))
                 bar.update(len(batch))
         return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
 

@@ -66,6 +66,10 @@ def _curve(log: Path) -> list[str]:
     return rows
 
 
+STAGE1_ARGS = "stage1_training_args.json"
+STAGE1_LOG = "stage1_training_log.jsonl"
+
+
 def write_card(
     model_dir: str | Path, results: Sequence[str | Path] = (), title: str | None = None, notes: Sequence[str] = ()
 ) -> Path:
@@ -95,14 +99,29 @@ def write_card(
         "",
         "## Reproduce",
         "",
-        "```bash",
-        _command(task, args),
-        "```",
-        "",
     ]
+    stage1 = model_dir / STAGE1_ARGS
+    if stage1.is_file():
+        # a model trained in two stages: the second starts from the first's exported weights
+        args1 = json.loads(stage1.read_text())
+        lines += [
+            "Two stages: the second starts from the weights the first exported.",
+            "",
+            "```bash",
+            _command(task, args1, export=f"runs/{task}-stage1/export"),
+            _command(task, {**args, "init_model": f"runs/{task}-stage1/export"}),
+            "```",
+            "",
+        ]
+    else:
+        lines += ["```bash", _command(task, args), "```", ""]
     curve = _curve(model_dir / "training_log.jsonl")
+    curve1 = _curve(model_dir / STAGE1_LOG)
+    if curve1:
+        lines += ["## Learning curve, stage 1 (dev set used for early stopping)", "", *curve1, ""]
     if curve:
-        lines += ["## Learning curve (dev set used for early stopping)", "", *curve, ""]
+        title = "stage 2" if curve1 else ""
+        lines += [f"## Learning curve{', ' + title if title else ''} (dev set used for early stopping)", "", *curve, ""]
     if results:
         lines += ["## Evaluation", "", *_results_rows([Path(p) for p in results]), ""]
     if notes:
@@ -126,19 +145,35 @@ def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str
             f"{best.get('train_pairs', '?')} pairs: {parts}. mnli = the training half of MNLI dev-matched "
             "(seeded split, seed 13; the other half is held out and never trained on); sick_train = SICK train; "
             "rte = RTE train (2-way, merged loss); wordnet_* = WordNet hypernym/antonym substitutions of SNLI and "
-            "SICK premises; squad_* = pairs derived from SQuAD train answer sentences. Dev (early stopping): "
+            "SICK premises; squad_* = pairs derived from SQuAD train answer sentences; structural_* = word-order, "
+            "modifier and clause rewrites of SNLI and SICK train sentences (kgqa.train.structural). Dev (early stopping): "
             "1,000 pairs of the MNLI training half + SICK trial."
         )
     return ", ".join(args.get("train_files") or []) or "?"
 
 
-def _command(task: str, args: dict[str, Any]) -> str:
-    keys = ("max_length", "batch_size", "learning_rate", "num_epochs", "max_steps", "eval_every", "seed")
+def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
+    keys = (
+        "init_model",
+        "max_length",
+        "doc_stride",
+        "batch_size",
+        "learning_rate",
+        "warmup_ratio",
+        "num_epochs",
+        "max_steps",
+        "eval_every",
+        "max_eval_samples",
+        "seed",
+    )
     flags = " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if k in args and args[k] not in (0, None))
+    if task != "qa":
+        flags = flags.replace(f" --doc-stride {args.get('doc_stride')}", "")
     if args.get("lora"):
         flags += f" --lora --lora-r {args.get('lora_r')}"
-    out = "data/models/reader" if task == "qa" else "data/models/nli"
-    return f"kgqa train {task} --output-dir runs/{task} --export-dir {out} {flags}"
+    out = export or ("data/models/reader" if task == "qa" else "data/models/nli")
+    run_dir = export.rsplit("/", 1)[0] if export else f"runs/{task}"
+    return f"kgqa train {task} --output-dir {run_dir} --export-dir {out} {flags}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

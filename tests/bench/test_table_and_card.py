@@ -48,3 +48,25 @@ def test_card_lists_training_data_curve_and_results(tmp_path: Path) -> None:
     text = write_card(model, [res], notes=["trained briefly"]).read_text()
     assert "snli 100" in text and "| 20 |" in text and "| x.jsonl | 5 | accuracy | 0.6000 | `c` |" in text
     assert "trained briefly" in text and "kgqa train nli" in text
+
+
+def test_card_of_a_two_stage_model_gives_both_commands_and_curves(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    stage2 = {"task": "qa", "init_model": "data/models/reader", "max_length": 192, "doc_stride": 64, "max_steps": 30}
+    (model / "kgqa_model.json").write_text(
+        json.dumps({"task": "qa", "training_args": stage2, "best": {"step": 30, "dev": {"f1": 78.0}}})
+    )
+    (model / "stage1_training_args.json").write_text(json.dumps({"task": "qa", "init_model": None, "max_steps": 20}))
+    (model / "stage1_training_log.jsonl").write_text(json.dumps({"step": 20, "eval": {}, "primary": 70.5}) + "\n")
+    (model / "training_log.jsonl").write_text(json.dumps({"step": 30, "eval": {}, "primary": 78.0}) + "\n")
+    text = write_card(model).read_text()
+    first = "kgqa train qa --output-dir runs/qa-stage1 --export-dir runs/qa-stage1/export --max-steps 20"
+    assert first in text
+    assert "--init-model runs/qa-stage1/export" in text and "--export-dir data/models/reader" in text
+    assert "stage 1" in text and "| 20 |" in text and "| 30 |" in text and "70.5" in text
+
+
+def test_table_names_the_precision(tmp_path: Path) -> None:
+    res = {"suite": "nli", "n": 3, "accuracy": 0.5, "data": {"file": "d.jsonl"}, "models": {"nli": {"precision": "bf16"}}}
+    assert "d.jsonl [bf16]" in row(res)
