@@ -92,18 +92,42 @@ def answer(trace: Trace) -> Answer:
     passage = "Hamlet is a tragedy <i>written</i> by William Shakespeare & others."
     start = passage.index("William Shakespeare")
     contradicted = PremiseCheck(
-        "Shakespeare was not a writer.", "contradicted", 0.97,
+        "Shakespeare was not a writer.",
+        "contradicted",
+        0.97,
         (Evidence("path", "contradicts", "type path", 1.0, triples=(TYPE, SUB)),),
-        correction="William Shakespeare is a writer.", rule="kg_type_path")
+        correction="William Shakespeare is a writer.",
+        rule="kg_type_path",
+    )
     supported = PremiseCheck(
-        "Hamlet exists.", "supported", 0.88,
-        (Evidence("passage", "supports", passage, 0.9, "p9", start, start + 19,
-                  nli={"entailment": 0.9, "neutral": 0.06, "contradiction": 0.04}),),
-        source="presupposed")
+        "Hamlet exists.",
+        "supported",
+        0.88,
+        (
+            Evidence(
+                "passage",
+                "supports",
+                passage,
+                0.9,
+                "p9",
+                start,
+                start + 19,
+                nli={"entailment": 0.9, "neutral": 0.06, "contradiction": 0.04},
+            ),
+        ),
+        source="presupposed",
+    )
     unknown = PremiseCheck("Hamlet was written in 1700.", "unknown", 0.4)
-    return Answer("Did Shakespeare write Hamlet?", "yes", "premise_rejected", 0.93,
-                  evidence=[Evidence("passage", "supports", passage, 0.9, "p9", start, start + 19)],
-                  premises=[contradicted, supported, unknown], graph_facts=[AUTHOR, TYPE], trace=trace)
+    return Answer(
+        "Did Shakespeare write Hamlet?",
+        "yes",
+        "premise_rejected",
+        0.93,
+        evidence=[Evidence("passage", "supports", passage, 0.9, "p9", start, start + 19)],
+        premises=[contradicted, supported, unknown],
+        graph_facts=[AUTHOR, TYPE],
+        trace=trace,
+    )
 
 
 def _marks(doc: str) -> list[str]:
@@ -166,8 +190,20 @@ def test_user_text_is_escaped() -> None:
     with t.stage(evil, **{evil: evil}) as s:
         s.outputs[evil] = [evil]
     t.decision = {"verdict": evil, "answer": evil, "confidence": 0.5}
-    for doc in (trace_html(t), answer_html(Answer(evil, evil, evil, 0.1, premises=[PremiseCheck(evil, evil, 0)],
-                                                  graph_facts=[Triple(evil, evil, evil, evil, evil, evil)], trace=t))):
+    for doc in (
+        trace_html(t),
+        answer_html(
+            Answer(
+                evil,
+                evil,
+                evil,
+                0.1,
+                premises=[PremiseCheck(evil, evil, 0)],
+                graph_facts=[Triple(evil, evil, evil, evil, evil, evil)],
+                trace=t,
+            )
+        ),
+    ):
         check_html(doc)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in doc
 
@@ -247,7 +283,7 @@ def test_trace_text_is_aligned(trace: Trace) -> None:
     text = trace_text(trace)
     assert text == trace.to_text() == str(trace)
     lines = text.splitlines()
-    stage_lines = lines[lines.index("Trace:") + 1:]
+    stage_lines = lines[lines.index("Trace:") + 1 :]
     assert len(stage_lines) == len(trace.steps) + 1  # + total
     assert stage_lines[0].startswith("  question_analysis   0.4 ms  type=yes_no")
     columns = {line.index(" ms") for line in stage_lines}
@@ -257,10 +293,16 @@ def test_trace_text_is_aligned(trace: Trace) -> None:
 
 
 def test_premise_text() -> None:
-    check = PremiseCheck("Paris is in France.", "supported", 0.9,
-                         (Evidence("triple", "supports", "", triples=(Triple("ex:Paris", "ex:in", "ex:France"),)),))
-    assert premise_text(check).splitlines() == ["✓ supported     Paris is in France.   (0.90)",
-                                                "    graph: Paris —in→ France  [supports]"]
+    check = PremiseCheck(
+        "Paris is in France.",
+        "supported",
+        0.9,
+        (Evidence("triple", "supports", "", triples=(Triple("ex:Paris", "ex:in", "ex:France"),)),),
+    )
+    assert premise_text(check).splitlines() == [
+        "✓ supported     Paris is in France.   (0.90)",
+        "    graph: Paris —in→ France  [supports]",
+    ]
     assert premise_text(check.to_dict()) == premise_text(check)
 
 
@@ -268,8 +310,21 @@ def test_premise_text() -> None:
 
 
 def _odd_trace() -> Trace:
-    steps = [Step(stage) for stage in ("question_analysis", "premises", "retrieval", "reader", "nli",
-                                       "entity_linking", "graph", "premise_check", "causal_check", "decision")]
+    steps = [
+        Step(stage)
+        for stage in (
+            "question_analysis",
+            "premises",
+            "retrieval",
+            "reader",
+            "nli",
+            "entity_linking",
+            "graph",
+            "premise_check",
+            "causal_check",
+            "decision",
+        )
+    ]
     steps += [
         Step("retrieval", outputs={"hits": [{"score": "n/a"}, {"passage": None}, "junk", {"passage": {"id": 3}}]}),
         Step("reader", outputs={"spans": [{"text": "zz", "start": 50, "end": 2, "passage_id": "nope"}, {}]}),
@@ -278,8 +333,12 @@ def _odd_trace() -> Trace:
         Step("premise_check", outputs={"checks": [{"status": "supported"}, {"text": "t", "evidence": [{"x": 1}]}]}),
         Step("retrieval", outputs={"hits": {"not": "a list"}}),
         Step("decision", outputs={"confidence": None}),
-        Step("rerank", inputs={"k": 3}, outputs={"scores": [0.1, 0.2], "model": "tiny", "nested": {"a": {"b": 1}},
-                                                 "temperature": 0.123456}, ms=7.0),
+        Step(
+            "rerank",
+            inputs={"k": 3},
+            outputs={"scores": [0.1, 0.2], "model": "tiny", "nested": {"a": {"b": 1}}, "temperature": 0.123456},
+            ms=7.0,
+        ),
     ]
     return Trace("odd?", steps=steps, decision={"verdict": "answered"})
 

@@ -31,10 +31,18 @@ def test_hardware_and_metadata_keys():
 
 
 def test_write_results_schema_and_markdown(tmp_path):
-    results = {**report.run_metadata("demo"), "n": 3, "data": {"file": "d.jsonl", "sha256": "ab" * 32},
-               "models": {"nli": {"path": "m", "trained_on": {"snli": 10}}},
-               "accuracy": 0.5, "ece": float("nan"), "labels": ["a", "b"], "confusion_matrix": [[1, 0], [1, 1]],
-               "per_label": {"a": {"precision": 0.5, "recall": 1.0}}, "plots": ["x.png"]}
+    results = {
+        **report.run_metadata("demo"),
+        "n": 3,
+        "data": {"file": "d.jsonl", "sha256": "ab" * 32},
+        "models": {"nli": {"path": "m", "trained_on": {"snli": 10}}},
+        "accuracy": 0.5,
+        "ece": float("nan"),
+        "labels": ["a", "b"],
+        "confusion_matrix": [[1, 0], [1, 1]],
+        "per_label": {"a": {"precision": 0.5, "recall": 1.0}},
+        "plots": ["x.png"],
+    }
     json_path, md_path = report.write_results(tmp_path, results)
     loaded = json.loads(json_path.read_text())  # strict JSON: NaN written as null
     assert loaded["ece"] is None
@@ -48,8 +56,12 @@ def test_write_results_schema_and_markdown(tmp_path):
 
 
 def test_model_info_reads_the_model_card(tmp_path):
-    card = {"task": "nli", "base_model": "base", "training_args": {"train_files": []},
-            "best": {"step": 3, "dev": {"accuracy": 0.8}, "train_sources": {"snli": 5, "rte": 2}}}
+    card = {
+        "task": "nli",
+        "base_model": "base",
+        "training_args": {"train_files": []},
+        "best": {"step": 3, "dev": {"accuracy": 0.8}, "train_sources": {"snli": 5, "rte": 2}},
+    }
     (tmp_path / "kgqa_model.json").write_text(json.dumps(card))
     info = report.model_info(tmp_path, quantized=True)
     assert info["trained_on"] == {"snli": 5, "rte": 2}
@@ -92,11 +104,13 @@ def test_peers_cache_respects_env(tmp_path, monkeypatch):
 
 def test_run_peers_exchanges_json(tmp_path, monkeypatch):
     runner = tmp_path / "runner.py"
-    runner.write_text(textwrap.dedent("""
+    runner.write_text(
+        textwrap.dedent("""
         import json, sys
         cfg = json.load(open(sys.argv[1]))
         json.dump({"echo": len(cfg["questions"]), "errors": {}}, open(sys.argv[2], "w"))
-    """))
+    """)
+    )
     monkeypatch.setattr(peers, "RUNNER", runner)
     out = peers.run_peers(sys.executable, {"questions": [1, 2, 3], "threads": 1}, tmp_path)
     assert out == {"echo": 3, "errors": {}}
@@ -116,8 +130,14 @@ def test_export_plain_round_trip(tmp_path):
         tok = transformers.AutoTokenizer.from_pretrained(str(base_model_dir()), local_files_only=True)
     except Exception as exc:  # the base package is a dependency, but keep the test honest if it is absent
         pytest.skip(f"base tokenizer unavailable: {exc}")
-    config = transformers.BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=64, num_labels=3)
+    config = transformers.BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=3,
+    )
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(config).eval()
     save_model_folder(model, tok, tmp_path / "kgqa", task="nli", dtype="float16", share_word_embeddings=False)

@@ -62,12 +62,16 @@ def test_nli_suite_two_way_with_groups(tmp_path, fixtures, fake_nli, monkeypatch
 
 
 def test_nli_suite_three_way_limit_and_group_by(tmp_path, fake_nli, monkeypatch):
-    rows = [{"premise": f"A man {w}.", "hypothesis": h, "label": lab, "genre": g}
-            for w, h, lab, g in [("runs", "A man runs.", "entailment", "fiction"),
-                                 ("sleeps", "A dog barks.", "neutral", "fiction"),
-                                 ("eats", "Nobody eats.", "contradiction", "travel"),
-                                 ("sings", "A man sings.", "entailment", "travel"),
-                                 ("reads", "-", "-", "travel")]]  # unlabelled: skipped
+    rows = [
+        {"premise": f"A man {w}.", "hypothesis": h, "label": lab, "genre": g}
+        for w, h, lab, g in [
+            ("runs", "A man runs.", "entailment", "fiction"),
+            ("sleeps", "A dog barks.", "neutral", "fiction"),
+            ("eats", "Nobody eats.", "contradiction", "travel"),
+            ("sings", "A man sings.", "entailment", "travel"),
+            ("reads", "-", "-", "travel"),
+        ]
+    ]  # unlabelled: skipped
     data = tmp_path / "three.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     monkeypatch.setattr(nli_suite, "load_model", lambda ns: fake_nli)
@@ -97,8 +101,10 @@ def test_nli_two_way_collapses_neutral_and_contradiction(fake_nli):
 
 def test_nli_heldout_mnli_uses_mnli_split(tmp_path, fake_nli, monkeypatch):
     (tmp_path / "nli").mkdir()
-    lines = [{"premise": f"p{i}", "hypothesis": f"h{i}", "label": ["entailment", "neutral", "contradiction"][i % 3]}
-             for i in range(20)]
+    lines = [
+        {"premise": f"p{i}", "hypothesis": f"h{i}", "label": ["entailment", "neutral", "contradiction"][i % 3]}
+        for i in range(20)
+    ]
     (tmp_path / "nli" / "mnli_dev_matched.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
     monkeypatch.setattr(nli_suite, "load_model", lambda ns: fake_nli)
     from kgqa.train.data import mnli_split
@@ -111,11 +117,14 @@ def test_nli_heldout_mnli_uses_mnli_split(tmp_path, fake_nli, monkeypatch):
 
 def test_nli_user_errors_are_kgqa_errors(tmp_path, fixtures, capsys):
     with pytest.raises(KGQAError):
-        ns = cli.build_parser().parse_args(["bench", "nli", "--data", str(tmp_path / "missing.jsonl"),
-                                            "--out", str(tmp_path / "o")])
+        ns = cli.build_parser().parse_args(
+            ["bench", "nli", "--data", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o")]
+        )
         cli.run_bench(ns)
-    assert cli.main(["nli", "--data", str(fixtures / "nli_tiny.jsonl"), "--heldout-mnli",
-                     "--out", str(tmp_path / "o")]) == 2
+    assert (
+        cli.main(["nli", "--data", str(fixtures / "nli_tiny.jsonl"), "--heldout-mnli", "--out", str(tmp_path / "o")])
+        == 2
+    )
     assert "not both" in capsys.readouterr().err
 
 
@@ -157,8 +166,20 @@ def test_openqa_suite_dense_and_bm25(tmp_path, fixtures, fake_reader_cls, fake_e
     monkeypatch.setattr(openqa_suite, "load_encoder", lambda ns: fake_encoder)
     monkeypatch.setattr(openqa_suite, "build_dense_index", lambda enc, passages: fake_index_cls(enc, passages))
     out = tmp_path / "oq"
-    res = _bench(["open-qa", "--data", str(fixtures / "squad_tiny.json"), "--out", str(out), "--retrieve-k", "3",
-                  "--read-k", "2", "--save-predictions"])
+    res = _bench(
+        [
+            "open-qa",
+            "--data",
+            str(fixtures / "squad_tiny.json"),
+            "--out",
+            str(out),
+            "--retrieve-k",
+            "3",
+            "--read-k",
+            "2",
+            "--save-predictions",
+        ]
+    )
     _check_common(res, out, "open-qa")
     assert res["n_passages"] == 3 and res["n"] == 6
     for system in (res, res["bm25"]):
@@ -189,11 +210,16 @@ def test_openqa_reads_each_pair_once(fake_reader_cls):
 def _patch_speed(monkeypatch, fixtures, fake_pipeline_cls, fake_index_cls):
     from kgqa.types import Passage
 
-    passages = [Passage("w1", "Hamlet is a tragedy by William Shakespeare."),
-                Passage("w2", "Paris is the capital of France."),
-                Passage("w3", "Jupiter is the largest planet in the Solar System.")]
-    known = {"Who wrote Hamlet?": "William Shakespeare", "What is the capital of France?": "Paris",
-             "What is the largest planet in the Solar System?": "Jupiter"}
+    passages = [
+        Passage("w1", "Hamlet is a tragedy by William Shakespeare."),
+        Passage("w2", "Paris is the capital of France."),
+        Passage("w3", "Jupiter is the largest planet in the Solar System."),
+    ]
+    known = {
+        "Who wrote Hamlet?": "William Shakespeare",
+        "What is the capital of France?": "Paris",
+        "What is the largest planet in the Solar System?": "Jupiter",
+    }
     pipe = fake_pipeline_cls(passages, known)
     monkeypatch.setattr(speed_suite, "load_pipeline", lambda ns: pipe)
     monkeypatch.setattr(openqa_suite, "build_dense_index", lambda enc, ps: fake_index_cls(enc, ps))
@@ -209,15 +235,24 @@ def _patch_speed(monkeypatch, fixtures, fake_pipeline_cls, fake_index_cls):
 def test_speed_suite_builtin_questions(tmp_path, fixtures, fake_pipeline_cls, fake_index_cls, monkeypatch):
     _patch_speed(monkeypatch, fixtures, fake_pipeline_cls, fake_index_cls)
     out = tmp_path / "speed"
-    res = _bench(["speed", "--out", str(out), "--no-peers", "--repeat", "1",
-                  "--nli-data", str(fixtures / "nli_tiny.jsonl")])
+    res = _bench(
+        ["speed", "--out", str(out), "--no-peers", "--repeat", "1", "--nli-data", str(fixtures / "nli_tiny.jsonl")]
+    )
     _check_common(res, out, "speed")
     from kgqa.bench.questions import QUESTIONS
 
     assert res["n"] == len(QUESTIONS) >= 45
-    for key in ("ask_latency_p50_ms", "ask_latency_p95_ms", "ask_questions_per_s", "reader_questions_per_s",
-                "nli_pairs_per_s", "index_build_passages_per_s", "encoder_sentences_per_s", "peak_rss_mb",
-                "sentence_transformers_sentences_per_s"):
+    for key in (
+        "ask_latency_p50_ms",
+        "ask_latency_p95_ms",
+        "ask_questions_per_s",
+        "reader_questions_per_s",
+        "nli_pairs_per_s",
+        "index_build_passages_per_s",
+        "encoder_sentences_per_s",
+        "peak_rss_mb",
+        "sentence_transformers_sentences_per_s",
+    ):
         assert res[key] is not None and res[key] > 0, key
     assert res["ask_latency_p50_ms"] <= res["ask_latency_p95_ms"]
     assert res["index_passages"] == 3
@@ -233,8 +268,21 @@ def test_speed_suite_peers_error_is_recorded(tmp_path, fixtures, fake_pipeline_c
         raise speed_suite.peers.PeersUnavailable("offline: no index to install from")
 
     monkeypatch.setattr(speed_suite.peers, "ensure_venv", no_venv)
-    res = _bench(["speed", "--out", str(tmp_path / "s"), "--repeat", "1", "--limit", "5",
-                  "--data", str(fixtures / "squad_tiny.json"), "--nli-data", str(fixtures / "nli_tiny.jsonl")])
+    res = _bench(
+        [
+            "speed",
+            "--out",
+            str(tmp_path / "s"),
+            "--repeat",
+            "1",
+            "--limit",
+            "5",
+            "--data",
+            str(fixtures / "squad_tiny.json"),
+            "--nli-data",
+            str(fixtures / "nli_tiny.jsonl"),
+        ]
+    )
     assert res["peers"] == {"error": "offline: no index to install from"}
     assert res["n"] == 5 and res["reader_passages_per_question"] == 1.0
 
@@ -245,10 +293,13 @@ def test_speed_compare_peers_ratios():
     qs = [BenchQuestion("a", "Who?", ("Ann",), "t"), BenchQuestion("b", "What?", ("Box",), "t")]
     kgqa_res = {"reader_questions_per_s": 10.0, "nli_pairs_per_s": 40.0}
     kgqa_preds = {"reader": {"a": "Ann", "b": "Box"}, "nli": ["entailment", "neutral"]}
-    peer_out = {"versions": {"transformers": "4.57.6"}, "errors": {},
-                "haystack": {"times": [0.5, 0.4, 0.6], "predictions": {"a": "Ann", "b": "Bag"}},
-                "hf_pipeline": {"times": [0.1], "predictions": {"a": "Ann", "b": "Box"}},
-                "cross_encoder": {"times": [0.1], "labels": ["entailment", "contradiction"]}}
+    peer_out = {
+        "versions": {"transformers": "4.57.6"},
+        "errors": {},
+        "haystack": {"times": [0.5, 0.4, 0.6], "predictions": {"a": "Ann", "b": "Bag"}},
+        "hf_pipeline": {"times": [0.1], "predictions": {"a": "Ann", "b": "Box"}},
+        "cross_encoder": {"times": [0.1], "labels": ["entailment", "contradiction"]},
+    }
     res = speed_suite.compare_peers(kgqa_res, kgqa_preds, peer_out, qs, ["entailment", "non-entailment"], 2)
     assert res["haystack"]["questions_per_s"] == pytest.approx(4.0)
     assert res["haystack"]["ratio"] == pytest.approx(2.5)

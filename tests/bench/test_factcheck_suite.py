@@ -38,8 +38,9 @@ class KeywordNLI:
 def bench(tmp_path, monkeypatch):
     nli = KeywordNLI()
     monkeypatch.setattr(factcheck_suite, "load_model", lambda ns: nli)
-    monkeypatch.setitem(cli.SUITES, "factcheck",
-                        cli.Suite(factcheck_suite.HELP, factcheck_suite.add_arguments, factcheck_suite.run))
+    monkeypatch.setitem(
+        cli.SUITES, "factcheck", cli.Suite(factcheck_suite.HELP, factcheck_suite.add_arguments, factcheck_suite.run)
+    )
 
     def run(data, *extra):
         out = tmp_path / data.stem / "-".join(extra).strip("-")
@@ -52,8 +53,10 @@ def bench(tmp_path, monkeypatch):
 
 def test_detect_format():
     assert detect_format({"claim": "c", "evidence": "e", "label": "SUPPORTS"}) == "fever"
-    assert detect_format({"claim": "c", "evidence": ["e"], "label": "partially_supported",
-                          "supporting_sentences": []}) == "wice"
+    assert (
+        detect_format({"claim": "c", "evidence": ["e"], "label": "partially_supported", "supporting_sentences": []})
+        == "wice"
+    )
     assert detect_format({"claim": "c", "evidences": [], "claim_label": "DISPUTED"}) == "climate-fever"
     with pytest.raises(InputError, match="unknown fact-checking format"):
         detect_format({"claim": "c", "verdict": "x"})
@@ -86,8 +89,9 @@ def test_read_cases_each_format(fixtures):
     cases, fmt, left = read_cases(fixtures / "factcheck_wice.jsonl")
     assert fmt == "wice" and left == 0 and cases[0].id == "w1" and len(cases[0].evidence) == 3
     cases, fmt, left = read_cases(fixtures / "factcheck_climate.jsonl")
-    assert fmt == "climate-fever" and left == 1 and [c.label for c in cases] == ["supported", "refuted",
-                                                                               "not_enough_info"]
+    assert (
+        fmt == "climate-fever" and left == 1 and [c.label for c in cases] == ["supported", "refuted", "not_enough_info"]
+    )
     assert cases[0].evidence[0].startswith("Satellite data")
     cases, _, left = read_cases(fixtures / "factcheck_climate.jsonl", disputed="nei")
     assert left == 0 and cases[-1].source_label == "DISPUTED" and cases[-1].label == "not_enough_info"

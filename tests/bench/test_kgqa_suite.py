@@ -97,12 +97,15 @@ def test_link_and_mentions(answerer):
     assert nearest == "starred_actors"  # next to "who": the answer's relation
 
 
-@pytest.mark.parametrize("line", [
-    "who directed [Moon Harbor]\tAda Quill",
-    "what films did [Ben Rook] act in\tMoon Harbor|Star Orchard",
-    "what year was [Star Orchard] released\t2004",
-    "which movies are about [lighthouse]\tMoon Harbor",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "who directed [Moon Harbor]\tAda Quill",
+        "what films did [Ben Rook] act in\tMoon Harbor|Star Orchard",
+        "what year was [Star Orchard] released\t2004",
+        "which movies are about [lighthouse]\tMoon Harbor",
+    ],
+)
 def test_one_hop_answers(answerer, line):
     q = parse_question_line(line)
     pred = answerer.answer(q, 1)
@@ -134,8 +137,17 @@ def test_score_path_prefers_covering_the_named_relations():
 def test_suite_end_to_end(tmp_path, metaqa, cache, monkeypatch):
     monkeypatch.setitem(cli.SUITES, "kgqa", cli.Suite(kgqa_suite.HELP, kgqa_suite.add_arguments, kgqa_suite.run))
     out = tmp_path / "out"
-    argv = ["kgqa", "--kb", str(metaqa), "--questions", str(metaqa / "1-hop" / "dev.txt"),
-            "--questions", str(metaqa / "2-hop" / "dev.txt"), "--out", str(out)]
+    argv = [
+        "kgqa",
+        "--kb",
+        str(metaqa),
+        "--questions",
+        str(metaqa / "1-hop" / "dev.txt"),
+        "--questions",
+        str(metaqa / "2-hop" / "dev.txt"),
+        "--out",
+        str(out),
+    ]
     assert cli.main(argv) == 0
     res = json.loads((out / "results.json").read_text())
     assert res["suite"] == "kgqa" and res["n"] == 9

@@ -104,10 +104,12 @@ def test_phrasing_from_labels(toy_kg):
 
 def test_a_graph_without_the_vocabulary_fails_clearly(tmp_path):
     path = tmp_path / "foaf.ttl"
-    path.write_text('@prefix ex: <http://example.org/> .\n'
-                    '@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n'
-                    'ex:alice a foaf:Person ; foaf:name "Alice" ; foaf:knows ex:bob .\n'
-                    'ex:bob a foaf:Person ; foaf:name "Bob" .\n')
+    path.write_text(
+        "@prefix ex: <http://example.org/> .\n"
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        'ex:alice a foaf:Person ; foaf:name "Alice" ; foaf:knows ex:bob .\n'
+        'ex:bob a foaf:Person ; foaf:name "Bob" .\n'
+    )
     kg = KnowledgeGraph.load([path])
     with pytest.raises(GraphError, match="o:capital"):
         generate_premise_cases(kg, 10, seed=0)
@@ -153,8 +155,9 @@ class ScriptedPipeline:
 def test_suite_end_to_end(tmp_path, toy_kg, monkeypatch):
     pipe = ScriptedPipeline(toy_kg, 32, 5)
     monkeypatch.setattr(premise_suite, "load_pipeline", lambda ns: pipe)
-    monkeypatch.setitem(cli.SUITES, "premises",
-                        cli.Suite(premise_suite.HELP, premise_suite.add_arguments, premise_suite.run))
+    monkeypatch.setitem(
+        cli.SUITES, "premises", cli.Suite(premise_suite.HELP, premise_suite.add_arguments, premise_suite.run)
+    )
     out = tmp_path / "out"
     assert cli.main(["premises", "--limit", "32", "--seed", "5", "--out", str(out), "--save-cases"]) == 0
     res = json.loads((out / "results.json").read_text())

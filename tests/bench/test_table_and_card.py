@@ -68,5 +68,11 @@ def test_card_of_a_two_stage_model_gives_both_commands_and_curves(tmp_path: Path
 
 
 def test_table_names_the_precision(tmp_path: Path) -> None:
-    res = {"suite": "nli", "n": 3, "accuracy": 0.5, "data": {"file": "d.jsonl"}, "models": {"nli": {"precision": "bf16"}}}
+    res = {
+        "suite": "nli",
+        "n": 3,
+        "accuracy": 0.5,
+        "data": {"file": "d.jsonl"},
+        "models": {"nli": {"precision": "bf16"}},
+    }
     assert "d.jsonl [bf16]" in row(res)

@@ -32,34 +32,65 @@ def data_dir(tmp_path) -> Path:
     root = tmp_path / "datasets"
     fb = root / "kg" / "fb15k237"
     fb.mkdir(parents=True)
-    (fb / "train.txt").write_text("/m/01a\t/people/person/nationality\t/m/02b\n"
-                                  "/m/03c\t/film/film/directed_by\t/m/01a\n")
+    (fb / "train.txt").write_text(
+        "/m/01a\t/people/person/nationality\t/m/02b\n/m/03c\t/film/film/directed_by\t/m/01a\n"
+    )
     (fb / "valid.txt").write_text("/m/02b\t/location/country/capital\t/m/04d\n")
     (fb / "test.txt").write_text("")
     (fb / "entity2text.txt").write_text("/m/01a\tAda Quill\n/m/02b\tArvenia\n/m/03c\tMoon Harbor\n/m/04d\tBrightport\n")
-    (fb / "relation2text.txt").write_text("/people/person/nationality\tpeople person nationality\n"
-                                          "/film/film/directed_by\tfilm film directed by\n"
-                                          "/location/country/capital\tlocation country capital\n")
-    (fb / "entity2wikidata.json").write_text(json.dumps({
-        "/m/01a": {"alternatives": ["A. Quill"], "description": "fictional film director", "label": "Ada Quill",
-                   "wikidata_id": "Q1", "wikipedia": "https://en.wikipedia.org/wiki/Ada_Quill"},
-        "/m/04d": {"alternatives": [], "description": "capital of Arvenia", "label": "Brightport city",
-                   "wikidata_id": "Q2", "wikipedia": None},
-    }))
+    (fb / "relation2text.txt").write_text(
+        "/people/person/nationality\tpeople person nationality\n"
+        "/film/film/directed_by\tfilm film directed by\n"
+        "/location/country/capital\tlocation country capital\n"
+    )
+    (fb / "entity2wikidata.json").write_text(
+        json.dumps(
+            {
+                "/m/01a": {
+                    "alternatives": ["A. Quill"],
+                    "description": "fictional film director",
+                    "label": "Ada Quill",
+                    "wikidata_id": "Q1",
+                    "wikipedia": "https://en.wikipedia.org/wiki/Ada_Quill",
+                },
+                "/m/04d": {
+                    "alternatives": [],
+                    "description": "capital of Arvenia",
+                    "label": "Brightport city",
+                    "wikidata_id": "Q2",
+                    "wikipedia": None,
+                },
+            }
+        )
+    )
     wn = root / "kg" / "wordnet3.0"
     wn.mkdir(parents=True)
     (wn / "data.noun").write_text(DATA_NOUN)
     cn = root / "kg" / "conceptnet100k"
     cn.mkdir(parents=True)
-    (cn / "train.txt").write_text("Causes\train\twet ground\nIsA\tdog\tanimal\n"
-                                  "HasPrerequisite\tbake bread\tbuy flour\nCausesDesire\thunger\teat food\n")
+    (cn / "train.txt").write_text(
+        "Causes\train\twet ground\nIsA\tdog\tanimal\n"
+        "HasPrerequisite\tbake bread\tbuy flour\nCausesDesire\thunger\teat food\n"
+    )
     squad = root / "squad"
     squad.mkdir()
-    (squad / "train-v1.1.json").write_text(json.dumps({"version": "1.1", "data": [
-        {"title": "Harbor_Town", "paragraphs": [{"context": "Harbor Town lies on a quiet bay.", "qas": []},
-                                                 {"context": "Its lighthouse was built in 1850.", "qas": []}]},
-        {"title": "Rain", "paragraphs": [{"context": "Rain makes the ground wet.", "qas": []}]},
-    ]}))
+    (squad / "train-v1.1.json").write_text(
+        json.dumps(
+            {
+                "version": "1.1",
+                "data": [
+                    {
+                        "title": "Harbor_Town",
+                        "paragraphs": [
+                            {"context": "Harbor Town lies on a quiet bay.", "qas": []},
+                            {"context": "Its lighthouse was built in 1850.", "qas": []},
+                        ],
+                    },
+                    {"title": "Rain", "paragraphs": [{"context": "Rain makes the ground wet.", "qas": []}]},
+                ],
+            }
+        )
+    )
     return root
 
 
@@ -94,12 +125,19 @@ def test_build_without_index(data_dir, tmp_path):
     cn = rdflib.Graph().parse(out / "conceptnet.nt", format="nt")
     rain, wet = rdflib.URIRef(world.cn_concept("rain")), rdflib.URIRef(world.cn_concept("wet ground"))
     assert (rain, rdflib.URIRef(ONT + "causes"), wet) in cn
-    assert (rdflib.URIRef(world.cn_concept("bake bread")), rdflib.URIRef(world.CN_NS + "relation/hasPrerequisite"),
-            rdflib.URIRef(world.cn_concept("buy flour"))) in cn
+    assert (
+        rdflib.URIRef(world.cn_concept("bake bread")),
+        rdflib.URIRef(world.CN_NS + "relation/hasPrerequisite"),
+        rdflib.URIRef(world.cn_concept("buy flour")),
+    ) in cn
     assert not list(cn.triples((rdflib.URIRef(world.cn_concept("dog")), None, None)))  # IsA is not causal
 
     passages = [json.loads(line) for line in (out / "passages.jsonl").read_text().splitlines()]
-    assert passages[0] == {"id": "squad-train-000-000", "title": "Harbor Town", "text": "Harbor Town lies on a quiet bay."}
+    assert passages[0] == {
+        "id": "squad-train-000-000",
+        "title": "Harbor Town",
+        "text": "Harbor Town lies on a quiet bay.",
+    }
 
     config = PipelineConfig.load(out)
     assert config.index_dir is None and config.passages == [str((out / "passages.jsonl").resolve())]
@@ -120,8 +158,9 @@ def test_build_with_index_and_limit(data_dir, tmp_path):
         return None
 
     out = tmp_path / "world"
-    summary = world.build_world(data_dir, out, limit_passages=1, show_progress=False, batch_size=8,
-                                index_builder=fake_builder)
+    summary = world.build_world(
+        data_dir, out, limit_passages=1, show_progress=False, batch_size=8, index_builder=fake_builder
+    )
     assert summary["passages"] == 1 and summary["indexed"]
     assert calls == [([out.resolve() / "passages.jsonl"], out.resolve() / "index", 8)]
     assert PipelineConfig.load(out).index_dir == str((out / "index").resolve())

@@ -61,7 +61,7 @@ def test_user_errors_exit_2_with_one_line(argv, capsys) -> None:
 
 def test_malformed_rdf_names_file_and_line(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.ttl"
-    bad.write_text("@prefix ex: <http://ex.org/> .\nex:a ex:b ex:c .\nex:a ex:b \"unterminated .\n")
+    bad.write_text('@prefix ex: <http://ex.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n')
     code = main(["graph", "query", "SELECT ?s WHERE { ?s ?p ?o }", "--graph", str(bad)])
     err = capsys.readouterr().err
     assert code == 2 and "bad.ttl" in err and "line" in err.lower()

@@ -82,8 +82,16 @@ def test_answer_round_trip_and_trace_schema(pipe) -> None:
         assert key in d
     jsonschema.validate(d["trace"], SCHEMA)
     stages = [s["stage"] for s in d["trace"]["steps"]]
-    for stage in ("question_analysis", "retrieval", "reader", "nli", "entity_linking", "graph", "premise_check",
-                  "decision"):
+    for stage in (
+        "question_analysis",
+        "retrieval",
+        "reader",
+        "nli",
+        "entity_linking",
+        "graph",
+        "premise_check",
+        "decision",
+    ):
         assert stage in stages
     again = Answer.from_dict(json.loads(json.dumps(d)))
     assert again.to_dict() == d
