@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("passages", nargs="+", help="JSON lines with id and text (title, entities optional)")
     build.add_argument("--out", required=True, help="the index folder to write")
     build.add_argument("--kind", choices=["flat", "hnsw", "ivf"], default="flat")
-    build.add_argument("--batch-size", type=int, default=64)
+    build.add_argument("--batch-size", type=int, default=32, help="texts per encoder forward pass")
 
     graph = sub.add_parser("graph", help="query the knowledge graph")
     gsub = graph.add_subparsers(dest="graph_command", parser_class=_Parser, required=True)

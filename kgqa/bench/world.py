@@ -376,7 +376,7 @@ def build_world(
     index: bool = True,
     overwrite: bool = False,
     show_progress: bool = True,
-    batch_size: int = 64,
+    batch_size: int = 32,
     index_builder: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
     """Build the world into ``out`` (see the module docstring); returns what was written.
@@ -456,7 +456,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="do not embed the passages (kgqa.json then names passages.jsonl; build the index later "
         "with `kgqa index build DIR/passages.jsonl --out DIR/index`)",
     )
-    p.add_argument("--batch-size", type=int, default=64, help="texts per encoder forward pass")
+    p.add_argument("--batch-size", type=int, default=32, help="texts per encoder forward pass")
     p.add_argument("--overwrite", action="store_true", help="replace a world already in --out")
 
 

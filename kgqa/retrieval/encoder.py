@@ -45,7 +45,7 @@ class Encoder:
         (1, 384)
     """
 
-    def __init__(self, model_dir: str | Path | None = None, device: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_dir: str | Path | None = None, device: str | None = None, batch_size: int = 32) -> None:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.model_dir = Path(model_dir) if model_dir is not None else base_model_dir()

@@ -500,7 +500,7 @@ def build_index(
     out_dir: PathLike,
     kind: str = "flat",
     encoder: Encoder | None = None,
-    batch_size: int = 64,
+    batch_size: int = 32,
     show_progress: bool = True,
 ) -> DenseIndex:
     """Build an index from JSON-lines passage files and save it (``kgqa index build PASSAGES.jsonl --out DIR``).
