@@ -16,6 +16,7 @@ from kgqa.paths import data_dir as default_data_dir
 from kgqa.reader.nli import NLIModel
 from kgqa.train.args import TrainArgs
 from kgqa.train.common import build_model, export_best, prepare_output_dir
+from kgqa.train.composed import composed_pairs
 from kgqa.train.data import (
     NOT_ENTAILMENT,
     NLIExample,
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 DEV_FROM_MNLI = 1000
 STRUCTURAL_PAIRS = 8000
+#: composed clause pairs (:mod:`kgqa.train.composed`), half entailed, half not
+COMPOSED_PAIRS = 6000
 
 
 def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], list[NLIExample]]:
@@ -40,7 +43,8 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
 
     Default train: SNLI dev, the training half of MNLI dev-matched (minus 1,000 kept
     as dev), SICK train, RTE train (2-way) and, with ``derived_data``, WordNet,
-    SQuAD and structural (word order, clauses; :mod:`kgqa.train.structural`) derived pairs. Dev: those 1,000 MNLI pairs plus SICK trial. Never trained
+    SQuAD, structural (word order, clauses; :mod:`kgqa.train.structural`) and composed
+    (:mod:`kgqa.train.composed`) derived pairs. Dev: those 1,000 MNLI pairs plus SICK trial. Never trained
     on: the MNLI held-out half, SICK test, RTE dev, HANS.
     """
     if args.train_files:
@@ -61,6 +65,7 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
         train += wordnet_pairs(root, premises, limit=6000, seed=args.seed)
         sentences = premises + [ex.hypothesis for ex in train if ex.source in ("snli", "sick_train")]
         train += structural_pairs(sentences, limit=STRUCTURAL_PAIRS, seed=args.seed)
+        train += composed_pairs(sentences, limit=COMPOSED_PAIRS, seed=args.seed)
         squad = root / "squad" / "train-v1.1.json"
         if squad.is_file():
             train += squad_pairs(read_squad(squad), limit=6000, seed=args.seed)

@@ -13,7 +13,9 @@ from the training mixture itself (SNLI dev and SICK train premises), rewritten b
 * **clauses**: two sentences joined by a connective, with the entailment fixed by the
   connective: ``if``/``unless``/"it is unlikely that"/"someone claims that" do not entail their
   clauses (neutral), ``and``/``although``/"it is clear that" do (entailment), and
-  "it is not true that S" contradicts S.
+  "it is not true that S" contradicts S; likewise ``or``, hedging adverbs ("perhaps",
+  "supposedly") and non-factive verbs ("someone believes that") do not entail the clause,
+  while "certainly", "obviously" and factive verbs ("someone knows that") do.
 
 Each rule yields entailed and non-entailed pairs with the same word overlap, so
 overlap alone cannot predict the label. No HANS sentence, template or vocabulary
@@ -25,6 +27,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from kgqa.train.data import NLIExample
 
@@ -136,7 +139,12 @@ def _clean(s: str) -> str:
     return re.sub(r"\s+", " ", s.strip().rstrip(".!").strip())
 
 
+_LY_NOUNS = {"belly", "bully", "family", "fly", "jelly", "lily", "rally", "sly", "ally"}
+
+
 def _singular_noun(w: str) -> bool:
+    if w.endswith("ly") and w not in _LY_NOUNS:  # an adverb ("quickly"), not a noun
+        return False
     return w.isalpha() and w.islower() and w not in _NOT_NOUN and not (w.endswith("s") and not w.endswith("ss"))
 
 
@@ -155,35 +163,51 @@ def _noun_phrase(words: list[str], i: int) -> tuple[str | None, str, int] | None
     return None
 
 
-def _svo_pairs(s: str) -> list[NLIExample]:
-    words = s.split()
+class SVO(NamedTuple):
+    """A ``DET N is V-ing DET N ...`` sentence: noun phrases (adjective and noun) without articles."""
+
+    d1: str
+    subject: str
+    verb: str
+    d2: str
+    obj: str
+    rest: bool  # words follow the object
+
+
+def parse_svo(s: str) -> SVO | None:
+    """The subject, verb and object of ``A/The [ADJ] N is V-ing a/the [ADJ] N [modifier]``, else ``None``."""
+    words = _clean(s).split()
     if len(words) < 5 or words[0] not in ("A", "An", "The"):
-        return []
-    d1 = _DETS[words[0]]
+        return None
     try:
         k = words.index("is")
     except ValueError:
-        return []
+        return None
     subj = words[1:k]
     if len(subj) not in (1, 2) or not _singular_noun(subj[-1]) or any(w in _NOT_NOUN for w in subj):
-        return []
+        return None
     if k + 2 >= len(words) or not words[k + 1].endswith("ing") or words[k + 2] not in _DETS:
-        return []
-    v, d2 = words[k + 1], _DETS[words[k + 2]]
+        return None
     obj = _noun_phrase(words, k + 3)
     if obj is None:
-        return []
+        return None
     adj2, n2, end = obj
-    adj1, n1 = (subj[0], subj[1]) if len(subj) == 2 else (None, subj[0])
-    if n1 == n2:
-        return []
-    np1 = f"{adj1} {n1}" if adj1 else n1
+    if subj[-1] == n2:
+        return None
     np2 = f"{adj2} {n2}" if adj2 else n2
+    return SVO(_DETS[words[0]], " ".join(subj), words[k + 1], _DETS[words[k + 2]], np2, end < len(words))
+
+
+def _svo_pairs(s: str) -> list[NLIExample]:
+    parsed = parse_svo(s)
+    if parsed is None:
+        return []
+    d1, np1, v, d2, np2, rest = parsed
     premise = _sentence(s)
     out = []
     swapped = f"{_article(np2, d2)} {np2} is {v} {_article(np1, d1)} {np1}"
     out.append(NLIExample(premise, _sentence(swapped), NEUTRAL, "structural_swap"))
-    if end < len(words):  # drop the trailing modifier: still entailed
+    if rest:  # drop the trailing modifier: still entailed
         short = f"{_article(np1, d1)} {np1} is {v} {_article(np2, d2)} {np2}"
         out.append(NLIExample(premise, _sentence(short), ENTAILMENT, "structural_shorten"))
     return out
@@ -217,6 +241,15 @@ _CONNECTIVES: tuple[tuple[str, int, int | None], ...] = (
     ("Someone claims that {a}", NEUTRAL, None),
     ("It is clear that {a}", ENTAILMENT, None),
     ("It is not true that {a}", CONTRADICTION, None),
+    ("{A} or {b}", NEUTRAL, NEUTRAL),
+    ("Perhaps {a}", NEUTRAL, None),
+    ("Supposedly, {a}", NEUTRAL, None),
+    ("Someone believes that {a}", NEUTRAL, None),
+    ("Someone hopes that {a}", NEUTRAL, None),
+    ("Certainly {a}", ENTAILMENT, None),
+    ("Obviously, {a}", ENTAILMENT, None),
+    ("Someone knows that {a}", ENTAILMENT, None),
+    ("Someone forgot that {a}", ENTAILMENT, None),
 )
 
 
