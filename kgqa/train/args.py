@@ -56,6 +56,10 @@ class TrainArgs:
     max_train_samples: int = field(default=0, metadata={"help": "use at most N training examples (0: all)"})
     max_eval_samples: int = field(default=2000, metadata={"help": "dev examples per evaluation (0: all)"})
     seed: int = field(default=42, metadata={"help": "random seed"})
+    dev_split_seed: int = field(
+        default=42,
+        metadata={"help": "NLI: seed of the 1,000 MNLI pairs kept out as dev; keep it fixed when training in stages"},
+    )
     precision: str = field(
         default="auto",
         metadata={"help": "mixed precision: auto (bf16 on a GPU or a bf16-capable CPU), bf16, fp16, fp32"},

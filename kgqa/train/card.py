@@ -70,6 +70,21 @@ STAGE1_ARGS = "stage1_training_args.json"
 STAGE1_LOG = "stage1_training_log.jsonl"
 
 
+def earlier_stages(model_dir: Path) -> list[tuple[Path, Path]]:
+    """``(args, log)`` files of the stages before the last one (``stage1_*``, ``stage2_*``, ...), in order.
+
+    A model trained in stages keeps each earlier stage's ``training_args.json`` and
+    ``training_log.jsonl`` as ``stage{k}_training_args.json`` and ``stage{k}_training_log.jsonl``;
+    the last stage's are the plain files.
+    """
+    out = []
+    k = 1
+    while (model_dir / f"stage{k}_training_args.json").is_file():
+        out.append((model_dir / f"stage{k}_training_args.json", model_dir / f"stage{k}_training_log.jsonl"))
+        k += 1
+    return out
+
+
 def write_card(
     model_dir: str | Path, results: Sequence[str | Path] = (), title: str | None = None, notes: Sequence[str] = ()
 ) -> Path:
@@ -100,28 +115,28 @@ def write_card(
         "## Reproduce",
         "",
     ]
-    stage1 = model_dir / STAGE1_ARGS
-    if stage1.is_file():
-        # a model trained in two stages: the second starts from the first's exported weights
-        args1 = json.loads(stage1.read_text())
-        lines += [
-            "Two stages: the second starts from the weights the first exported.",
-            "",
-            "```bash",
-            _command(task, args1, export=f"runs/{task}-stage1/export"),
-            _command(task, {**args, "init_model": f"runs/{task}-stage1/export"}),
-            "```",
-            "",
-        ]
+    stages = earlier_stages(model_dir)
+    if stages:
+        # a model trained in stages: each starts from the weights the one before exported
+        lines += [f"{len(stages) + 1} stages: each starts from the weights the one before exported.", "", "```bash"]
+        prev: str | None = None
+        for k, (args_file, _) in enumerate(stages, start=1):
+            stage_args = json.loads(args_file.read_text())
+            if prev is not None:
+                stage_args = {**stage_args, "init_model": prev}
+            prev = f"runs/{task}-stage{k}/export"
+            lines.append(_command(task, stage_args, export=prev))
+        lines += [_command(task, {**args, "init_model": prev}), "```", ""]
     else:
         lines += ["```bash", _command(task, args), "```", ""]
+    for k, (_, log_file) in enumerate(stages, start=1):
+        curve_k = _curve(log_file)
+        if curve_k:
+            lines += [f"## Learning curve, stage {k} (dev set used for early stopping)", "", *curve_k, ""]
     curve = _curve(model_dir / "training_log.jsonl")
-    curve1 = _curve(model_dir / STAGE1_LOG)
-    if curve1:
-        lines += ["## Learning curve, stage 1 (dev set used for early stopping)", "", *curve1, ""]
     if curve:
-        title = "stage 2" if curve1 else ""
-        lines += [f"## Learning curve{', ' + title if title else ''} (dev set used for early stopping)", "", *curve, ""]
+        title = f", stage {len(stages) + 1}" if stages else ""
+        lines += [f"## Learning curve{title} (dev set used for early stopping)", "", *curve, ""]
     if results:
         lines += ["## Evaluation", "", *_results_rows([Path(p) for p in results]), ""]
     if notes:

@@ -53,8 +53,8 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
         n_dev = max(1, min(1000, len(train) // 10))
         return train[n_dev:], train[:n_dev]
     mnli_train, _held_out = mnli_split(root)
-    rng = random.Random(args.seed)
-    rng.shuffle(mnli_train)
+    # the dev carve-out has its own seed, so a later stage (another --seed) never trains on its dev pairs
+    random.Random(args.dev_split_seed).shuffle(mnli_train)
     dev = mnli_train[:DEV_FROM_MNLI] + sick_split(root, "trial")
     train = mnli_train[DEV_FROM_MNLI:]
     train += read_nli(root / "nli" / "snli_dev.jsonl", "snli")

@@ -76,3 +76,23 @@ def test_table_names_the_precision(tmp_path: Path) -> None:
         "models": {"nli": {"precision": "bf16"}},
     }
     assert "d.jsonl [bf16]" in row(res)
+
+
+def test_card_of_a_three_stage_model_chains_the_commands(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    last = {"task": "nli", "init_model": "data/models/nli", "max_steps": 40}
+    (model / "kgqa_model.json").write_text(json.dumps({"task": "nli", "training_args": last, "best": {"step": 40}}))
+    (model / "stage1_training_args.json").write_text(json.dumps({"task": "nli", "init_model": None, "max_steps": 10}))
+    (model / "stage2_training_args.json").write_text(
+        json.dumps({"task": "nli", "init_model": "data/models/nli", "max_steps": 20})
+    )
+    (model / "stage2_training_log.jsonl").write_text(json.dumps({"step": 20, "eval": {}, "primary": 0.61}) + "\n")
+    text = write_card(model).read_text()
+    assert "3 stages" in text
+    cmds = [line for line in text.splitlines() if line.startswith("kgqa train nli")]
+    assert len(cmds) == 3
+    assert "--init-model" not in cmds[0] and "--export-dir runs/nli-stage1/export" in cmds[0]
+    assert "--init-model runs/nli-stage1/export" in cmds[1] and "--export-dir runs/nli-stage2/export" in cmds[1]
+    assert "--init-model runs/nli-stage2/export" in cmds[2] and "--export-dir data/models/nli" in cmds[2]
+    assert "Learning curve, stage 2" in text and "0.61" in text

@@ -1,0 +1,23 @@
+"""The NLI training mixture's dev carve-out: fixed across training seeds, never trained on."""
+
+from __future__ import annotations
+
+from kgqa.train.args import TrainArgs
+from kgqa.train.data import mnli_split
+from kgqa.train.nli import DEV_FROM_MNLI, nli_training_data
+
+
+def _key(ex):
+    return ex.premise, ex.hypothesis
+
+
+def test_dev_split_does_not_depend_on_the_training_seed(data_root) -> None:
+    train_a, dev_a = nli_training_data(data_root, TrainArgs(task="nli", seed=1, derived_data=False))
+    train_b, dev_b = nli_training_data(data_root, TrainArgs(task="nli", seed=2, derived_data=False))
+    assert [_key(e) for e in dev_a] == [_key(e) for e in dev_b]
+    dev_keys = {_key(e) for e in dev_a}
+    assert not dev_keys & {_key(e) for e in train_a + train_b}
+    held_out = {_key(e) for e in mnli_split(data_root)[1]}
+    assert not held_out & {_key(e) for e in train_a}
+    _, dev_c = nli_training_data(data_root, TrainArgs(task="nli", seed=1, dev_split_seed=7, derived_data=False))
+    assert [_key(e) for e in dev_c[:DEV_FROM_MNLI]] != [_key(e) for e in dev_a[:DEV_FROM_MNLI]]
