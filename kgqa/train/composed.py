@@ -18,6 +18,8 @@ reading a book``:
   chasing the book." but not "The cat is chasing the book.";
 * **conjoined subjects** "The dog and the man are reading the book." entails "The man is
   reading the book." but not "The dog is reading the man.";
+* **clause under a factive verb** "The dog knows the cat is reading the book." entails "The
+  cat is reading the book." but not "The dog knows the cat.";
 * **passive** "The dog is chasing the cat." entails "The cat is being chased by the dog."
   but not "The dog is being chased by the cat." (and the same the other way round).
 
@@ -88,6 +90,8 @@ IRREGULAR_PARTICIPLES = {
 # verbs whose object is not a participant that can be acted on ("is taking a nap")
 _NO_PASSIVE = {"taking", "having", "making", "doing", "getting", "giving", "playing", "wearing"}
 _PREPOSITIONS = ("near", "beside", "behind", "next to", "in front of")
+# verbs whose "that"-less clause complement is true ("the dog knows the cat is ...")
+_FACTIVE = ("knows", "sees", "noticed", "remembers", "forgot", "realized")
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -151,7 +155,7 @@ def _compose(a: Clause, b: Clause, rng: random.Random) -> list[NLIExample]:
     """One composition of clauses ``a`` and ``b`` (chosen at random) as an entailed and a non-entailed pair."""
     s1, v1, o1 = f"the {a.subject}", a.verb, f"the {a.obj}"
     s2, v2, o2 = f"the {b.subject}", b.verb, f"the {b.obj}"
-    kind = rng.randrange(5)
+    kind = rng.randrange(6)
     if kind == 0:  # relative clause on the subject
         p = _s(s1, "that is", v1, o1, "is", v2, o2)
         return _pair(p, _s(s1, "is", v2, o2), _s(o1, "is", v2, o2), "composed_relative_subject")
@@ -164,6 +168,10 @@ def _compose(a: Clause, b: Clause, rng: random.Random) -> list[NLIExample]:
     if kind == 3:  # conjoined objects
         p = _s(s1, "is", v1, o1, "and", o2)
         return _pair(p, _s(s1, "is", v1, o2), _s(o1, "is", v1, o2), "composed_conjoined_objects")
+    if kind == 4:  # a clause embedded without "that" under a factive verb
+        verb = rng.choice(_FACTIVE)
+        p = _s(s1, verb, o1, "is", v2, o2)
+        return _pair(p, _s(o1, "is", v2, o2), _s(s1, verb, o1), "composed_embedded_clause")
     # conjoined subjects
     p = _s(s1, "and", s2, "are", v2, o2)
     return _pair(p, _s(s2, "is", v2, o2), _s(s1, "is", v2, s2), "composed_conjoined_subjects")

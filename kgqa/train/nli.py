@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 DEV_FROM_MNLI = 1000
 STRUCTURAL_PAIRS = 8000
 #: composed clause pairs (:mod:`kgqa.train.composed`), half entailed, half not
-COMPOSED_PAIRS = 6000
+COMPOSED_PAIRS = 7000
 
 
 def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], list[NLIExample]]:

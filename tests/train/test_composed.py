@@ -70,6 +70,7 @@ def test_compositions_label_roles_not_words() -> None:
         "composed_pp_subject",
         "composed_conjoined_objects",
         "composed_conjoined_subjects",
+        "composed_embedded_clause",
         "composed_passive",
     } <= seen
     for p in pairs:
@@ -78,6 +79,11 @@ def test_compositions_label_roles_not_words() -> None:
             head, rest = p.premise[4:].split(" that is ", 1)
             subj_of_hyp = p.hypothesis[4:].split(" is ", 1)[0]
             assert (subj_of_hyp == head) == (p.label == ENTAILMENT)
+        if p.source == "composed_embedded_clause":
+            # "The X knows the Y is V the Z.": the clause is entailed, "The X knows the Y." is not
+            assert p.hypothesis[:-1].lower() in p.premise.lower()
+            factive = {"knows", "sees", "noticed", "remembers", "forgot", "realized"}
+            assert (p.label == ENTAILMENT) == (not factive & set(p.hypothesis.split()))
         if p.source == "composed_passive" and " by the " in p.hypothesis:
             # "The Y is being V-ed by the X." is entailed when X is the premise's subject
             active_subject = p.premise[4:].split(" is ", 1)[0]
