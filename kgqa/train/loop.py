@@ -4,7 +4,8 @@ AdamW with weight decay, linear warm-up and decay, gradient clipping and
 accumulation, length-bucketed dynamic padding, early stopping on a dev metric,
 mixed precision on a GPU, and checkpoints that resume exactly where they stopped
 (model, optimiser, scheduler, RNG and the position in the epoch). Checkpoints are
-safetensors plus JSON: nothing is pickled.
+safetensors plus JSON: nothing is pickled. Ctrl-C or SIGTERM stops a run after the
+current step and writes a checkpoint first, so no work is lost; ``--resume`` continues.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import json
 import logging
 import math
 import random
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,31 @@ from kgqa.train.args import TrainArgs
 logger = logging.getLogger(__name__)
 
 Feature = dict[str, Any]
+
+
+@contextmanager
+def _stop_requests() -> Iterator[list[int]]:
+    """Turn SIGINT and SIGTERM into a request to stop (a list that receives the signal number).
+
+    Outside the main thread, where Python cannot install handlers, the list stays empty.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        if received:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        received.append(signum)
+        logger.warning("signal %d: stopping after this step and writing a checkpoint", signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def set_seed(seed: int) -> None:
@@ -279,11 +308,18 @@ class Trainer:
 
     # ------------------------------------------------------------------ main loop
     def train(self) -> TrainState:
-        """Train until ``total_steps``, early stopping, or ``max_minutes``; return the final state."""
-        args = self.args
+        """Train until ``total_steps``, early stopping, ``max_minutes`` or Ctrl-C/SIGTERM; return the final state.
+
+        However it stops, the last thing it does is write a resumable checkpoint.
+        """
         if self.state.done:
             logger.info("training already finished at step %d", self.state.step)
             return self.state
+        with _stop_requests() as stop_requested:
+            return self._train(stop_requested)
+
+    def _train(self, stop_requested: list[int]) -> TrainState:
+        args = self.args
         self.model.train()
         last_save = time.monotonic()
         started = time.monotonic()
@@ -332,7 +368,10 @@ class Trainer:
                 if args.max_minutes and time.monotonic() - started > args.max_minutes * 60:
                     stop_reason = "max_minutes"
                     break
-            if stop_reason in ("early_stopping", "max_minutes"):
+                if stop_requested:
+                    stop_reason = "interrupted"
+                    break
+            if stop_reason in ("early_stopping", "max_minutes", "interrupted"):
                 break
             if self.state.batch_in_epoch >= len(batches):
                 self.state.epoch += 1
@@ -344,6 +383,14 @@ class Trainer:
             self.state.done = True
         self.save_checkpoint()
         self._log({"stopped": stop_reason, "best_step": self.state.best_step, "best_metric": self.state.best_metric})
+        if stop_reason in ("interrupted", "max_minutes") and not self.state.done:
+            logger.warning(
+                "stopped (%s) at step %d of %d; checkpoint written to %s: run the same command with --resume",
+                stop_reason,
+                self.state.step,
+                self.total_steps,
+                Path(args.output_dir) / "checkpoint",
+            )
         logger.info(
             "training stopped (%s) at step %d; best dev %.4f at step %d",
             stop_reason,

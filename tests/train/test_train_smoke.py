@@ -173,3 +173,32 @@ def test_cli_train_flags(tmp_path: Path, tiny_bert: Path) -> None:
     assert code == 0
     saved = json.loads((tmp_path / "cli" / "training_args.json").read_text())
     assert saved["max_steps"] == 2 and saved["derived_data"] is False
+
+
+def test_ctrl_c_stops_after_the_step_and_checkpoints(tmp_path: Path, tiny_bert: Path, monkeypatch) -> None:
+    import os
+    import signal
+
+    import kgqa.train.nli as nli_recipe
+
+    calls = {"n": 0}
+    real_loss = nli_recipe.nli_loss
+
+    def loss_then_ctrl_c(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:  # during step 3
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_loss(model, batch)
+
+    monkeypatch.setattr(nli_recipe, "nli_loss", loss_then_ctrl_c)
+    args = _args(tmp_path, tiny_bert, "nli", max_steps=8, eval_every=100)
+    state = nli_recipe.run(args)
+    assert state["step"] == 3 and not state["done"]
+    assert _state(Path(args.output_dir))["step"] == 3
+    log = (Path(args.output_dir) / "metrics.jsonl").read_text()
+    assert '"stopped": "interrupted"' in log
+    # the handler is gone afterwards, and --resume finishes the run
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    monkeypatch.setattr(nli_recipe, "nli_loss", real_loss)
+    state = nli_recipe.run(_args(tmp_path, tiny_bert, "nli", max_steps=8, eval_every=100, resume=True))
+    assert state["step"] == 8 and state["done"]
