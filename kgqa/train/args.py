@@ -53,6 +53,13 @@ class TrainArgs:
     eval_every: int = field(default=200, metadata={"help": "evaluate on the dev set every N steps"})
     save_every_minutes: float = field(default=4.0, metadata={"help": "write a resumable checkpoint this often"})
     patience: int = field(default=5, metadata={"help": "early stopping: evaluations without improvement"})
+    select_last: bool = field(
+        default=False,
+        metadata={
+            "help": "ship the model at the end of the schedule instead of the best dev checkpoint "
+            "(no early stopping; for data the dev set does not cover)"
+        },
+    )
     max_train_samples: int = field(default=0, metadata={"help": "use at most N training examples (0: all)"})
     max_eval_samples: int = field(default=2000, metadata={"help": "dev examples per evaluation (0: all)"})
     seed: int = field(default=42, metadata={"help": "random seed"})

@@ -297,6 +297,14 @@ class Trainer:
         improved = primary > self.state.best_metric
         self._log({"eval": metrics, "primary": primary, "improved": improved, "lr": self.scheduler.get_last_lr()[0]})
         logger.info("step %d: dev %s = %.4f%s", self.state.step, "primary", primary, " (best)" if improved else "")
+        if self.args.select_last:
+            # the shipped model is the one at the end of the schedule, whatever the dev metric says
+            if improved:
+                self.state.best_metric = primary
+                self.state.best_step = self.state.step
+            if self.state.step >= self.total_steps:
+                self.on_best(self.model, {"step": self.state.step, "dev": metrics, "selected": "last"})
+            return False
         if improved:
             self.state.best_metric = primary
             self.state.best_step = self.state.step

@@ -202,3 +202,13 @@ def test_ctrl_c_stops_after_the_step_and_checkpoints(tmp_path: Path, tiny_bert: 
     monkeypatch.setattr(nli_recipe, "nli_loss", real_loss)
     state = nli_recipe.run(_args(tmp_path, tiny_bert, "nli", max_steps=8, eval_every=100, resume=True))
     assert state["step"] == 8 and state["done"]
+
+
+def test_select_last_ships_the_end_of_the_schedule(tmp_path: Path, tiny_bert: Path) -> None:
+    from kgqa.train.nli import run
+
+    args = _args(tmp_path, tiny_bert, "nli", max_steps=5, eval_every=2, patience=1, select_last=True)
+    state = run(args)
+    assert state["step"] == 5 and state["done"]  # patience 1 would have stopped a best-dev run
+    meta = json.loads((Path(args.output_dir) / "best" / "kgqa_model.json").read_text())
+    assert meta["best"]["step"] == 5 and meta["best"]["selected"] == "last"
