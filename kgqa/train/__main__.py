@@ -19,11 +19,23 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         ("nli", "fine-tune the 3-way NLI cross-encoder"),
     ):
         add_arguments(sub.add_parser(task, help=helptext, description=helptext))
+    exp = sub.add_parser(
+        "export",
+        help="write a run's latest checkpoint as a model folder",
+        description="Write the resumable checkpoint of a `kgqa train` run (where it stopped) as a model folder; "
+        "the best dev model is already in RUN_DIR/best.",
+    )
+    exp.add_argument("run_dir", help="the --output-dir of a training run")
+    exp.add_argument("--out", required=True, help="model folder to write")
     return parser
 
 
 def run_from_namespace(ns: argparse.Namespace) -> dict:
-    """Run the recipe named by ``ns.task``."""
+    """Run the recipe named by ``ns.task`` (or export a checkpoint)."""
+    if ns.task == "export":
+        from kgqa.train.common import export_checkpoint
+
+        return {"exported": str(export_checkpoint(ns.run_dir, ns.out))}
     args = from_namespace(ns.task, ns)
     if args.task == "qa":
         from kgqa.train.qa import run

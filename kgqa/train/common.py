@@ -108,6 +108,14 @@ def hardware() -> dict[str, Any]:
 
 def export_best(args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: str, info: dict[str, Any]) -> None:
     """Write the current model as ``output_dir/best`` (and ``export_dir``) in shipped form."""
+    targets = [Path(args.output_dir) / "best", *([Path(args.export_dir)] if args.export_dir else [])]
+    write_model(args, model, tokenizer, task, info, targets)
+
+
+def write_model(
+    args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: str, info: dict[str, Any], targets: list[Path]
+) -> None:
+    """Write ``model`` to each of ``targets`` as a shipped model folder (fp16 safetensors, args, log, metadata)."""
     plain = plain_model(model)
     was_training = plain.training
     meta = {
@@ -117,7 +125,7 @@ def export_best(args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: s
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "method": "lora-merged" if args.lora else "full",
     }
-    for target in [Path(args.output_dir) / "best", *([Path(args.export_dir)] if args.export_dir else [])]:
+    for target in targets:
         save_model_folder(plain, tokenizer, target, task=task, dtype="float16", extra_meta=meta)
         (target / "training_args.json").write_text(json.dumps(args.to_dict(), indent=2) + "\n")
         log = Path(args.output_dir) / "metrics.jsonl"
@@ -126,3 +134,34 @@ def export_best(args: TrainArgs, model: torch.nn.Module, tokenizer: Any, task: s
     if was_training:
         plain.train()
     model.train()
+
+
+def export_checkpoint(run_dir: str | Path, target: str | Path) -> Path:
+    """Write the resumable checkpoint of a training run (its latest state) as a model folder at ``target``.
+
+    The best-dev model is already in ``run_dir/best``; this exports the weights where the
+    run stopped, for example the end of the schedule of a run that selected an earlier step.
+    """
+    run_dir, target = Path(run_dir), Path(target)
+    ckpt = run_dir / "checkpoint"
+    if not (ckpt / "trainer_state.json").is_file():
+        raise ConfigError(f"no checkpoint in {ckpt}: pass the output folder of a `kgqa train` run")
+    from safetensors.torch import load_file
+
+    args = TrainArgs.from_json(ckpt / "training_args.json", output_dir=str(run_dir))
+    state = json.loads((ckpt / "trainer_state.json").read_text())["state"]
+    model, tok = build_model(args, head="qa" if args.task == "qa" else "nli")
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, tensor in load_file(str(ckpt / "trainable.safetensors")).items():
+            params[name].copy_(tensor)
+    dev = {}
+    log = run_dir / "metrics.jsonl"
+    if log.is_file():
+        for line in log.read_text().splitlines():
+            rec = json.loads(line)
+            if rec.get("step") == state["step"] and "eval" in rec:
+                dev = rec["eval"]
+    write_model(args, model, tok, args.task, {"step": state["step"], "dev": dev, "selected": "checkpoint"}, [target])
+    logger.info("exported the checkpoint of %s (step %d) to %s", run_dir, state["step"], target)
+    return target

@@ -212,3 +212,24 @@ def test_select_last_ships_the_end_of_the_schedule(tmp_path: Path, tiny_bert: Pa
     assert state["step"] == 5 and state["done"]  # patience 1 would have stopped a best-dev run
     meta = json.loads((Path(args.output_dir) / "best" / "kgqa_model.json").read_text())
     assert meta["best"]["step"] == 5 and meta["best"]["selected"] == "last"
+
+
+def test_export_checkpoint_writes_the_stopped_weights(tmp_path: Path, tiny_bert: Path) -> None:
+    from safetensors.torch import load_file
+
+    from kgqa.reader.modelio import load_model_folder
+    from kgqa.train.__main__ import main
+    from kgqa.train.nli import run
+
+    args = _args(tmp_path, tiny_bert, "nli", max_steps=4, eval_every=100)
+    run(args)
+    out = tmp_path / "exported"
+    assert main(["export", args.output_dir, "--out", str(out)]) == 0
+    meta = json.loads((out / "kgqa_model.json").read_text())
+    assert meta["best"]["step"] == 4 and meta["best"]["selected"] == "checkpoint"
+    model, _ = load_model_folder(out, head="nli")
+    trained = load_file(str(Path(args.output_dir) / "checkpoint" / "trainable.safetensors"))
+    params = dict(model.named_parameters())
+    for name, t in trained.items():
+        assert torch.allclose(params[name].float(), t.float(), atol=1e-2), name  # stored in fp16
+    assert main(["export", str(tmp_path / "nothing"), "--out", str(out)]) == 2
