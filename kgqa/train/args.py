@@ -35,6 +35,10 @@ class TrainArgs:
     train_files: list[str] = field(
         default_factory=list, metadata={"help": "override the default training files (relative to data_dir)"}
     )
+    repeat: list[str] = field(
+        default_factory=list,
+        metadata={"help": "NLI: repeat sources of the default mixture, e.g. mnli=2 rte=2 (each pair seen k times)"},
+    )
     max_length: int = field(default=0, metadata={"help": "tokens per window or pair (0: 256 for qa, 128 for nli)"})
     doc_stride: int = field(default=96, metadata={"help": "QA: overlap between windows of long contexts"})
     max_query_length: int = field(default=48, metadata={"help": "QA: questions are cut to this many tokens"})
@@ -110,6 +114,19 @@ class TrainArgs:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.learning_rate < 0:
             raise ConfigError("learning_rate must be positive")
+        self.repeat_factors()  # validates --repeat
+
+    def repeat_factors(self) -> dict[str, int]:
+        """``--repeat`` as ``{source: times}``."""
+        out = {}
+        for item in self.repeat:
+            name, sep, times = item.partition("=")
+            if not sep or not name or not times.isdigit() or int(times) < 1:
+                raise ConfigError(
+                    f"--repeat takes SOURCE=TIMES with TIMES a positive integer (e.g. rte=2), not {item!r}"
+                )
+            out[name] = int(times)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict."""
@@ -147,7 +164,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         helptext = f.metadata.get("help", "")
         if f.type in ("bool", bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=helptext)
-        elif f.name == "train_files":
+        elif f.name in ("train_files", "repeat"):
             parser.add_argument(flag, nargs="+", default=None, help=helptext)
         else:
             typ = {"int": int, "float": float}.get(str(f.type), str)

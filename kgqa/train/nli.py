@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from kgqa.bench.metrics import accuracy
+from kgqa.errors import ConfigError
 from kgqa.paths import data_dir as default_data_dir
 from kgqa.reader.nli import NLIModel
 from kgqa.train.args import TrainArgs
@@ -45,13 +46,13 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
     as dev), SICK train, RTE train (2-way) and, with ``derived_data``, WordNet,
     SQuAD, structural (word order, clauses; :mod:`kgqa.train.structural`) and composed
     (:mod:`kgqa.train.composed`) derived pairs. Dev: those 1,000 MNLI pairs plus SICK trial. Never trained
-    on: the MNLI held-out half, SICK test, RTE dev, HANS.
+    on: the MNLI held-out half, SICK test, RTE dev, HANS. ``--repeat SOURCE=K`` repeats a source K times.
     """
     if args.train_files:
-        train = [ex for f in args.train_files for ex in read_nli(root / f)]
-        random.Random(args.seed).shuffle(train)
-        n_dev = max(1, min(1000, len(train) // 10))
-        return train[n_dev:], train[:n_dev]
+        pairs = [ex for f in args.train_files for ex in read_nli(root / f)]
+        random.Random(args.seed).shuffle(pairs)
+        n_dev = max(1, min(1000, len(pairs) // 10))
+        return _repeated(pairs[n_dev:], args), pairs[:n_dev]
     mnli_train, _held_out = mnli_split(root)
     # the dev carve-out has its own seed, so a later stage (another --seed) never trains on its dev pairs
     random.Random(args.dev_split_seed).shuffle(mnli_train)
@@ -69,11 +70,22 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
         squad = root / "squad" / "train-v1.1.json"
         if squad.is_file():
             train += squad_pairs(read_squad(squad), limit=6000, seed=args.seed)
+    return _repeated(train, args), dev
+
+
+def _repeated(train: list[NLIExample], args: TrainArgs) -> list[NLIExample]:
+    """``train`` with the sources named by ``--repeat`` repeated; logs the mixture."""
+    repeat = args.repeat_factors()
+    unknown = sorted(set(repeat) - {ex.source for ex in train})
+    if unknown:
+        sources = ", ".join(sorted({ex.source for ex in train}))
+        raise ConfigError(f"--repeat: no source named {', '.join(unknown)} in the mixture; sources: {sources}")
+    train = [ex for ex in train for _ in range(repeat.get(ex.source, 1))]
     counts: dict[str, int] = {}
     for ex in train:
         counts[ex.source] = counts.get(ex.source, 0) + 1
     logger.info("NLI training mixture: %s", counts)
-    return train, dev
+    return train
 
 
 def nli_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
