@@ -107,7 +107,12 @@ def write_card(
             else "self-contained."
         ),
         f"- **Training data:** {_training_data(task, args, best)}",
-        f"- **Best checkpoint:** step {best.get('step', '?')} (dev: {json.dumps(best.get('dev', {}))}).",
+        (
+            f"- **Shipped checkpoint:** step {best.get('step', '?')}, the end of the schedule (`--select-last`; "
+            f"dev: {json.dumps(best.get('dev', {}))})."
+            if best.get("selected") in ("last", "checkpoint")
+            else f"- **Best checkpoint:** step {best.get('step', '?')} (dev: {json.dumps(best.get('dev', {}))})."
+        ),
         f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
         f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
         f"transformers {meta.get('transformers', '?')}.",
@@ -161,8 +166,9 @@ def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str
             "(seeded split, seed 13; the other half is held out and never trained on); sick_train = SICK train; "
             "rte = RTE train (2-way, merged loss); wordnet_* = WordNet hypernym/antonym substitutions of SNLI and "
             "SICK premises; squad_* = pairs derived from SQuAD train answer sentences; structural_* = word-order, "
-            "modifier and clause rewrites of SNLI and SICK train sentences (kgqa.train.structural). Dev (early stopping): "
-            "1,000 pairs of the MNLI training half + SICK trial."
+            "modifier and clause rewrites of SNLI and SICK train sentences (kgqa.train.structural); composed_* = pairs of "
+            "simple SNLI/SICK clauses joined by relative clauses, prepositions, conjunctions, factive verbs, and "
+            "passives (kgqa.train.composed). Dev (early stopping): 1,000 pairs of the MNLI training half + SICK trial."
         )
     return ", ".join(args.get("train_files") or []) or "?"
 
@@ -186,6 +192,17 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
         flags = flags.replace(f" --doc-stride {args.get('doc_stride')}", "")
     if args.get("lora"):
         flags += f" --lora --lora-r {args.get('lora_r')}"
+    if args.get("patience") not in (None, 5):
+        flags += f" --patience {args['patience']}"
+    if task != "qa":
+        # before dev_split_seed existed, the MNLI dev carve-out followed --seed
+        split_seed = args.get("dev_split_seed", args.get("seed", 42))
+        if split_seed != 42:
+            flags += f" --dev-split-seed {split_seed}"
+        if args.get("repeat"):
+            flags += " --repeat " + " ".join(args["repeat"])
+    if args.get("select_last"):
+        flags += " --select-last"
     out = export or ("data/models/reader" if task == "qa" else "data/models/nli")
     run_dir = export.rsplit("/", 1)[0] if export else f"runs/{task}"
     return f"kgqa train {task} --output-dir {run_dir} --export-dir {out} {flags}"

@@ -96,3 +96,19 @@ def test_card_of_a_three_stage_model_chains_the_commands(tmp_path: Path) -> None
     assert "--init-model runs/nli-stage1/export" in cmds[1] and "--export-dir runs/nli-stage2/export" in cmds[1]
     assert "--init-model runs/nli-stage2/export" in cmds[2] and "--export-dir data/models/nli" in cmds[2]
     assert "Learning curve, stage 2" in text and "0.61" in text
+
+
+def test_card_command_carries_the_mixture_and_selection_flags(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    args = {"task": "nli", "seed": 23, "dev_split_seed": 42, "repeat": ["rte=2"], "select_last": True, "patience": 10}
+    meta = {"task": "nli", "training_args": args, "best": {"step": 9, "selected": "last"}}
+    (model / "kgqa_model.json").write_text(json.dumps(meta))
+    # an earlier stage written before dev_split_seed existed: its dev carve-out followed --seed
+    (model / "stage1_training_args.json").write_text(json.dumps({"task": "nli", "seed": 11, "max_steps": 5}))
+    text = write_card(model).read_text()
+    cmds = [line for line in text.splitlines() if line.startswith("kgqa train nli")]
+    assert "--dev-split-seed 11" in cmds[0]
+    assert "--dev-split-seed" not in cmds[1]
+    assert "--repeat rte=2" in cmds[1] and "--select-last" in cmds[1] and "--patience 10" in cmds[1]
+    assert "Shipped checkpoint:** step 9, the end of the schedule" in text
