@@ -162,6 +162,11 @@ def export_checkpoint(run_dir: str | Path, target: str | Path) -> Path:
             rec = json.loads(line)
             if rec.get("step") == state["step"] and "eval" in rec:
                 dev = rec["eval"]
-    write_model(args, model, tok, args.task, {"step": state["step"], "dev": dev, "selected": "checkpoint"}, [target])
+    info: dict[str, Any] = {}
+    best_meta = run_dir / "best" / "kgqa_model.json"
+    if best_meta.is_file():  # what the run recorded about its data (training pairs, sources, dev size)
+        info = {k: v for k, v in json.loads(best_meta.read_text()).get("best", {}).items() if k not in ("step", "dev")}
+    info.update({"step": state["step"], "dev": dev, "selected": "checkpoint"})
+    write_model(args, model, tok, args.task, info, [target])
     logger.info("exported the checkpoint of %s (step %d) to %s", run_dir, state["step"], target)
     return target

@@ -227,6 +227,7 @@ def test_export_checkpoint_writes_the_stopped_weights(tmp_path: Path, tiny_bert:
     assert main(["export", args.output_dir, "--out", str(out)]) == 0
     meta = json.loads((out / "kgqa_model.json").read_text())
     assert meta["best"]["step"] == 4 and meta["best"]["selected"] == "checkpoint"
+    assert meta["best"]["train_pairs"] > 0 and meta["best"]["train_sources"]  # carried over from RUN/best
     model, _ = load_model_folder(out, head="nli")
     trained = load_file(str(Path(args.output_dir) / "checkpoint" / "trainable.safetensors"))
     params = dict(model.named_parameters())
