@@ -5,7 +5,7 @@
 # Usage: bash benchmarks/run_all.sh [suite ...]   (default: all); data from $KGQA_DATA or ../shared/datasets
 set -euo pipefail
 cd "$(dirname "$0")/.."
-D="${KGQA_DATA:-$(cd .. && pwd)/shared/datasets}"
+D="${KGQA_DATA:-../shared/datasets}"  # relative to the repository root (the script cds there)
 OUT=benchmarks/results
 SUITES="${*:-}"
 want() { [ -z "$SUITES" ] || [[ " $SUITES " == *" $1 "* ]]; }

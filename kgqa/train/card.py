@@ -107,12 +107,7 @@ def write_card(
             else "self-contained."
         ),
         f"- **Training data:** {_training_data(task, args, best)}",
-        (
-            f"- **Shipped checkpoint:** step {best.get('step', '?')}, the end of the schedule (`--select-last`; "
-            f"dev: {json.dumps(best.get('dev', {}))})."
-            if best.get("selected") in ("last", "checkpoint")
-            else f"- **Best checkpoint:** step {best.get('step', '?')} (dev: {json.dumps(best.get('dev', {}))})."
-        ),
+        _selection_line(best, args),
         f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
         f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
         f"transformers {meta.get('transformers', '?')}.",
@@ -131,9 +126,9 @@ def write_card(
                 stage_args = {**stage_args, "init_model": prev}
             prev = f"runs/{task}-stage{k}/export"
             lines.append(_command(task, stage_args, export=prev))
-        lines += [_command(task, {**args, "init_model": prev}), "```", ""]
+        lines += [_command(task, {**args, "init_model": prev}), *_export_line(task, best, args), "```", ""]
     else:
-        lines += ["```bash", _command(task, args), "```", ""]
+        lines += ["```bash", _command(task, args), *_export_line(task, best, args), "```", ""]
     for k, (_, log_file) in enumerate(stages, start=1):
         curve_k = _curve(log_file)
         if curve_k:
@@ -149,6 +144,31 @@ def write_card(
     out = model_dir / "README.md"
     out.write_text("\n".join(lines))
     return out
+
+
+def _stopped_checkpoint(best: dict[str, Any], args: dict[str, Any]) -> bool:
+    """The shipped weights are a run's last checkpoint (``kgqa train export``), not its schedule's end."""
+    return best.get("selected") == "checkpoint" and not args.get("select_last")
+
+
+def _selection_line(best: dict[str, Any], args: dict[str, Any]) -> str:
+    dev = json.dumps(best.get("dev", {}))
+    step = best.get("step", "?")
+    if best.get("selected") == "last" or (best.get("selected") == "checkpoint" and args.get("select_last")):
+        return f"- **Shipped checkpoint:** step {step}, the end of the schedule (`--select-last`; dev: {dev})."
+    if _stopped_checkpoint(best, args):
+        return (
+            f"- **Shipped checkpoint:** step {step}, where the run stopped, exported from its checkpoint with "
+            f"`kgqa train export` (dev: {dev})."
+        )
+    return f"- **Best checkpoint:** step {step} (dev: {dev})."
+
+
+def _export_line(task: str, best: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    if not _stopped_checkpoint(best, args):
+        return []
+    target = "data/models/reader" if task == "qa" else "data/models/nli"
+    return [f"kgqa train export runs/{task} --out {target}  # the weights where the run stopped"]
 
 
 def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str:

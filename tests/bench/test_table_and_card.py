@@ -112,3 +112,17 @@ def test_card_command_carries_the_mixture_and_selection_flags(tmp_path: Path) ->
     assert "--dev-split-seed" not in cmds[1]
     assert "--repeat rte=2" in cmds[1] and "--select-last" in cmds[1] and "--patience 10" in cmds[1]
     assert "Shipped checkpoint:** step 9, the end of the schedule" in text
+
+
+def test_card_of_an_exported_checkpoint_gives_the_export_command(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    meta = {
+        "task": "qa",
+        "training_args": {"task": "qa", "max_steps": 9},
+        "best": {"step": 7, "selected": "checkpoint"},
+    }
+    (model / "kgqa_model.json").write_text(json.dumps(meta))
+    text = write_card(model).read_text()
+    assert "step 7, where the run stopped" in text
+    assert "kgqa train export runs/qa --out data/models/reader" in text
