@@ -81,3 +81,29 @@ def test_bench_suites_pass_the_precision_on() -> None:
     p = argparse.ArgumentParser()
     openqa_suite.add_arguments(p)
     assert openqa_suite.load_reader(p.parse_args(["--precision", "bf16"])).precision == "bf16"
+
+
+def test_quantize_int8_keeps_ffn_outputs_and_heads_float() -> None:
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    from kgqa.precision import quantize_int8
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    model = BertForQuestionAnswering(cfg).eval()
+    ids = torch.randint(0, 100, (2, 12))
+    with torch.inference_mode():
+        want = model(input_ids=ids).start_logits
+    q = quantize_int8(model)
+    kinds = {name: type(m).__module__ for name, m in q.named_modules() if "Linear" in type(m).__name__}
+    quantised = {n for n, mod in kinds.items() if "quantized" in mod}
+    assert "bert.encoder.layer.0.attention.self.query" in quantised
+    assert "bert.encoder.layer.1.intermediate.dense" in quantised
+    assert "bert.encoder.layer.0.attention.output.dense" in quantised
+    assert "bert.encoder.layer.0.output.dense" not in quantised  # FFN output: outlier activations
+    assert "qa_outputs" not in quantised  # the task head
+    layer = q.bert.encoder.layer[0].attention.self.query
+    assert layer.weight().qscheme() == torch.per_channel_affine  # one scale per output channel
+    with torch.inference_mode():
+        got = q(input_ids=ids).start_logits
+    assert torch.allclose(got, want, atol=0.1)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from kgqa.errors import InputError
-from kgqa.precision import autocast, autocast_dtype
+from kgqa.precision import autocast, autocast_dtype, quantize_int8
 from kgqa.reader.modelio import load_model_folder
 from kgqa.train.loop import collate
 
@@ -25,7 +25,7 @@ class NLIModel:
         model_dir: the folder written by ``kgqa train nli`` (default: the shipped model).
         max_length: tokens per pair; longer pairs are cut from the premise first.
         batch_size: pairs per forward pass.
-        quantize: int8 dynamic quantisation of the linear layers (CPU only).
+        quantize: int8 dynamic quantisation (CPU only; see :func:`kgqa.precision.quantize_int8`).
         precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
             :mod:`kgqa.precision`); ``"fp32"`` turns it off.
 
@@ -80,7 +80,7 @@ class NLIModel:
             if self._model is None:
                 model, tok = load_model_folder(self.model_dir, head="nli")
                 if self.quantize and self.device.type == "cpu":
-                    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                    model = quantize_int8(model.float())
                 self._model, self._tokenizer = model.to(self.device), tok
 
     def encode(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, list[int]]]:

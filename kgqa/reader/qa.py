@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from kgqa.errors import InputError
-from kgqa.precision import autocast, autocast_dtype
+from kgqa.precision import autocast, autocast_dtype, quantize_int8
 from kgqa.reader.modelio import load_model_folder
 from kgqa.reader.postprocess import best_spans
 from kgqa.reader.windows import sliding_windows, tokenize_contexts
@@ -46,7 +46,7 @@ class Reader:
         max_length: tokens per window at inference.
         stride: overlap between windows of long passages.
         batch_size: windows per forward pass.
-        quantize: apply int8 dynamic quantisation to the linear layers (CPU only).
+        quantize: int8 dynamic quantisation (CPU only; see :func:`kgqa.precision.quantize_int8`).
         precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
             :mod:`kgqa.precision`); ``"fp32"`` turns it off.
 
@@ -103,7 +103,7 @@ class Reader:
             if self._model is None:
                 model, tok = load_model_folder(self.model_dir, head="qa")
                 if self.quantize and self.device.type == "cpu":
-                    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                    model = quantize_int8(model.float())
                 self._model, self._tokenizer = model.to(self.device), tok
 
     @property
