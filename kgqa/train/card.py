@@ -74,8 +74,9 @@ def earlier_stages(model_dir: Path) -> list[tuple[Path, Path]]:
     """``(args, log)`` files of the stages before the last one (``stage1_*``, ``stage2_*``, ...), in order.
 
     A model trained in stages keeps each earlier stage's ``training_args.json`` and
-    ``training_log.jsonl`` as ``stage{k}_training_args.json`` and ``stage{k}_training_log.jsonl``;
-    the last stage's are the plain files.
+    ``training_log.jsonl`` as ``stage{k}_training_args.json`` and ``stage{k}_training_log.jsonl``
+    (and, optionally, its ``kgqa_model.json`` as ``stage{k}_kgqa_model.json``, which says how that
+    stage's weights were selected); the last stage's are the plain files.
     """
     out = []
     k = 1
@@ -115,6 +116,7 @@ def write_card(
         "## Reproduce",
         "",
     ]
+    target = "data/models/reader" if task == "qa" else "data/models/nli"
     stages = earlier_stages(model_dir)
     if stages:
         # a model trained in stages: each starts from the weights the one before exported
@@ -124,11 +126,17 @@ def write_card(
             stage_args = json.loads(args_file.read_text())
             if prev is not None:
                 stage_args = {**stage_args, "init_model": prev}
-            prev = f"runs/{task}-stage{k}/export"
+            run, prev = f"runs/{task}-stage{k}", f"runs/{task}-stage{k}/export"
             lines.append(_command(task, stage_args, export=prev))
-        lines += [_command(task, {**args, "init_model": prev}), *_export_line(task, best, args), "```", ""]
+            lines += _export_line(_stage_best(model_dir, k), stage_args, run, prev)
+        lines += [
+            _command(task, {**args, "init_model": prev}),
+            *_export_line(best, args, f"runs/{task}", target),
+            "```",
+        ]
     else:
-        lines += ["```bash", _command(task, args), *_export_line(task, best, args), "```", ""]
+        lines += ["```bash", _command(task, args), *_export_line(best, args, f"runs/{task}", target), "```"]
+    lines.append("")
     for k, (_, log_file) in enumerate(stages, start=1):
         curve_k = _curve(log_file)
         if curve_k:
@@ -164,11 +172,16 @@ def _selection_line(best: dict[str, Any], args: dict[str, Any]) -> str:
     return f"- **Best checkpoint:** step {step} (dev: {dev})."
 
 
-def _export_line(task: str, best: dict[str, Any], args: dict[str, Any]) -> list[str]:
+def _stage_best(model_dir: Path, k: int) -> dict[str, Any]:
+    """The ``best`` record of earlier stage ``k`` (empty when its metadata was not kept)."""
+    path = model_dir / f"stage{k}_kgqa_model.json"
+    return json.loads(path.read_text()).get("best", {}) if path.is_file() else {}
+
+
+def _export_line(best: dict[str, Any], args: dict[str, Any], run: str, target: str) -> list[str]:
     if not _stopped_checkpoint(best, args):
         return []
-    target = "data/models/reader" if task == "qa" else "data/models/nli"
-    return [f"kgqa train export runs/{task} --out {target}  # the weights where the run stopped"]
+    return [f"kgqa train export {run} --out {target}  # the weights where the run stopped"]
 
 
 def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str:

@@ -126,3 +126,24 @@ def test_card_of_an_exported_checkpoint_gives_the_export_command(tmp_path: Path)
     text = write_card(model).read_text()
     assert "step 7, where the run stopped" in text
     assert "kgqa train export runs/qa --out data/models/reader" in text
+
+
+def test_card_gives_the_export_command_of_an_earlier_stage_shipped_from_its_checkpoint(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    last = {"task": "qa", "init_model": "data/models/reader", "max_steps": 30, "select_last": True}
+    meta = {"task": "qa", "training_args": last, "best": {"step": 30, "selected": "last"}}
+    (model / "kgqa_model.json").write_text(json.dumps(meta))
+    for k in (1, 2):
+        (model / f"stage{k}_training_args.json").write_text(json.dumps({"task": "qa", "max_steps": 10 * k}))
+    # stage 2 was stopped by early stopping and its stopped checkpoint exported; stage 1 kept no metadata
+    stage2 = {"task": "qa", "best": {"step": 16, "selected": "checkpoint"}}
+    (model / "stage2_kgqa_model.json").write_text(json.dumps(stage2))
+    lines = write_card(model).read_text().splitlines()
+    exports = [line for line in lines if line.startswith("kgqa train export")]
+    assert exports == [
+        "kgqa train export runs/qa-stage2 --out runs/qa-stage2/export  # the weights where the run stopped"
+    ]
+    i = lines.index(exports[0])
+    assert "--export-dir runs/qa-stage2/export" in lines[i - 1]  # right after the stage-2 command
+    assert "--init-model runs/qa-stage2/export" in lines[i + 1] and "--select-last" in lines[i + 1]
