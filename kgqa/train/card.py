@@ -96,9 +96,18 @@ def write_card(
     best = meta.get("best", {})
     task = meta.get("task", "?")
     size_mb = (model_dir / WEIGHTS_FILE).stat().st_size / 1e6 if (model_dir / WEIGHTS_FILE).is_file() else 0
+    stages = earlier_stages(model_dir)
+    first_args = json.loads(stages[0][0].read_text()) if stages else args
     lines = [f"# {title or ('kgqa reader (extractive QA)' if task == 'qa' else 'kgqa NLI cross-encoder')}", ""]
     lines += [
         f"- **Base model:** {meta.get('base_model', 'all-MiniLM-L6-v2')} (BERT, 6 layers, hidden 384, 22M parameters).",
+        *(
+            [
+                f"- **Starts from:** `{first_args['init_model']}` (the first stage's `--init-model`; a new head is added)."
+            ]
+            if first_args.get("init_model")
+            else []
+        ),
         f"- **Method:** {meta.get('method', 'full')} fine-tuning with kgqa's own training code (`kgqa train {task}`).",
         f"- **Storage:** `{WEIGHTS_FILE}` in {meta.get('storage_dtype')} ({size_mb:.1f} MB); "
         + (
@@ -117,7 +126,6 @@ def write_card(
         "",
     ]
     target = "data/models/reader" if task == "qa" else "data/models/nli"
-    stages = earlier_stages(model_dir)
     if stages:
         # a model trained in stages: each starts from the weights the one before exported
         lines += [f"{len(stages) + 1} stages: each starts from the weights the one before exported.", "", "```bash"]

@@ -147,3 +147,23 @@ def test_card_gives_the_export_command_of_an_earlier_stage_shipped_from_its_chec
     i = lines.index(exports[0])
     assert "--export-dir runs/qa-stage2/export" in lines[i - 1]  # right after the stage-2 command
     assert "--init-model runs/qa-stage2/export" in lines[i + 1] and "--select-last" in lines[i + 1]
+
+
+def test_card_names_the_model_the_first_stage_started_from(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    last = {"task": "nli", "init_model": "runs/x/export", "max_steps": 40}
+    (model / "kgqa_model.json").write_text(json.dumps({"task": "nli", "training_args": last, "best": {"step": 40}}))
+    (model / "stage1_training_args.json").write_text(
+        json.dumps({"task": "nli", "init_model": "data/models/reader", "max_steps": 10})
+    )
+    text = write_card(model).read_text()
+    assert "**Starts from:** `data/models/reader`" in text
+    cmds = [line for line in text.splitlines() if line.startswith("kgqa train nli")]
+    assert "--init-model data/models/reader" in cmds[0]
+    # a model trained from the base model in one stage names no starting model
+    (model / "stage1_training_args.json").unlink()
+    (model / "kgqa_model.json").write_text(
+        json.dumps({"task": "nli", "training_args": {"task": "nli", "init_model": None}, "best": {"step": 40}})
+    )
+    assert "Starts from" not in write_card(model).read_text()
