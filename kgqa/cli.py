@@ -35,6 +35,7 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) to use instead of the shipped graphs")
     p.add_argument("--passages", action="append", metavar="FILE", help="passage JSON lines to index instead")
     p.add_argument("--index", metavar="DIR", help="a FAISS index folder built by `kgqa index build`")
+    _add_split_args(p, "--passages files")
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the reader and NLI model")
     p.add_argument(
@@ -42,6 +43,23 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
         choices=PRECISIONS,
         default=None,
         help="model arithmetic: auto (bf16 where the hardware has it, the default), bf16, fp16, fp32",
+    )
+
+
+def _add_split_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--max-passage-words",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"split {what} longer than N words at sentence boundaries (80 suits the NLI check's 128 tokens)",
+    )
+    p.add_argument(
+        "--passage-overlap-words",
+        type=int,
+        default=None,
+        metavar="M",
+        help="repeat up to M words of whole sentences from one piece at the start of the next",
     )
 
 
@@ -71,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, help="the index folder to write")
     build.add_argument("--kind", choices=["flat", "hnsw", "ivf"], default="flat")
     build.add_argument("--batch-size", type=int, default=32, help="texts per encoder forward pass")
+    _add_split_args(build, "passages")
 
     graph = sub.add_parser("graph", help="query the knowledge graph")
     gsub = graph.add_subparsers(dest="graph_command", parser_class=_Parser, required=True)
@@ -114,6 +133,10 @@ def _pipeline(ns: argparse.Namespace) -> Any:
         overrides["passages"] = [str(Path(p).resolve()) for p in ns.passages]
     if getattr(ns, "index", None):
         overrides["index_dir"] = str(Path(ns.index).resolve())
+    if getattr(ns, "max_passage_words", None) is not None:
+        overrides["max_passage_words"] = ns.max_passage_words
+    if getattr(ns, "passage_overlap_words", None) is not None:
+        overrides["passage_overlap_words"] = ns.passage_overlap_words
     if getattr(ns, "top_k", None):
         overrides["top_k"] = ns.top_k
     if getattr(ns, "quantize", False):
@@ -162,7 +185,14 @@ def _cmd_check(ns: argparse.Namespace) -> int:
 def _cmd_index(ns: argparse.Namespace) -> int:
     from kgqa.retrieval import build_index
 
-    index = build_index([Path(p) for p in ns.passages], Path(ns.out), kind=ns.kind, batch_size=ns.batch_size)
+    index = build_index(
+        [Path(p) for p in ns.passages],
+        Path(ns.out),
+        kind=ns.kind,
+        batch_size=ns.batch_size,
+        max_passage_words=ns.max_passage_words,
+        passage_overlap_words=ns.passage_overlap_words or 0,
+    )
     print(f"indexed {len(index)} passages into {ns.out}")
     return 0
 

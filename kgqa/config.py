@@ -39,6 +39,9 @@ class PipelineConfig:
     entail_threshold: float = 0.6
     contradict_threshold: float = 0.6
     max_question_chars: int = 10_000
+    #: split passages read from ``passages`` files into pieces of at most this many words (None: as they are)
+    max_passage_words: int | None = None
+    passage_overlap_words: int = 0
     device: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -50,6 +53,9 @@ class PipelineConfig:
         for name in ("entail_threshold", "contradict_threshold"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1]")
+        from kgqa.retrieval.split import check_split_args
+
+        check_split_args(self.max_passage_words, self.passage_overlap_words)
         for name in ("graphs", "passages"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):

@@ -72,7 +72,7 @@ class Pipeline:
         from kgqa.graph.relations import RelationMatcher
         from kgqa.reader.nli import NLIModel
         from kgqa.reader.qa import Reader
-        from kgqa.retrieval import DenseIndex, Encoder, PassageStore, default_index
+        from kgqa.retrieval import DenseIndex, Encoder, PassageStore, default_index, split_passages
 
         if isinstance(source, PipelineConfig):
             config = source
@@ -88,7 +88,10 @@ class Pipeline:
             index = DenseIndex.load(config.index_dir, encoder=encoder)
         elif config.passages:
             index = DenseIndex(encoder)
-            index.build(list(PassageStore.from_jsonl([Path(p) for p in config.passages])), show_progress=False)
+            passages = list(PassageStore.from_jsonl([Path(p) for p in config.passages]))
+            if config.max_passage_words is not None:
+                passages = split_passages(passages, config.max_passage_words, config.passage_overlap_words)
+            index.build(passages, show_progress=False)
         else:
             index = default_index(encoder=encoder)
         reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device, precision=config.precision)

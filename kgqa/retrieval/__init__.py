@@ -20,6 +20,7 @@ from kgqa.retrieval.index import (
     default_passage_files,
     write_default_index,
 )
+from kgqa.retrieval.split import split_passage, split_passages
 from kgqa.retrieval.store import PassageStore
 
 __all__ = [
@@ -33,5 +34,7 @@ __all__ = [
     "default_index",
     "default_index_dir",
     "default_passage_files",
+    "split_passage",
+    "split_passages",
     "write_default_index",
 ]

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from kgqa.errors import DataNotFoundError, IndexLoadError, InputError
 from kgqa.paths import assets_root, passages_dir
 from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
+from kgqa.retrieval.split import check_split_args, split_passages
 from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike
 from kgqa.types import Passage
 
@@ -502,6 +503,8 @@ def build_index(
     encoder: Encoder | None = None,
     batch_size: int = 32,
     show_progress: bool = True,
+    max_passage_words: int | None = None,
+    passage_overlap_words: int = 0,
 ) -> DenseIndex:
     """Build an index from JSON-lines passage files and save it (``kgqa index build PASSAGES.jsonl --out DIR``).
 
@@ -512,11 +515,19 @@ def build_index(
         encoder: default: the base encoder.
         batch_size: texts per forward pass.
         show_progress: show a progress bar.
+        max_passage_words: split passages longer than this many words at sentence boundaries
+            (:func:`kgqa.retrieval.split.split_passage`; pieces get ids ``ID#1``, ``ID#2``, ...).
+            ``None`` indexes the passages as they are.
+        passage_overlap_words: words of whole sentences repeated from one piece to the next.
 
     Raises:
         InputError: if a passage file is missing or malformed, or an id repeats.
+        ConfigError: if ``max_passage_words`` or ``passage_overlap_words`` is out of range.
     """
+    check_split_args(max_passage_words, passage_overlap_words)
     store = PassageStore.from_jsonl(passage_files)
+    if max_passage_words is not None:
+        store = PassageStore(split_passages(store, max_passage_words, passage_overlap_words))
     encoder = encoder or Encoder(batch_size=batch_size)
     index = DenseIndex(encoder, kind=kind).build(store, show_progress=show_progress, batch_size=batch_size)
     index.save(out_dir)
