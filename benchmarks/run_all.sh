@@ -16,6 +16,7 @@ if want nli; then
   kgqa bench nli --data "$D/nli/sick.jsonl" --split test --out $OUT/nli-sick-test
   kgqa bench nli --data "$D/nli/rte_dev.jsonl" --out $OUT/nli-rte-dev
   kgqa bench nli --data "$D/nli/hans.jsonl" --out $OUT/nli-hans
+  kgqa bench nli --unrelated-squad --out $OUT/nli-unrelated-squad
 fi
 if want qa; then
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --out $OUT/qa-squad-dev

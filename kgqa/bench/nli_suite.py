@@ -40,7 +40,7 @@ _LABEL_ALIASES = {
     "not-entailment": "non-entailment",
 }
 #: group fields used without ``--group-by`` when the rows carry them
-AUTO_GROUPS = ("heuristic", "subcase")
+AUTO_GROUPS = ("heuristic", "subcase", "pairing")
 DEFAULT_DATA = "nli/mnli_dev_matched.jsonl"
 
 
@@ -57,7 +57,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="evaluate exactly the held-out half of MNLI dev-matched (kgqa.train.data.mnli_split), "
         "the half the shipped model never trained on",
     )
-    p.add_argument("--data-dir", help="dataset folder for --heldout-mnli (default: $KGQA_DATA or ../shared/datasets)")
+    p.add_argument(
+        "--unrelated-squad",
+        action="store_true",
+        help="evaluate unrelated sentence pairs (gold neutral) drawn from different SQuAD v1.1 dev paragraphs "
+        "(kgqa.bench.unrelated): how often unrelated text is called a contradiction; --limit pairs (default 1000)",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="dataset folder for --heldout-mnli and --unrelated-squad (default: $KGQA_DATA or ../shared/datasets)",
+    )
     p.add_argument("--model", help="NLI model folder (default: the shipped data/models/nli)")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the linear layers")
     add_precision_argument(p)
@@ -125,6 +134,20 @@ def heldout_mnli_rows(data_dir: str | None) -> tuple[list[dict[str, Any]], dict[
         split="held-out half of kgqa.train.data.mnli_split (seed 13)",
         split_rows=len(rows),
     )
+    return rows, info
+
+
+def unrelated_squad_rows(data_dir: str | None, n: int, seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``n`` unrelated sentence pairs from SQuAD v1.1 dev (:func:`kgqa.bench.unrelated.unrelated_pairs`)."""
+    from kgqa.bench.unrelated import DEFAULT_SQUAD, unrelated_pairs
+    from kgqa.paths import data_dir as default_data_dir
+
+    root = Path(data_dir) if data_dir else default_data_dir(required=True)
+    path = root / DEFAULT_SQUAD
+    if not path.is_file():
+        raise InputError(f"{path} does not exist; set KGQA_DATA or --data-dir to the datasets folder")
+    rows = unrelated_pairs(path, n, seed)
+    info = data_info(path, split=f"unrelated sentence pairs (kgqa.bench.unrelated, seed {seed})", split_rows=len(rows))
     return rows, info
 
 
@@ -224,10 +247,13 @@ def _group_fields(ns: argparse.Namespace, rows: list[dict[str, Any]]) -> list[st
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Run the suite; plots go to ``out``; returns the results."""
-    if ns.heldout_mnli and ns.data:
-        raise InputError("pass either --data FILE or --heldout-mnli, not both")
+    if sum(bool(x) for x in (ns.data, ns.heldout_mnli, getattr(ns, "unrelated_squad", False))) > 1:
+        raise InputError("pass only one of --data FILE, --heldout-mnli and --unrelated-squad")
     notes = []
-    if ns.heldout_mnli or not ns.data:
+    if getattr(ns, "unrelated_squad", False):
+        rows, info = unrelated_squad_rows(ns.data_dir, ns.limit or 1000, ns.seed)
+        skipped = 0
+    elif ns.heldout_mnli or not ns.data:
         rows, info = heldout_mnli_rows(ns.data_dir)
         skipped = 0
         if not ns.heldout_mnli:
@@ -241,7 +267,8 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             if not rows:
                 raise InputError(f"{path} has no rows with split == {ns.split!r}")
             info["split"] = ns.split
-    rows = seeded_sample(rows, ns.limit, ns.seed)
+    if not getattr(ns, "unrelated_squad", False):
+        rows = seeded_sample(rows, ns.limit, ns.seed)
     fields = _group_fields(ns, rows)
     model = load_model(ns)
     results, details = evaluate(model, rows, fields, bins=ns.bins)

@@ -125,7 +125,7 @@ def test_nli_user_errors_are_kgqa_errors(tmp_path, fixtures, capsys):
         cli.main(["nli", "--data", str(fixtures / "nli_tiny.jsonl"), "--heldout-mnli", "--out", str(tmp_path / "o")])
         == 2
     )
-    assert "not both" in capsys.readouterr().err
+    assert "only one of" in capsys.readouterr().err
 
 
 def test_qa_suite_v1(tmp_path, fixtures, fake_reader_cls, monkeypatch):
