@@ -84,6 +84,13 @@ class TrainArgs:
     num_threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default)"})
     bucket_size: int = field(default=64, metadata={"help": "length bucketing: sort within chunks of N batches"})
     derived_data: bool = field(default=True, metadata={"help": "NLI: add pairs derived from WordNet and SQuAD"})
+    unrelated_pairs: int = field(
+        default=0,
+        metadata={
+            "help": "NLI: add N neutral pairs of sentences from different SQuAD train paragraphs "
+            "(kgqa.train.data.unrelated_sentence_pairs), so unrelated text is not called a contradiction"
+        },
+    )
     resume: bool = field(default=False, metadata={"help": "continue from the last checkpoint in output_dir"})
     overwrite_output_dir: bool = field(
         default=False, metadata={"help": "allow starting afresh in a non-empty output_dir"}
@@ -106,6 +113,8 @@ class TrainArgs:
             raise ConfigError("max_length must be at least 32")
         if self.task == "qa" and self.doc_stride >= self.max_length - self.max_query_length:
             raise ConfigError("doc_stride must be smaller than max_length - max_query_length")
+        if self.unrelated_pairs < 0:
+            raise ConfigError(f"unrelated_pairs must be 0 or more, not {self.unrelated_pairs}")
         if self.batch_size < 1 or self.grad_accum < 1:
             raise ConfigError("batch_size and grad_accum must be positive")
         if not 0 <= self.warmup_ratio < 1:

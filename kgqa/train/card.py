@@ -206,7 +206,8 @@ def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str
             f"{best.get('train_pairs', '?')} pairs: {parts}. mnli = the training half of MNLI dev-matched "
             "(seeded split, seed 13; the other half is held out and never trained on); sick_train = SICK train; "
             "rte = RTE train (2-way, merged loss); wordnet_* = WordNet hypernym/antonym substitutions of SNLI and "
-            "SICK premises; squad_* = pairs derived from SQuAD train answer sentences; structural_* = word-order, "
+            "SICK premises; squad_* = pairs derived from SQuAD train answer sentences (squad_unrelated: neutral pairs of "
+            "sentences from different paragraphs, --unrelated-pairs); structural_* = word-order, "
             "modifier and clause rewrites of SNLI and SICK train sentences (kgqa.train.structural); composed_* = pairs of "
             "simple SNLI/SICK clauses joined by relative clauses, prepositions, conjunctions, factive verbs, and "
             "passives (kgqa.train.composed). Dev (early stopping): 1,000 pairs of the MNLI training half + SICK trial."
@@ -242,6 +243,8 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
             flags += f" --dev-split-seed {split_seed}"
         if args.get("repeat"):
             flags += " --repeat " + " ".join(args["repeat"])
+        if args.get("unrelated_pairs"):
+            flags += f" --unrelated-pairs {args['unrelated_pairs']}"
     if args.get("select_last"):
         flags += " --select-last"
     out = export or ("data/models/reader" if task == "qa" else "data/models/nli")

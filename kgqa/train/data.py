@@ -312,3 +312,46 @@ def squad_pairs(examples: list[QAExample], limit: int, seed: int) -> list[NLIExa
         if n_con >= half and n_ent >= half:
             break
     return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+#: how :func:`unrelated_sentence_pairs` pairs paragraphs, alternating
+PAIRINGS = ("cross_article", "same_article")
+
+
+def _plain_sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(paragraph) if 8 <= len(s.split()) <= 30]
+
+
+def unrelated_sentence_pairs(examples: list[QAExample], n: int, seed: int) -> list[tuple[str, str, str]]:
+    """``n`` ``(premise, hypothesis, pairing)`` triples of sentences from different SQuAD paragraphs.
+
+    The premise is one or two sentences of a paragraph, the hypothesis a sentence of another
+    paragraph, alternately of another article (``cross_article``) and of the same article
+    (``same_article``: the same topic, another fact). Such a premise says nothing about the
+    hypothesis: neutral in the MultiNLI and SICK convention.
+
+    Raises:
+        InputError: if fewer than two articles have two paragraphs with usable sentences.
+    """
+    from kgqa.errors import InputError
+
+    by_title: dict[str, list[str]] = {}
+    for ex in examples:
+        paragraphs = by_title.setdefault(ex.title, [])
+        if ex.context not in paragraphs and _plain_sentences(ex.context):
+            paragraphs.append(ex.context)
+    titles = sorted(t for t, ps in by_title.items() if len(ps) >= 2)
+    if len(titles) < 2:
+        raise InputError("unrelated pairs need at least two articles of two or more paragraphs")
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        pairing = PAIRINGS[k % 2]
+        a = rng.choice(titles)
+        b = a if pairing == "same_article" else rng.choice([t for t in titles if t != a])
+        pa, pb = rng.sample(by_title[a], 2) if a == b else (rng.choice(by_title[a]), rng.choice(by_title[b]))
+        sa = _plain_sentences(pa)
+        i = rng.randrange(len(sa))
+        out.append((" ".join(sa[i : i + 2]), rng.choice(_plain_sentences(pb)), pairing))
+    return out

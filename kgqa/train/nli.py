@@ -26,6 +26,7 @@ from kgqa.train.data import (
     read_squad,
     sick_split,
     squad_pairs,
+    unrelated_sentence_pairs,
     wordnet_pairs,
 )
 from kgqa.train.loop import Trainer, set_seed
@@ -69,7 +70,11 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
         train += composed_pairs(sentences, limit=COMPOSED_PAIRS, seed=args.seed)
         squad = root / "squad" / "train-v1.1.json"
         if squad.is_file():
-            train += squad_pairs(read_squad(squad), limit=6000, seed=args.seed)
+            squad_train = read_squad(squad)
+            train += squad_pairs(squad_train, limit=6000, seed=args.seed)
+            if args.unrelated_pairs:
+                triples = unrelated_sentence_pairs(squad_train, args.unrelated_pairs, seed=args.seed)
+                train += [NLIExample(p, h, 1, "squad_unrelated") for p, h, _ in triples]
     return _repeated(train, args), dev
 
 

@@ -167,3 +167,12 @@ def test_card_names_the_model_the_first_stage_started_from(tmp_path: Path) -> No
         json.dumps({"task": "nli", "training_args": {"task": "nli", "init_model": None}, "best": {"step": 40}})
     )
     assert "Starts from" not in write_card(model).read_text()
+
+
+def test_card_command_carries_unrelated_pairs(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    args = {"task": "nli", "init_model": None, "max_steps": 40, "unrelated_pairs": 4000}
+    (model / "kgqa_model.json").write_text(json.dumps({"task": "nli", "training_args": args, "best": {"step": 40}}))
+    cmd = next(line for line in write_card(model).read_text().splitlines() if line.startswith("kgqa train nli"))
+    assert "--unrelated-pairs 4000" in cmd
