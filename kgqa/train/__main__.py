@@ -1,4 +1,4 @@
-"""``python -m kgqa.train {qa,nli} [flags]``: fine-tune the reader or the NLI model."""
+"""``python -m kgqa.train {qa,nli,export,average} [flags]``: fine-tune the reader or the NLI model."""
 
 from __future__ import annotations
 
@@ -27,6 +27,18 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     exp.add_argument("run_dir", help="the --output-dir of a training run")
     exp.add_argument("--out", required=True, help="model folder to write")
+    avg = sub.add_parser(
+        "average",
+        help="average the weights of model folders (a model soup)",
+        description="Write the weight average of two or more model folders of one task and architecture, "
+        "for example the exports of successive training stages, as a new model folder.",
+    )
+    avg.add_argument("models", nargs="+", metavar="MODEL_DIR", help="model folders to average")
+    avg.add_argument("--out", required=True, help="model folder to write")
+    avg.add_argument(
+        "--weights", type=float, nargs="+", help="one positive weight per folder (normalised; default uniform)"
+    )
+    avg.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser
 
 
@@ -36,6 +48,10 @@ def run_from_namespace(ns: argparse.Namespace) -> dict:
         from kgqa.train.common import export_checkpoint
 
         return {"exported": str(export_checkpoint(ns.run_dir, ns.out))}
+    if ns.task == "average":
+        from kgqa.train.average import average_models
+
+        return {"averaged": str(average_models(ns.models, ns.out, ns.weights, ns.overwrite))}
     args = from_namespace(ns.task, ns)
     if args.task == "qa":
         from kgqa.train.qa import run

@@ -117,7 +117,9 @@ def write_card(
             else "self-contained."
         ),
         f"- **Training data:** {_training_data(task, args, best)}",
-        _selection_line(best, args),
+        _averaged_line(meta["averaged_from"], _stage_exports(stages, args, task))
+        if meta.get("averaged_from")
+        else _selection_line(best, args),
         f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
         f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
         f"transformers {meta.get('transformers', '?')}.",
@@ -126,10 +128,12 @@ def write_card(
         "",
     ]
     target = "data/models/reader" if task == "qa" else "data/models/nli"
+    averaged = meta.get("averaged_from") or []
     if stages:
         # a model trained in stages: each starts from the weights the one before exported
         lines += [f"{len(stages) + 1} stages: each starts from the weights the one before exported.", "", "```bash"]
         prev: str | None = None
+        renamed = _stage_exports(stages, args, task)
         for k, (args_file, _) in enumerate(stages, start=1):
             stage_args = json.loads(args_file.read_text())
             if prev is not None:
@@ -137,9 +141,28 @@ def write_card(
             run, prev = f"runs/{task}-stage{k}", f"runs/{task}-stage{k}/export"
             lines.append(_command(task, stage_args, export=prev))
             lines += _export_line(_stage_best(model_dir, k), stage_args, run, prev)
+        if averaged:
+            last = f"runs/{task}-stage{len(stages) + 1}/export"
+            lines += [
+                _command(task, {**args, "init_model": prev}, export=last),
+                *_export_line(best, args, last.rsplit("/", 1)[0], last),
+                _average_command(averaged, renamed, target),
+                "```",
+            ]
+        else:
+            lines += [
+                _command(task, {**args, "init_model": prev}),
+                *_export_line(best, args, f"runs/{task}", target),
+                "```",
+            ]
+    elif averaged:
+        last = f"runs/{task}/export"
+        renamed = _stage_exports(stages, args, task)
         lines += [
-            _command(task, {**args, "init_model": prev}),
-            *_export_line(best, args, f"runs/{task}", target),
+            "```bash",
+            _command(task, args, export=last),
+            *_export_line(best, args, f"runs/{task}", last),
+            _average_command(averaged, renamed, target),
             "```",
         ]
     else:
@@ -160,6 +183,37 @@ def write_card(
     out = model_dir / "README.md"
     out.write_text("\n".join(lines))
     return out
+
+
+def _stage_exports(stages: list[tuple[Path, Path]], args: dict[str, Any], task: str) -> dict[str, str]:
+    """Each stage's ``--export-dir`` as it was run, mapped to the ``runs/{task}-stage{k}/export`` the card names."""
+    dirs = [json.loads(a.read_text()).get("export_dir") for a, _ in stages] + [args.get("export_dir")]
+    if not stages:
+        return {str(dirs[0]).rstrip("/"): f"runs/{task}/export"} if dirs[0] else {}
+    return {str(d).rstrip("/"): f"runs/{task}-stage{k}/export" for k, d in enumerate(dirs, start=1) if d}
+
+
+def _average_command(members: list[dict[str, Any]], renamed: dict[str, str], target: str) -> str:
+    """The ``kgqa train average`` line of a weight-averaged model, member paths named as in the card."""
+    paths = [renamed.get(str(m.get("model", "?")).rstrip("/"), str(m.get("model", "?"))) for m in members]
+    weights = [float(m.get("weight", 0)) for m in members]
+    flag = "" if max(weights) - min(weights) < 1e-6 else " --weights " + " ".join(f"{w:g}" for w in weights)
+    return f"kgqa train average {' '.join(paths)} --out {target}{flag}"
+
+
+def _averaged_line(members: list[dict[str, Any]], renamed: dict[str, str]) -> str:
+    parts = []
+    for m in members:
+        name = renamed.get(str(m.get("model", "?")).rstrip("/"), str(m.get("model", "?")))
+        dev = m.get("dev") or {}
+        primary = dev.get("f1", dev.get("accuracy"))
+        score = f", dev {_fmt(primary)}" if isinstance(primary, float) else ""
+        parts.append(f"`{name}` (step {m.get('step', '?')}{score}, weight {float(m.get('weight', 0)):.3f})")
+    return (
+        f"- **Shipped weights:** the weight average of {len(members)} model folders (`kgqa train average`): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _stopped_checkpoint(best: dict[str, Any], args: dict[str, Any]) -> bool:

@@ -176,3 +176,29 @@ def test_card_command_carries_unrelated_pairs(tmp_path: Path) -> None:
     (model / "kgqa_model.json").write_text(json.dumps({"task": "nli", "training_args": args, "best": {"step": 40}}))
     cmd = next(line for line in write_card(model).read_text().splitlines() if line.startswith("kgqa train nli"))
     assert "--unrelated-pairs 4000" in cmd
+
+
+def test_card_of_an_averaged_model_gives_the_average_command(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "stage1_training_args.json").write_text(
+        json.dumps({"task": "qa", "init_model": None, "max_steps": 20, "export_dir": "runs/a/export"})
+    )
+    stage2 = {"task": "qa", "init_model": "runs/a/export", "max_steps": 30, "export_dir": "runs/b/export/"}
+    members = [
+        {"model": "runs/a/export", "weight": 0.5, "step": 20, "dev": {"f1": 70.0}},
+        {"model": "runs/b/export", "weight": 0.5, "step": 30, "dev": {"f1": 71.5}},
+    ]
+    (model / "kgqa_model.json").write_text(
+        json.dumps({"task": "qa", "training_args": stage2, "best": {"step": 30}, "averaged_from": members})
+    )
+    text = write_card(model).read_text()
+    assert "kgqa train average runs/qa-stage1/export runs/qa-stage2/export --out data/models/reader" in text
+    # the last stage exports to its own folder, not over the shipped model
+    assert "--output-dir runs/qa-stage2 --export-dir runs/qa-stage2/export" in text
+    assert "the weight average of 2 model folders" in text and "dev 71.50" in text
+    members[1]["weight"], members[0]["weight"] = 0.75, 0.25
+    (model / "kgqa_model.json").write_text(
+        json.dumps({"task": "qa", "training_args": stage2, "best": {"step": 30}, "averaged_from": members})
+    )
+    assert "--weights 0.25 0.75" in write_card(model).read_text()
