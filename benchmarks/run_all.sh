@@ -39,5 +39,8 @@ if want premises; then
   kgqa bench premises --limit 200 --out $OUT/premises
 fi
 if want speed; then
+  # the peers (Haystack, transformers 4.x, CrossEncoder) run in their own environment, built once
+  # beforehand (benchmarks/README.md: benchmarks/peers-requirements.txt, $KGQA_PEERS_PYTHON); without it
+  # the suite measures kgqa alone and records why the peers were skipped
   kgqa bench speed --out $OUT/speed
 fi

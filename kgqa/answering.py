@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kgqa.bench.metrics import normalize_answer
+from kgqa.text import normalize_answer
 from kgqa.types import Triple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import Mention
+    from kgqa.graph.relations import RelationMatcher
 
 _QWORDS = re.compile(
     r"\b(who|whom|whose|what|which|when|where|why|how|did|does|do|is|was|are|were|has|have|had|the|a|an|of|"
@@ -37,7 +43,9 @@ def relation_phrase(focus: str, mention_text: str) -> str:
     return " ".join(kept) or phrase.strip()
 
 
-def graph_answer(kg: Any, relations: Any, mentions: list[Any], focus: str, wh: str | None) -> GraphAnswer | None:
+def graph_answer(
+    kg: KnowledgeGraph, relations: RelationMatcher, mentions: Sequence[Mention], focus: str, wh: str | None
+) -> GraphAnswer | None:
     """Look the question up in the graph: the mention's values for the matched relation.
 
     Tries each linked mention (longest first) and each matching relation in both
@@ -75,7 +83,7 @@ def graph_answer(kg: Any, relations: Any, mentions: list[Any], focus: str, wh: s
     return None
 
 
-def _is_datatype(kg: Any, prop: str) -> bool:
+def _is_datatype(kg: KnowledgeGraph, prop: str) -> bool:
     return bool(
         kg.facts(
             prop,
@@ -86,7 +94,7 @@ def _is_datatype(kg: Any, prop: str) -> bool:
     )
 
 
-def answers_match(kg: Any, reader_text: str, graph: GraphAnswer) -> bool:
+def answers_match(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> bool:
     """Whether the reader's span names (one of) the graph's answers: labels, aliases, or the same year."""
     norm = normalize_answer(reader_text)
     if not norm:
@@ -111,7 +119,7 @@ def answers_match(kg: Any, reader_text: str, graph: GraphAnswer) -> bool:
 _PROPER = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:of|the|de|von|van|da|[A-Z][\w'-]*))*")
 
 
-def unknown_names(question: str, mentions: list[Any], passages: list[str]) -> list[str]:
+def unknown_names(question: str, mentions: Sequence[Mention], passages: Sequence[str]) -> list[str]:
     """Capitalised names in the question that neither the graph nor any retrieved passage knows.
 
     "What is the favourite colour of Zorblax Quuxington?" asks about someone kgqa has

@@ -7,9 +7,11 @@ Every user error ends with exit code 2 and one line on stderr; no tracebacks
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,10 @@ from kgqa.errors import KGQAError
 from kgqa.precision import PRECISIONS
 
 PROG = "kgqa"
+
+
+#: what an IRI in ``--bind VAR=<IRI>`` may not contain (rdflib warns about these and cannot serialise them)
+_IRI_CHARS = re.compile(r'^[^\s<>"{}|\\^`]+$')
 
 
 class UsageError(Exception):
@@ -63,8 +69,14 @@ def _add_split_args(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``kgqa`` parser."""
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The ``kgqa`` parser.
+
+    Args:
+        commands: also mount the commands of :data:`COMMANDS_GROUP` (``train``, ``bench``);
+            :func:`main` leaves them out when it runs a core command, so that ``kgqa ask``
+            imports nothing of the trainer or the benchmarks.
+    """
     parser = _Parser(prog=PROG, description="Knowledge-grounded question answering with checked answers.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -103,29 +115,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="bind ?VAR to VALUE (an IRI in <...> or a literal); values are never pasted into the query",
     )
     query.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) instead of the shipped graphs")
+    query.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop the query after this many seconds (default: 30, as sparql_timeout_s in kgqa.json)",
+    )
     query.add_argument("--json", action="store_true")
 
     demo = sub.add_parser("demo", help="answer the demo questions on the shipped world, with traces")
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--no-trace", action="store_true")
 
-    train = sub.add_parser("train", help="fine-tune the reader (qa) or the NLI model (nli)")
-    from kgqa.train.__main__ import build_parser as build_train
-
-    build_train(train)
-
-    try:
-        from kgqa.bench.cli import add_bench_parser
-
-        add_bench_parser(sub)
-    except ImportError:  # pragma: no cover - the bench package is optional at import time
-        pass
+    if commands:
+        _add_plugin_commands(sub)
     return parser
 
 
-def _pipeline(ns: argparse.Namespace) -> Any:
-    from kgqa.pipeline import Pipeline
+#: the entry-point group of the commands mounted into ``kgqa`` (``train`` and ``bench`` among them, see
+#: pyproject.toml): each entry point is ``add_parser(subparsers)``, which adds its subparser and sets the
+#: default ``run_command(ns) -> exit code``. The core CLI so knows no command of the trainer or the benchmarks.
+COMMANDS_GROUP = "kgqa.commands"
 
+
+def _add_plugin_commands(sub: Any) -> None:
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda ep: ep.name):
+        try:
+            add_parser = ep.load()
+        except ImportError as exc:  # a command whose package is not installed is left out
+            logging.getLogger(__name__).debug("kgqa %s is unavailable: %s", ep.name, exc)
+            continue
+        add_parser(sub)
+
+
+def _config(ns: argparse.Namespace) -> Any:
+    """The pipeline config the command line asks for: ``--pipeline`` (or the default) with the options applied."""
+    from kgqa.config import PipelineConfig
+
+    config = PipelineConfig.load(ns.pipeline) if getattr(ns, "pipeline", None) else PipelineConfig()
     overrides: dict[str, Any] = {}
     if getattr(ns, "graph", None):
         overrides["graphs"] = [str(Path(g).resolve()) for g in ns.graph]
@@ -137,13 +167,13 @@ def _pipeline(ns: argparse.Namespace) -> Any:
         overrides["max_passage_words"] = ns.max_passage_words
     if getattr(ns, "passage_overlap_words", None) is not None:
         overrides["passage_overlap_words"] = ns.passage_overlap_words
-    if getattr(ns, "top_k", None):
+    if getattr(ns, "top_k", None) is not None:
         overrides["top_k"] = ns.top_k
     if getattr(ns, "quantize", False):
         overrides["quantize"] = True
     if getattr(ns, "precision", None):
         overrides["precision"] = ns.precision
-    return Pipeline.load(ns.pipeline if getattr(ns, "pipeline", None) else None, **overrides)
+    return PipelineConfig.from_dict({**config.to_dict(), **overrides}, "command line: ") if overrides else config
 
 
 def _print_answer(ans: Any, as_json: bool, trace: bool = True) -> None:
@@ -156,22 +186,23 @@ def _print_answer(ans: Any, as_json: bool, trace: bool = True) -> None:
 
 
 def _cmd_ask(ns: argparse.Namespace) -> int:
-    from kgqa.checks.parse import validate_text
+    from kgqa.pipeline import Pipeline, validate_batch
 
-    # bad input fails before any model is loaded
-    validate_text(ns.question, "question")
-    for p in ns.premise:
-        validate_text(p, "premise")
-    pipe = _pipeline(ns)
+    config = _config(ns)
+    # bad input fails before any model is loaded, against the limits the pipeline applies
+    validate_batch(config, [ns.question], [ns.premise or None])
+    pipe = Pipeline.load(config)
     _print_answer(pipe.ask(ns.question, premises=ns.premise or None), ns.json, not ns.no_trace)
     return 0
 
 
 def _cmd_check(ns: argparse.Namespace) -> int:
-    from kgqa.checks.parse import validate_text
+    from kgqa.checks.claims import validate_text
+    from kgqa.pipeline import Pipeline
 
-    validate_text(ns.claim, "claim")
-    pipe = _pipeline(ns)
+    config = _config(ns)
+    validate_text(ns.claim, "claim", config.max_claim_chars)
+    pipe = Pipeline.load(config)
     result = pipe.check(ns.claim)
     if ns.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -205,22 +236,32 @@ def _parse_binding(text: str) -> tuple[str, Any]:
     var, value = text.split("=", 1)
     var = var.strip().lstrip("?")
     if value.startswith("<") and value.endswith(">"):
+        if not _IRI_CHARS.match(value[1:-1]):
+            raise UsageError(
+                f"{PROG} graph query: --bind {var}=<...> needs an IRI without spaces or any of "
+                f'<>"{{}}|\\^`, got {value!r}; drop the <> to bind a string'
+            )
         return var, URIRef(value[1:-1])
     return var, Literal(value)
 
 
 def _cmd_graph(ns: argparse.Namespace) -> int:
     from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.sparql import check_timeout
 
     sparql = ns.sparql
+    if ns.timeout is not None:
+        check_timeout(ns.timeout)
     if sparql.startswith("@"):
         try:
-            sparql = Path(sparql[1:]).read_text()
+            sparql = Path(sparql[1:]).read_bytes().decode("utf-8-sig")
         except OSError as exc:
-            raise UsageError(f"{PROG} graph query: cannot read {sparql[1:]}: {exc.strerror}") from exc
-    kg = KnowledgeGraph.load([Path(g) for g in ns.graph] if ns.graph else None)
+            raise UsageError(f"{PROG} graph query: cannot read {sparql[1:]}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{PROG} graph query: {sparql[1:]} is not UTF-8 text; save the query as UTF-8") from exc
     bindings = dict(_parse_binding(b) for b in ns.bind)
-    rows = kg.query(sparql, bindings=bindings or None)
+    kg = KnowledgeGraph.load([Path(g) for g in ns.graph] if ns.graph else None)
+    rows = kg.query(sparql, bindings=bindings or None, timeout_s=ns.timeout)
     if ns.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
@@ -257,13 +298,6 @@ def _cmd_demo(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train(ns: argparse.Namespace) -> int:
-    from kgqa.train.__main__ import run_from_namespace
-
-    run_from_namespace(ns)
-    return 0
-
-
 def _quiet_libraries() -> None:
     """No loading bars or reports from transformers on stderr (kgqa's own progress bars stay)."""
     try:
@@ -287,33 +321,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         _quiet_libraries()
+    # text from argv or files may hold lone surrogates (undecodable bytes): print them escaped, never fail
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    handlers = {
+        "ask": _cmd_ask,
+        "check": _cmd_check,
+        "index": _cmd_index,
+        "graph": _cmd_graph,
+        "demo": _cmd_demo,
+    }
+    command = next((a for a in argv if not a.startswith("-")), None)
     try:
-        ns = build_parser().parse_args(argv)
+        ns = build_parser(commands=command not in handlers).parse_args(argv)
         if ns.version:
             from kgqa import __version__
 
             print(f"kgqa {__version__}")
             return 0
-        handlers = {
-            "ask": _cmd_ask,
-            "check": _cmd_check,
-            "index": _cmd_index,
-            "graph": _cmd_graph,
-            "demo": _cmd_demo,
-            "train": _cmd_train,
-        }
-        if ns.command == "bench":
-            from kgqa.bench.cli import run_bench
-
-            return run_bench(ns)
-        if ns.command not in handlers:
+        run_command = handlers.get(ns.command) or getattr(ns, "run_command", None)
+        if run_command is None:
             build_parser().print_help()
+            print(f"{PROG}: error: no command given; choose one of those above (see `{PROG} --help`)", file=sys.stderr)
             return 2
-        if ns.command in ("train",):
-            logging.getLogger().setLevel(logging.INFO)
-        return handlers[ns.command](ns)
-    except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        return run_command(ns)
+    except UsageError as exc:  # one line, even when the argument it quotes holds line breaks
+        print(" ".join(str(exc).split()), file=sys.stderr)
         return 2
     except KGQAError as exc:
         if debug:

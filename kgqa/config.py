@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,166 @@ from kgqa.errors import ConfigError
 from kgqa.precision import PRECISIONS
 
 CONFIG_FILE = "kgqa.json"
+
+
+#: threshold field -> (lowest, highest, lowest allowed itself?): probabilities and difflib ratios in (0, 1],
+#: cosines in [-1, 1]
+THRESHOLDS: dict[str, tuple[float, float, bool]] = {
+    "entail_threshold": (0.0, 1.0, False),
+    "contradict_threshold": (0.0, 1.0, False),
+    "min_passage_relevance": (-1.0, 1.0, True),
+    "min_retrieval_score": (-1.0, 1.0, True),
+    "linker_fuzzy_threshold": (0.0, 1.0, False),
+    "linker_embedding_threshold": (-1.0, 1.0, False),
+}
+
+
+def _check_thresholds(config: PipelineConfig) -> None:
+    """Raise :class:`ConfigError` for a threshold that is not a number in its range, or one hidden in ``extra``."""
+    for name, (low, high, closed) in THRESHOLDS.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{name} must be a number, not {value!r}")
+        if not (low <= value if closed else low < value) or value > high:
+            raise ConfigError(f"{name} must be in {'[' if closed else '('}{low:g}, {high:g}], not {value!r}")
+    hidden = sorted(set(config.extra) & {f.name for f in dataclasses.fields(config)})
+    if hidden:
+        raise ConfigError(f"extra holds {hidden}, which are config fields: set them as fields, not in extra")
+
+
+#: the least value of each numeric field (``sparql_timeout_s`` must also be above 0)
+MINIMUMS: dict[str, float] = {
+    "top_k": 1,
+    "read_k": 1,
+    "nli_k": 0,
+    "max_answer_length": 1,
+    "retrieval_weight": 0.0,
+    "posthumous_years": 0,
+    "max_question_chars": 1,
+    "max_premise_chars": 1,
+    "max_claim_chars": 1,
+    "max_premises": 0,
+    "max_batch_size": 1,
+    "passage_overlap_words": 0,
+}
+_PATH_LISTS = ("graphs", "passages")
+_PATH_FIELDS = ("index_dir", "reader_dir", "nli_dir", "encoder_dir")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether ``value`` (as read from JSON or passed in Python) has the annotated type; bool is not a number."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        try:
+            return math.isfinite(float(value))
+        except OverflowError:  # an int too large for a float
+            return False
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _describe(hint: Any) -> str:
+    """``hint`` in words, as the fix in an error message."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_describe(a) for a in args)
+    if origin is list:
+        return f"a list of {_describe(args[0]).removeprefix('a ')}s"
+    if origin is dict:
+        return "an object with string keys"
+    names = {
+        type(None): "null",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a finite number",
+        str: "a string",
+    }
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def check_values(values: dict[str, Any], where: str = "") -> None:
+    """Raise :class:`ConfigError` for a value of the wrong type or below its minimum.
+
+    Args:
+        values: field name -> value, as in ``kgqa.json`` (fields left out keep their defaults).
+        where: what the message starts with, e.g. the file's path and ``": "``.
+    """
+    hints = typing.get_type_hints(PipelineConfig)
+    defaults = {f.name: f.default for f in dataclasses.fields(PipelineConfig)}
+    for name, value in values.items():
+        hint = hints.get(name)
+        if hint is None:
+            continue
+        if not _fits(value, hint):
+            if name in _PATH_LISTS and isinstance(value, str):
+                fix = f"write a list: [{json.dumps(value, ensure_ascii=False)}]"
+            else:
+                default = defaults[name]
+                shown = "" if default is dataclasses.MISSING else f" (the default is {json.dumps(default)})"
+                fix = f"set it to {_describe(hint)}{shown}"
+            raise ConfigError(
+                f"{where}{name} must be {_describe(hint)}, not {type(value).__name__} {_short(value)}; {fix}"
+            )
+        paths = value if name in _PATH_LISTS else [value] if name in _PATH_FIELDS else []
+        if any(isinstance(p, str) and "\x00" in p for p in paths or ()):
+            raise ConfigError(f"{where}{name} holds a NUL character, which no file name has; fix the path")
+        low = MINIMUMS.get(name)
+        if low is not None and value is not None and value < low:
+            raise ConfigError(f"{where}{name} must be at least {low:g}, not {value!r}; the default is {defaults[name]}")
+    timeout = values.get("sparql_timeout_s")
+    if timeout is not None and timeout <= 0:
+        raise ConfigError(f"{where}sparql_timeout_s must be above 0 seconds, not {timeout!r}; the default is 30")
+
+
+def check_device(device: str | None) -> None:
+    """Raise :class:`ConfigError` unless ``device`` is ``None`` or a torch device this machine has.
+
+    Checked when a pipeline is loaded, not when a config is made: a config may be written on one
+    machine for another.
+    """
+    if device is None:
+        return
+    import torch
+
+    fix = "use 'cpu', 'cuda' or 'cuda:N' (where a GPU is present), or leave device unset to choose automatically"
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ConfigError(f"device {device!r} is not a torch device; {fix}") from exc
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (dev.index or 0) >= count:
+            raise ConfigError(f"device {device!r}: this machine has {count} CUDA device(s); {fix}")
+    elif dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ConfigError(f"device {device!r}: MPS is not available on this machine; {fix}")
+    elif dev.type != "cpu":
+        raise ConfigError(f"device {device!r} is not supported by kgqa; {fix}")
+
+
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity (Python's reader accepts them): refuse them."""
+    raise ValueError(f"{name} is not a JSON number; write a finite number")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass
@@ -36,9 +200,31 @@ class PipelineConfig:
     quantize: bool = False
     precision: str = "auto"
     posthumous_years: int = 30
+    # -- decision thresholds, each read where it is used (the README's table of thresholds) --
+    #: NLI entailment probability from which a passage supports an answer (decision) or a claim (premise check)
     entail_threshold: float = 0.6
+    #: NLI contradiction probability from which a passage refutes an answer or a claim
     contradict_threshold: float = 0.6
+    #: premise check: a passage is evidence for a claim about no linked entity only if retrieved with this cosine
+    min_passage_relevance: float = 0.45
+    #: decision: an unconfirmed reader answer without a graph answer is dropped below this best retrieval cosine
+    min_retrieval_score: float = 0.2
+    #: entity linker: the least difflib ratio of a fuzzy match and the least cosine of an embedding match
+    linker_fuzzy_threshold: float = 0.85
+    linker_embedding_threshold: float = 0.75
+    # -- limits on what one call may ask for (README: "Limits"); the CLI applies the same numbers --
+    #: longest question, in characters once runs of whitespace are collapsed
     max_question_chars: int = 10_000
+    #: longest premise passed to ask()/ask_batch(), in characters
+    max_premise_chars: int = 10_000
+    #: longest claim passed to check(), in characters
+    max_claim_chars: int = 10_000
+    #: most premises with one question
+    max_premises: int = 20
+    #: most questions in one ask_batch() call
+    max_batch_size: int = 1_000
+    #: seconds a SPARQL query (KnowledgeGraph.query, ``kgqa graph query``) may run before it is stopped
+    sparql_timeout_s: float = 30.0
     #: split passages read from ``passages`` files into pieces of at most this many words (None: as they are)
     max_passage_words: int | None = None
     passage_overlap_words: int = 0
@@ -46,13 +232,12 @@ class PipelineConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_values({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "PipelineConfig: ")
         if self.top_k < 1 or self.read_k < 1 or self.nli_k < 0:
             raise ConfigError("top_k and read_k must be at least 1, nli_k at least 0")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
-        for name in ("entail_threshold", "contradict_threshold"):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise ConfigError(f"{name} must be in (0, 1]")
+        _check_thresholds(self)
         from kgqa.retrieval.split import check_split_args
 
         check_split_args(self.max_passage_words, self.passage_overlap_words)
@@ -68,33 +253,82 @@ class PipelineConfig:
         """Write ``kgqa.json`` into ``folder``."""
         path = Path(folder) / CONFIG_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
         return path
 
     @classmethod
+    def from_dict(cls, data: Any, where: str = "", base: Path | None = None) -> PipelineConfig:
+        """Build a config from a dict such as ``kgqa.json`` holds, checking every key and value first.
+
+        Args:
+            data: field name -> value; fields left out keep their defaults.
+            where: what error messages start with (e.g. ``"DIR/kgqa.json: "``).
+            base: resolve relative paths against this folder (``None``: keep them as they are).
+
+        Raises:
+            ConfigError: ``data`` is not a dict, has an unknown key, or a value of the wrong type or range.
+
+        Example:
+            >>> PipelineConfig.from_dict({"top_k": 10}).top_k
+            10
+        """
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{where}a pipeline config is a JSON object of settings, not {type(data).__name__}; "
+                'write e.g. {"top_k": 5}'
+            )
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(str(k) for k in set(data) - known)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"{where}unknown keys {unknown}; {hint}known keys are {sorted(known)}")
+        check_values(data, where)
+        data = dict(data)
+        if base is not None:
+
+            def absolute(p: str) -> str:
+                return str(p if Path(p).is_absolute() else (base / p).resolve())
+
+            for key in _PATH_LISTS:
+                if data.get(key) is not None:
+                    data[key] = [absolute(p) for p in data[key]]
+            for key in _PATH_FIELDS:
+                if data.get(key):
+                    data[key] = absolute(data[key])
+        try:
+            return cls(**data)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}{str(exc).removeprefix('PipelineConfig: ')}") from exc
+
+    @classmethod
     def load(cls, path: str | Path) -> PipelineConfig:
-        """Read a config file (or a folder holding ``kgqa.json``); relative paths become absolute."""
+        """Read a config file (or a folder holding ``kgqa.json``); relative paths become absolute.
+
+        Raises:
+            ConfigError: the file is missing, unreadable, not UTF-8 JSON, or holds an invalid setting
+                (the message names the file, the key and the fix).
+        """
+        if not isinstance(path, str | Path):
+            raise ConfigError(f"a pipeline config is a folder or a kgqa.json path, not {type(path).__name__}")
         path = Path(path)
         file = path / CONFIG_FILE if path.is_dir() else path
         if not file.is_file():
             raise ConfigError(f"no pipeline config at {file}; write one with PipelineConfig(...).save(DIR)")
         try:
-            data = json.loads(file.read_text())
+            text = file.read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {file}: {exc.strerror or exc}; check its permissions") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{file} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8 JSON"
+            ) from exc
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{file} is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{file}: unknown keys {unknown}; known keys are {sorted(known)}")
-        base = file.parent
-
-        def absolute(p: str) -> str:
-            return str(p if Path(p).is_absolute() else (base / p).resolve())
-
-        for key in ("graphs", "passages"):
-            if data.get(key) is not None:
-                data[key] = [absolute(p) for p in data[key]]
-        for key in ("index_dir", "reader_dir", "nli_dir", "encoder_dir"):
-            if data.get(key):
-                data[key] = absolute(data[key])
-        return cls(**data)
+            raise ConfigError(f"{file} is not valid JSON (line {exc.lineno}: {exc.msg}); fix the JSON syntax") from exc
+        except ValueError as exc:  # NaN / Infinity
+            raise ConfigError(f"{file}: {exc}") from exc
+        except RecursionError as exc:
+            raise ConfigError(f"{file} nests JSON too deeply; a config is one flat object of settings") from exc
+        return cls.from_dict(data, f"{file}: ", base=file.parent)

@@ -35,6 +35,10 @@ class DataNotFoundError(KGQAError, FileNotFoundError):
     """A dataset file expected in the data directory is missing."""
 
 
+class MissingDependencyError(KGQAError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install (``kgqa[bench]``)."""
+
+
 # Public alias with a readable name; ``IndexError_`` avoids shadowing the builtin.
 IndexLoadError = IndexError_
 
@@ -45,5 +49,6 @@ __all__ = [
     "IndexLoadError",
     "InputError",
     "KGQAError",
+    "MissingDependencyError",
     "ModelNotFoundError",
 ]

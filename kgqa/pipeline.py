@@ -3,30 +3,84 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import re
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgqa.answering import GraphAnswer, answers_match, graph_answer, unknown_names
-from kgqa.checks.claims import analyze_question, answer_statement
-from kgqa.checks.parse import validate_text
+from kgqa.checks.claims import validate_text
 from kgqa.checks.premise import PremiseChecker
+from kgqa.checks.questions import QuestionAnalysis, analyze_question, answer_statement
 from kgqa.checks.verdict import decide
-from kgqa.config import PipelineConfig
-from kgqa.errors import InputError
+from kgqa.config import PipelineConfig, check_device
+from kgqa.errors import ConfigError, InputError
+from kgqa.protocols import NLIPredictor, Retriever, SpanReader
 from kgqa.trace import Trace
-from kgqa.types import Answer, Evidence, PremiseCheck
+from kgqa.types import Answer, Evidence, Hit, NLIRecord, PremiseCheck, ReaderSpan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import EntityLinker, Mention
+    from kgqa.graph.relations import RelationMatcher
 
 logger = logging.getLogger(__name__)
+
+
+def validate_premises(config: PipelineConfig, premises: Any) -> list[str]:
+    """The premises cleaned (see :func:`validate_text`), within ``config.max_premises`` and ``max_premise_chars``.
+
+    Raises:
+        InputError: not a string or a list of strings, too many, or one empty or too long.
+    """
+    if premises is None:
+        return []
+    if isinstance(premises, str):
+        premises = [premises]
+    if not isinstance(premises, list | tuple):
+        raise InputError(f"premises must be a list of strings, not {type(premises).__name__}")
+    if len(premises) > config.max_premises:
+        raise InputError(
+            f"{len(premises)} premises given; the limit is {config.max_premises} (PipelineConfig.max_premises): "
+            "pass fewer or raise the limit"
+        )
+    return [validate_text(p, "premise", config.max_premise_chars) for p in premises]
+
+
+def validate_batch(config: PipelineConfig, questions: Any, premises: Any = None) -> tuple[list[str], list[list[str]]]:
+    """Questions and their premises cleaned and checked against the limits in ``config``.
+
+    The CLI calls this before any model is loaded, so bad input fails fast with the same limits.
+
+    Raises:
+        InputError: naming the bad question or premise list and the limit it breaks.
+    """
+    if isinstance(questions, str) or not isinstance(questions, Sequence):
+        raise InputError("ask_batch takes a list of questions; use ask() for one")
+    if len(questions) > config.max_batch_size:
+        raise InputError(
+            f"{len(questions):,} questions in one batch; the limit is {config.max_batch_size:,} "
+            "(PipelineConfig.max_batch_size): split the batch or raise the limit"
+        )
+    if premises is not None and (isinstance(premises, str) or not isinstance(premises, Sequence)):
+        raise InputError("premises must be a list with one entry (a list of strings or None) per question")
+    if premises is not None and len(premises) != len(questions):
+        raise InputError(
+            f"premises must have one entry (a list or None) per question: {len(premises)} for {len(questions)} questions"
+        )
+    qs = [validate_text(q, "question", config.max_question_chars) for q in questions]
+    ps = [validate_premises(config, p) for p in (premises or [None] * len(qs))]
+    return qs, ps
 
 
 class Pipeline:
     """Question answering with checked answers and an explanation trace.
 
-    Build it with :meth:`load`; models load on first use.
+    Build it with :meth:`load`; models load on first use. :meth:`ask`, :meth:`ask_batch` and
+    :meth:`check` may be called from several threads at once, before or after the models are
+    loaded: each model loads once, and its tokenizer and forward pass run under its own lock.
 
     Example:
         >>> from kgqa import Pipeline
@@ -37,7 +91,14 @@ class Pipeline:
     """
 
     def __init__(
-        self, config: PipelineConfig, kg: Any, index: Any, reader: Any, nli: Any, linker: Any, relations: Any
+        self,
+        config: PipelineConfig,
+        kg: KnowledgeGraph,
+        index: Retriever,
+        reader: SpanReader,
+        nli: NLIPredictor,
+        linker: EntityLinker,
+        relations: RelationMatcher,
     ) -> None:
         self.config = config
         self.kg = kg
@@ -54,8 +115,10 @@ class Pipeline:
             retrieve=self._retrieve,
             top_k=config.nli_k,
             posthumous_years=config.posthumous_years,
+            entail_threshold=config.entail_threshold,
+            contradict_threshold=config.contradict_threshold,
+            min_relevance=config.min_passage_relevance,
         )
-        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -78,17 +141,28 @@ class Pipeline:
             config = source
         elif source is None:
             config = PipelineConfig()
-        else:
+        elif isinstance(source, str | Path):
             config = PipelineConfig.load(source)
+        else:
+            raise ConfigError(
+                f"Pipeline.load takes None, a folder or kgqa.json path, or a PipelineConfig, not {type(source).__name__}"
+            )
         if overrides:
-            config = PipelineConfig(**{**config.to_dict(), **overrides})
+            config = PipelineConfig.from_dict({**config.to_dict(), **overrides}, "Pipeline.load: ")
+        check_device(config.device)
         kg = KnowledgeGraph.load([Path(p) for p in config.graphs] if config.graphs else None)
+        kg.sparql_timeout_s = config.sparql_timeout_s
         encoder = Encoder(config.encoder_dir, device=config.device)
         if config.index_dir:
             index = DenseIndex.load(config.index_dir, encoder=encoder)
         elif config.passages:
             index = DenseIndex(encoder)
             passages = list(PassageStore.from_jsonl([Path(p) for p in config.passages]))
+            if not passages:
+                raise InputError(
+                    f"the passage files {', '.join(config.passages)} hold no passages; write one JSON object "
+                    'per line, such as {"id": "p1", "text": "Paris is the capital of France."}'
+                )
             if config.max_passage_words is not None:
                 passages = split_passages(passages, config.max_passage_words, config.passage_overlap_words)
             index.build(passages, show_progress=False)
@@ -96,7 +170,12 @@ class Pipeline:
             index = default_index(encoder=encoder)
         reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device, precision=config.precision)
         nli = NLIModel(config.nli_dir, quantize=config.quantize, device=config.device, precision=config.precision)
-        linker = EntityLinker(kg, encoder=encoder)
+        linker = EntityLinker(
+            kg,
+            encoder=encoder,
+            fuzzy_threshold=config.linker_fuzzy_threshold,
+            embedding_threshold=config.linker_embedding_threshold,
+        )
         relations = RelationMatcher(kg)
         return cls(config, kg, index, reader, nli, linker, relations)
 
@@ -108,17 +187,11 @@ class Pipeline:
         return self
 
     # ------------------------------------------------------------------ helpers
-    def _retrieve(self, text: str, top_k: int) -> list[Any]:
+    def _retrieve(self, text: str, top_k: int) -> list[Hit]:
         return self.index.search([text], top_k)[0]
 
     def _validate_premises(self, premises: Any) -> list[str]:
-        if premises is None:
-            return []
-        if isinstance(premises, str):
-            premises = [premises]
-        if not isinstance(premises, (list, tuple)):
-            raise InputError(f"premises must be a list of strings, not {type(premises).__name__}")
-        return [validate_text(p, "premise", self.config.max_question_chars) for p in premises]
+        return validate_premises(self.config, premises)
 
     # ------------------------------------------------------------------ API
     def check(self, claim: str) -> PremiseCheck:
@@ -128,7 +201,7 @@ class Pipeline:
             >>> pipe.check("The printing press caused the fall of the Western Roman Empire.").status  # doctest: +SKIP
             'contradicted'
         """
-        text = validate_text(claim, "claim", self.config.max_question_chars)
+        text = validate_text(claim, "claim", self.config.max_claim_chars)
         return self._check_premise(text, "stated")
 
     def _check_premise(self, text: str, source: str) -> PremiseCheck:
@@ -143,15 +216,12 @@ class Pipeline:
 
         ``ask_batch([q])[0]`` gives the same answer as ``ask(q)``.
         """
-        if isinstance(questions, str) or not isinstance(questions, Sequence):
-            raise InputError("ask_batch takes a list of questions; use ask() for one")
-        if premises is not None and len(premises) != len(questions):
-            raise InputError("premises must have one entry (a list or None) per question")
-        qs = [validate_text(q, "question", self.config.max_question_chars) for q in questions]
-        ps = [self._validate_premises(p) for p in (premises or [None] * len(qs))]
+        qs, ps = validate_batch(self.config, questions, premises)
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 1):
+            raise InputError(f"top_k must be a whole number of at least 1 or None, not {top_k!r}")
         if not qs:
             return []
-        k = top_k or self.config.top_k
+        k = int(top_k) if top_k is not None else self.config.top_k
         t0 = time.perf_counter()
         analyses = [self._analyse(q) for q in qs]
         t_analysis = (time.perf_counter() - t0) * 1000 / len(qs)
@@ -161,7 +231,7 @@ class Pipeline:
         # the reader reads factoid and why questions; yes/no questions are checked as statements
         to_read = [i for i, (a, _m) in enumerate(analyses) if a.qtype != "yes_no"]
         read_k = min(self.config.read_k, k)
-        spans: list[list[Any]] = [[] for _ in qs]
+        spans: list[list[ReaderSpan]] = [[] for _ in qs]
         t0 = time.perf_counter()
         if to_read:
             read = self.reader.read_batch(
@@ -179,7 +249,7 @@ class Pipeline:
             for q, p, h, s, a in zip(qs, ps, hits, spans, analyses, strict=True)
         ]
 
-    def _analyse(self, question: str) -> tuple[Any, list[Any]]:
+    def _analyse(self, question: str) -> tuple[QuestionAnalysis, list[Mention]]:
         mentions = self.linker.find_mentions(question)
         first_word = re.match(r"\s*\S+\s*", question)
         offset = first_word.end() if first_word else 0
@@ -205,9 +275,9 @@ class Pipeline:
         question: str,
         premises: list[str],
         top_k: int,
-        hits: list[Any],
-        spans: list[Any],
-        analysed: tuple[Any, list[Any]],
+        hits: list[Hit],
+        spans: list[ReaderSpan],
+        analysed: tuple[QuestionAnalysis, list[Mention]],
         timings: dict[str, float],
     ) -> Answer:
         trace = Trace(question, list(premises))
@@ -227,10 +297,10 @@ class Pipeline:
 
         gans: GraphAnswer | None = None
         checks: list[PremiseCheck] = []
-        nli_records: list[dict[str, Any]] = []
+        nli_records: list[NLIRecord] = []
         evidence: list[Evidence] = []
         answer: str | None = None
-        reader_best = None
+        reader_best: ReaderSpan | None = None
         yes_no_check: PremiseCheck | None = None
 
         with trace.stage("reader", passages=[h.passage.id for h in hits[: self.config.read_k]]) as st:

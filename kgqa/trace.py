@@ -36,14 +36,14 @@ STAGES = (
 )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Convert dataclasses (with ``to_dict``), tuples and numpy scalars into JSON values."""
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "item") and callable(value.item):
         return value.item()
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -63,8 +63,8 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         return {
             "stage": self.stage,
-            "inputs": _jsonable(self.inputs),
-            "outputs": _jsonable(self.outputs),
+            "inputs": jsonable(self.inputs),
+            "outputs": jsonable(self.outputs),
             "ms": round(self.ms, 3),
         }
 
@@ -112,7 +112,7 @@ class Trace:
             "question": self.question,
             "premises": list(self.premises),
             "total_ms": round(sum(round(s.ms, 3) for s in self.steps), 3),
-            "decision": _jsonable(self.decision),
+            "decision": jsonable(self.decision),
             "steps": [s.to_dict() for s in self.steps],
         }
 

@@ -1,13 +1,18 @@
-"""Typed results of kgqa: passages, evidence, claims, premise checks and answers.
+"""Typed results of kgqa and of its stages: passages, retrieval hits, reader spans, NLI records, evidence,
+claims, premise checks and answers.
 
-All are dataclasses with ``to_dict()``/``from_dict()`` so that a result can be
-written as JSON and read back unchanged.
+The dataclasses have ``to_dict()`` (and, where results are read back, ``from_dict()``)
+so that a result can be written as JSON and read back unchanged. What each stage
+needs of the others (a retriever, a reader, an NLI model) is in :mod:`kgqa.protocols`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.trace import Trace
 
 #: verdicts of :class:`Answer`
 VERDICTS = ("answered", "unverified", "contradicted", "premise_rejected", "no_answer")
@@ -30,6 +35,54 @@ class Passage:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Passage:
         return cls(str(d["id"]), str(d["text"]), str(d.get("title", "")), tuple(d.get("entities", ())))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its cosine similarity ``score`` and 1-based ``rank``."""
+
+    passage: Passage
+    score: float
+    rank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passage": self.passage.to_dict(), "score": self.score, "rank": self.rank}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Hit:
+        return cls(Passage.from_dict(d["passage"]), float(d["score"]), int(d["rank"]))
+
+
+@dataclass(frozen=True)
+class ReaderSpan:
+    """One answer span found by the reader: ``text == passage_text[start:end]``.
+
+    ``score`` is the span's start plus end logit; ``no_answer_score`` the passage's
+    null (no-answer) score, on the same scale.
+    """
+
+    passage_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    no_answer_score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict."""
+        return asdict(self)
+
+
+class NLIRecord(TypedDict):
+    """One NLI check of a (passage, statement) pair, as the pipeline records it in the trace."""
+
+    passage_id: str
+    premise: str
+    hypothesis: str
+    #: ``entailment``, ``neutral`` and ``contradiction`` probabilities
+    probs: dict[str, float]
+    #: the most probable of the three
+    label: str
 
 
 @dataclass(frozen=True)
@@ -190,7 +243,7 @@ class Answer:
     premises: list[PremiseCheck] = field(default_factory=list)
     graph_facts: list[Triple] = field(default_factory=list)
     alternative: str | None = None
-    trace: Any = None
+    trace: Trace | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``answer``, ``verdict``, ``confidence``, ``evidence``, ``premises``, ``trace``, ..."""

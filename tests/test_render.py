@@ -369,3 +369,113 @@ def test_trace_round_trip_renders_the_same(trace: Trace) -> None:
     again = Trace.from_dict(json.loads(trace.to_json()))
     assert trace_html(again) == trace_html(trace)
     assert trace_text(again) == trace_text(trace)
+
+
+# ----------------------------------------------------------------------------- display faults (issue 17)
+
+PASSAGE = "Hamlet is a tragedy written by William Shakespeare around 1600."
+
+
+def _checked_trace(answer: str | None, *, causal_repeats: bool = True, second_claim: str | None = None) -> Trace:
+    """A trace shaped like the pipeline's: the causal stage lists again the presupposition it also checked."""
+    claim = {
+        "text": "Marlowe did write Hamlet",
+        "status": "contradicted",
+        "confidence": 0.95,
+        "source": "presupposed",
+        "evidence": [{"kind": "triple", "stance": "contradicts", "text": "", "triples": [AUTHOR.to_dict()]}],
+    }
+    checks = [claim] + ([{**claim, "text": second_claim, "status": "unknown"}] if second_claim else [])
+    t = Trace("Why did Marlowe write Hamlet?")
+    with t.stage("retrieval") as s:
+        s.outputs["hits"] = [{"passage": {"id": "p1", "title": "Hamlet", "text": PASSAGE}, "score": 0.8, "rank": 1}]
+    with t.stage("reader") as s:
+        start = PASSAGE.index("a tragedy")
+        s.outputs["spans"] = [{"passage_id": "p1", "text": "a tragedy", "start": start, "end": start + 9, "score": 7.5}]
+    with t.stage("premise_check") as s:
+        s.outputs["checks"] = checks
+    with t.stage("causal_check") as s:
+        s.outputs["checks"] = [claim] if causal_repeats else []
+    verdict = "premise_rejected" if answer is None else "answered"
+    t.decision = {"verdict": verdict, "answer": answer, "confidence": 0.95}
+    return t
+
+
+def _premise_blocks(doc: str) -> list[str]:
+    return re.findall(r'<div class="kgqa-premise kgqa-st-\w+">.*?</div>', doc, flags=re.S)
+
+
+def test_a_check_repeated_by_the_causal_stage_is_shown_once() -> None:
+    t = _checked_trace(None)
+    doc = trace_html(t)
+    check_html(doc)
+    blocks = _premise_blocks(doc)
+    assert len(blocks) == 1 and "Marlowe did write Hamlet" in blocks[0]
+    assert trace_text(t).count("Marlowe did write Hamlet") == 1
+    # the answer's page agrees: its premises come from the same check
+    answer = Answer(
+        t.question,
+        None,
+        "premise_rejected",
+        0.95,
+        premises=[PremiseCheck.from_dict(t.steps[2].outputs["checks"][0])],
+        trace=t,
+    )
+    assert len(_premise_blocks(answer_html(answer))) == 1
+
+
+def test_distinct_checks_are_all_shown() -> None:
+    t = _checked_trace(None, second_claim="Marlowe wrote plays")
+    blocks = _premise_blocks(trace_html(t))
+    assert len(blocks) == 2
+    assert "Marlowe did write Hamlet" in blocks[0] and "Marlowe wrote plays" in blocks[1]
+    # a check only the causal stage holds is shown too
+    only_causal = _checked_trace(None)
+    only_causal.steps[2].outputs["checks"] = []
+    assert len(_premise_blocks(trace_html(only_causal))) == 1
+
+
+def test_no_answer_span_without_an_answer() -> None:
+    doc = trace_html(_checked_trace(None))
+    check_html(doc)
+    assert "Answer span" not in doc
+    retrieval = re.search(r"<details><summary><span class=\"kgqa-stage\">retrieval</span>.*?</details>", doc, re.S)
+    assert retrieval and "<mark>" not in retrieval.group(0)
+    # the reader stage still shows what the reader proposed
+    reader = re.search(r"<details><summary><span class=\"kgqa-stage\">reader</span>.*?</details>", doc, re.S)
+    assert reader and "<mark>a tragedy</mark>" in reader.group(0)
+
+
+def test_an_answered_question_shows_its_span() -> None:
+    doc = trace_html(_checked_trace("a tragedy"))
+    check_html(doc)
+    assert "Answer span" in doc
+    head = doc[doc.index("Answer span") : doc.index("<h4>Premises")]
+    assert _marks(head) == ["a tragedy"]
+
+
+def test_the_answer_span_is_the_span_that_gave_the_answer() -> None:
+    t = _checked_trace("William Shakespeare")
+    start = PASSAGE.index("William Shakespeare")
+    t.steps[1].outputs["spans"].append(
+        {"passage_id": "p1", "text": "William Shakespeare", "start": start, "end": start + 19, "score": 2.0}
+    )
+    doc = trace_html(t)
+    head = doc[doc.index("Answer span") : doc.index("<h4>Premises")]
+    assert _marks(head) == ["William Shakespeare"]  # not the higher-scored "a tragedy"
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_layers_are_longest_paths_and_cycles_are_broken() -> None:
+    from kgqa.render.graph_svg import layers
+
+    # a -> b -> c and a -> c: c sits after b, not beside it
+    assert layers(["a", "b", "c"], [("a", "b"), ("b", "c"), ("a", "c")]) == {"a": 0, "b": 1, "c": 2}
+    # a cycle is broken at the edge that comes back to where the search started
+    assert layers(["a", "b", "c"], [("a", "b"), ("b", "c"), ("c", "a")]) == {"a": 0, "b": 1, "c": 2}
+    # a source feeding a cycle stays first; self-loops do not move a node
+    assert layers(["x", "a", "b"], [("a", "b"), ("b", "a"), ("x", "a"), ("b", "b")]) == {"x": 0, "a": 1, "b": 2}
+    # disconnected nodes all start in the first column
+    assert layers(["a", "b"], []) == {"a": 0, "b": 0}

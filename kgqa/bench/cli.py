@@ -5,8 +5,8 @@ Every suite writes ``DIR/results.json`` (its metrics as top-level keys plus ``n`
 kgqa's version, hardware, date and command line), ``DIR/results.md`` and PNG plots.
 
 Suites live in :data:`SUITES`; another module adds one with :func:`register_suite`.
-Mount the command into a CLI with :func:`add_bench_parser` and :func:`run_bench`, or run
-``python -m kgqa.bench SUITE ...``.
+:func:`add_bench_parser` mounts the command into a CLI (``kgqa bench``, through the
+``kgqa.commands`` entry point in pyproject.toml), or run ``python -m kgqa.bench SUITE ...``.
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ def _add_common(p: argparse.ArgumentParser, suite: str) -> None:
 
 
 def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``bench`` and its suites on ``subparsers`` (from ``add_subparsers``)."""
+    """Register ``bench`` and its suites on ``subparsers`` (from ``add_subparsers``).
+
+    The parsed namespace's ``run_command`` is :func:`run_bench`.
+    """
     bench = subparsers.add_parser(
         "bench", help="run a benchmark suite", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -104,6 +107,7 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
         p = suites.add_parser(name, help=suite.help, description=suite.help)
         suite.add_arguments(p)
         _add_common(p, name)
+    bench.set_defaults(run_command=run_bench)
     return bench
 
 

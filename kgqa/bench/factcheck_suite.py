@@ -6,7 +6,7 @@ over the sentences exactly as :meth:`kgqa.checks.premise.PremiseChecker.check` d
 passage evidence: with ``E`` the highest entailment and ``C`` the highest contradiction
 probability, the claim is *supported* when ``E >= entail_threshold`` and ``E >= C``,
 *refuted* when ``C >= contradict_threshold`` and ``C > E``, else *not enough info*
-(both thresholds default to the checker's ``NLI_THRESHOLD``).
+(both thresholds default to :class:`~kgqa.config.PipelineConfig`'s, which the checker uses).
 
 The file format is detected from the fields of its first row, and gold labels are
 mapped to the three classes:
@@ -98,7 +98,8 @@ def detect_format(row: dict[str, Any]) -> str:
     )
 
 
-def _sentences(value: Any) -> tuple[str, ...]:
+def _evidence_texts(value: Any) -> tuple[str, ...]:
+    # the evidence as given (a string, a list, a list written out as text, dicts): no sentence splitting
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("[") and text.endswith("]"):  # a list written out as text
@@ -107,14 +108,14 @@ def _sentences(value: Any) -> tuple[str, ...]:
             except (ValueError, SyntaxError):
                 parsed = None
             if isinstance(parsed, list):
-                return _sentences(parsed)
+                return _evidence_texts(parsed)
         return (text,) if text else ()
     if isinstance(value, (list, tuple)):
         out: list[str] = []
         for v in value:
             if isinstance(v, dict):
                 v = v.get("evidence", v.get("text", ""))
-            out.extend(_sentences(v))
+            out.extend(_evidence_texts(v))
         return tuple(out)
     return ()
 
@@ -142,9 +143,9 @@ def map_label(fmt: str, label: Any, disputed: str = "exclude") -> str | None:
 def parse_row(row: dict[str, Any], fmt: str, index: int, disputed: str = "exclude") -> FactCase | None:
     """A :class:`FactCase` from one row of the given format (``None`` when its label is left out)."""
     if fmt == "climate-fever":
-        raw, evidence, ident = row["claim_label"], _sentences(row.get("evidences", [])), row.get("claim_id")
+        raw, evidence, ident = row["claim_label"], _evidence_texts(row.get("evidences", [])), row.get("claim_id")
     else:
-        raw, evidence, ident = row["label"], _sentences(row.get("evidence", [])), row.get("id")
+        raw, evidence, ident = row["label"], _evidence_texts(row.get("evidence", [])), row.get("id")
         if ident is None and isinstance(row.get("meta"), dict):
             ident = row["meta"].get("id")
     label = map_label(fmt, raw, disputed)
@@ -290,7 +291,9 @@ def evaluate(
 # --------------------------------------------------------------------------- the suite
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``factcheck`` suite."""
-    from kgqa.checks.premise import NLI_THRESHOLD
+    from kgqa.config import PipelineConfig
+
+    entail, contradict = PipelineConfig.entail_threshold, PipelineConfig.contradict_threshold
 
     p.add_argument(
         "--data", help=f"JSON lines in FEVER, WiCE or CLIMATE-FEVER format (default: $KGQA_DATA/{DEFAULT_DATA})"
@@ -305,14 +308,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--entail-threshold",
         type=float,
-        default=NLI_THRESHOLD,
-        help=f"max entailment needed to call a claim supported (default {NLI_THRESHOLD}, the checker's)",
+        default=entail,
+        help=f"max entailment needed to call a claim supported (default {entail}, the checker's)",
     )
     p.add_argument(
         "--contradict-threshold",
         type=float,
-        default=NLI_THRESHOLD,
-        help=f"max contradiction needed to call a claim refuted (default {NLI_THRESHOLD})",
+        default=contradict,
+        help=f"max contradiction needed to call a claim refuted (default {contradict}, the checker's)",
     )
     p.add_argument(
         "--max-evidence",

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import collections
 import math
-import re
-import string
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-_PUNCT = set(string.punctuation)
-
-
-def normalize_answer(text: str) -> str:
-    """Lower-case, strip punctuation, articles and extra whitespace (the official SQuAD normalisation)."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in _PUNCT)
-    text = _ARTICLES.sub(" ", text)
-    return " ".join(text.split())
+# the pipeline matches answers with the same normalisation, so it lives in the neutral kgqa.text
+from kgqa.text import normalize_answer
 
 
 def exact_match_score(prediction: str, ground_truth: str) -> float:

@@ -1,11 +1,18 @@
 """Peer systems for ``kgqa bench speed``: Haystack's ExtractiveReader, transformers'
 question-answering pipeline and sentence-transformers' CrossEncoder.
 
-They need ``transformers<5``, so they run in their own virtual environment
-(``$KGQA_CACHE/peers-venv``, default ``~/.cache/kgqa/peers-venv``), built on first use,
-through :mod:`kgqa.bench.peers_runner` with JSON files in and out. They load the same
-weights as kgqa: each kgqa model folder is first exported as a plain transformers
-folder (float32 safetensors with the word embeddings, config, tokenizer).
+They need ``transformers<5``, so they cannot share kgqa's environment: they run in a
+separate one that the user builds beforehand (nothing is installed at run time)::
+
+    python -m venv ~/.cache/kgqa/peers-venv
+    ~/.cache/kgqa/peers-venv/bin/python -m pip install -r benchmarks/peers-requirements.txt
+
+Its interpreter is ``$KGQA_PEERS_PYTHON``, else ``$KGQA_CACHE/peers-venv`` (default
+``~/.cache/kgqa/peers-venv``). When it is missing or cannot import the peers,
+:func:`find_peers` raises :class:`PeersUnavailable` whose message gives that command, and
+the suite skips the peers. The peers run :mod:`kgqa.bench.peers_runner` with JSON files in
+and out, on the same weights as kgqa: each kgqa model folder is first exported as a plain
+transformers folder (float32 safetensors with the word embeddings, config, tokenizer).
 """
 
 from __future__ import annotations
@@ -15,15 +22,16 @@ import logging
 import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from kgqa.errors import KGQAError
+from kgqa.paths import PROJECT_ROOT, cache_dir
 
 logger = logging.getLogger(__name__)
 
-#: what the peers venv installs (torch pinned to kgqa's so that both sides run the same kernels)
+#: what the peers environment needs (torch pinned to kgqa's so that both sides run the same
+#: kernels); benchmarks/peers-requirements.txt lists the same lines (a test keeps them equal)
 PEER_REQUIREMENTS = (
     "haystack-ai>=2,<3",
     "transformers==4.57.*",
@@ -31,8 +39,10 @@ PEER_REQUIREMENTS = (
     "torch==2.13.0",
     "accelerate",  # Haystack's ExtractiveReader imports it
 )
-#: extra pip arguments for the venv install, e.g. ``--extra-index-url https://download.pytorch.org/whl/cpu``
-PIP_ARGS_ENV = "KGQA_PEERS_PIP_ARGS"
+#: the interpreter of the peers environment, when it is not the default venv
+PYTHON_ENV = "KGQA_PEERS_PYTHON"
+#: the requirements file in a kgqa checkout
+REQUIREMENTS_FILE = Path("benchmarks") / "peers-requirements.txt"
 RUNNER = Path(__file__).with_name("peers_runner.py")
 _CHECK = (
     "import json, haystack, transformers, sentence_transformers, torch, accelerate; "
@@ -42,82 +52,78 @@ _CHECK = (
 
 
 class PeersUnavailable(KGQAError):
-    """The peer environment cannot be built or run; the benchmark records why and goes on."""
+    """No usable peers environment: the suite skips the peers; the message says how to build one."""
 
 
-def cache_dir() -> Path:
-    """``$KGQA_CACHE``, else ``~/.cache/kgqa``."""
-    env = os.environ.get("KGQA_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "kgqa"
+class PeersRunError(KGQAError):
+    """The peers environment exists but the runner failed; the suite records the error and goes on."""
 
 
 def venv_dir() -> Path:
-    """Where the peers venv lives."""
+    """The default peers environment: ``cache_dir()/peers-venv``."""
     return cache_dir() / "peers-venv"
 
 
 def venv_python(venv: Path) -> Path:
-    """The venv's interpreter."""
+    """The interpreter of the virtual environment ``venv``."""
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def peer_versions(python: Path, timeout: float = 300) -> dict[str, str] | None:
-    """Versions of the peer libraries importable by ``python``, or ``None`` when they are not."""
-    if not Path(python).is_file():
-        return None
-    try:
-        proc = subprocess.run([str(python), "-c", _CHECK], capture_output=True, text=True, timeout=timeout, env=_env(1))
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    try:
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-    except (json.JSONDecodeError, IndexError):
-        return None
+def peers_python() -> Path:
+    """``$KGQA_PEERS_PYTHON``, else the default peers environment's interpreter."""
+    env = os.environ.get(PYTHON_ENV)
+    return Path(env).expanduser() if env else venv_python(venv_dir())
 
 
-def ensure_venv(build: bool = True, timeout: float = 1800) -> tuple[Path, dict[str, str]]:
-    """The peers venv's python and its library versions, building the venv if needed.
+def install_hint() -> str:
+    """The commands that build the default peers environment (nothing runs them but the user)."""
+    venv = venv_dir()
+    py = shlex.quote(str(venv_python(venv)))
+    req_file = PROJECT_ROOT / REQUIREMENTS_FILE
+    reqs = f"-r {shlex.quote(str(req_file))}" if req_file.is_file() else " ".join(map(shlex.quote, PEER_REQUIREMENTS))
+    return (
+        f"build the peers environment with `python -m venv {shlex.quote(str(venv))} && {py} -m pip install {reqs}`, "
+        f"or set {PYTHON_ENV} to a python that has them (see benchmarks/README.md)"
+    )
+
+
+def peer_versions(python: str | Path, timeout: float = 300) -> dict[str, str]:
+    """Versions of the peer libraries importable by ``python``.
 
     Raises:
-        PeersUnavailable: when it is absent and ``build`` is false, or the install fails
-            (offline, no matching wheels); the message names the log file.
+        PeersUnavailable: when ``python`` does not exist or cannot import the peers; the message
+            says why and gives :func:`install_hint`.
     """
-    venv = venv_dir()
-    python = venv_python(venv)
-    versions = peer_versions(python)
-    if versions:
-        return python, versions
-    if not build:
-        raise PeersUnavailable(f"no peers venv at {venv}; run without --no-build-peers to build it")
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    log = venv.parent / "peers-install.log"
-    extra = shlex.split(os.environ.get(PIP_ARGS_ENV, ""))
-    logger.info("building the peers venv in %s (log: %s)", venv, log)
+    python = Path(python)
+    if not python.is_file():
+        where = (
+            f"{PYTHON_ENV}={python} does not exist"
+            if os.environ.get(PYTHON_ENV)
+            else f"no peers environment ({python} does not exist)"
+        )
+        raise PeersUnavailable(f"{where}; {install_hint()}")
     try:
-        with log.open("w") as fh:
-            steps = [
-                [sys.executable, "-m", "venv", str(venv)],
-                [str(python), "-m", "pip", "install", *PEER_REQUIREMENTS, *extra],
-            ]
-            for cmd in steps:
-                fh.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n")
-                fh.flush()
-                proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
-                if proc.returncode != 0:
-                    raise PeersUnavailable(
-                        f"building the peers venv failed ({' '.join(cmd[:4])}... exited {proc.returncode}); see {log}"
-                        f"; set {PIP_ARGS_ENV} for extra pip arguments (e.g. an index URL)"
-                    )
-    except subprocess.TimeoutExpired as exc:
-        raise PeersUnavailable(f"building the peers venv took over {timeout:.0f}s; see {log}") from exc
-    except OSError as exc:
-        raise PeersUnavailable(f"cannot build the peers venv in {venv}: {exc}") from exc
-    versions = peer_versions(python)
-    if not versions:
-        raise PeersUnavailable(f"the peers venv in {venv} was installed but cannot import the peers; see {log}")
-    return python, versions
+        proc = subprocess.run([str(python), "-c", _CHECK], capture_output=True, text=True, timeout=timeout, env=_env(1))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PeersUnavailable(f"cannot run {python}: {exc}; {install_hint()}") from exc
+    lines = proc.stdout.strip().splitlines()
+    try:
+        if proc.returncode == 0 and lines:
+            return dict(json.loads(lines[-1]))
+    except (json.JSONDecodeError, TypeError, ValueError):
+        pass
+    why = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    raise PeersUnavailable(f"{python} cannot import the peers ({why}); {install_hint()}")
+
+
+def find_peers(timeout: float = 300) -> tuple[Path, dict[str, str]]:
+    """The peers environment's interpreter and its library versions; installs nothing.
+
+    Raises:
+        PeersUnavailable: see :func:`peer_versions`.
+    """
+    python = peers_python()
+    return python, peer_versions(python, timeout=timeout)
 
 
 def export_plain(model_dir: str | Path, head: str, out_dir: str | Path) -> Path:
@@ -159,7 +165,7 @@ def run_peers(python: Path, payload: dict[str, Any], workdir: str | Path, timeou
     """Run :mod:`kgqa.bench.peers_runner` with ``payload``; returns its output dict.
 
     Raises:
-        PeersUnavailable: when the runner fails or writes no output.
+        PeersRunError: when the runner fails or writes no output.
     """
     work = Path(workdir)
     inp, outp = work / "peers_in.json", work / "peers_out.json"
@@ -175,8 +181,8 @@ def run_peers(python: Path, payload: dict[str, Any], workdir: str | Path, timeou
             cwd=str(work),
         )
     except subprocess.TimeoutExpired as exc:
-        raise PeersUnavailable(f"the peers runner took over {timeout:.0f}s") from exc
+        raise PeersRunError(f"the peers runner took over {timeout:.0f}s") from exc
     if proc.returncode != 0 or not outp.is_file():
         tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
-        raise PeersUnavailable(f"the peers runner exited {proc.returncode}: {' / '.join(tail)}")
+        raise PeersRunError(f"the peers runner exited {proc.returncode}: {' / '.join(tail)}")
     return json.loads(outp.read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
-"""Runs the peer systems inside the peers venv: ``python peers_runner.py IN.json OUT.json``.
+"""Runs the peer systems inside the peers environment: ``python peers_runner.py IN.json OUT.json``.
 
-Executed by the peers venv's interpreter, so it imports nothing from kgqa: only the
+Executed by the peers environment's interpreter, so it imports nothing from kgqa: only the
 standard library and the peers (haystack-ai 2.x, transformers 4.x, sentence-transformers).
 
 Input keys: ``reader_dir`` and ``nli_dir`` (plain transformers folders), ``questions``

@@ -321,8 +321,9 @@ def to_markdown(results: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- plots
 def _pyplot():
-    import matplotlib
+    from kgqa.extras import require
 
+    matplotlib = require("matplotlib", "bench", "the benchmark plots")
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 

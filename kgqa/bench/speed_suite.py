@@ -5,7 +5,8 @@ the reader's questions/s on fixed passages (retrieved once from the pipeline's i
 or each SQuAD question's own paragraph with ``--data``); NLI pairs/s; index build
 passages/s against the encoder's raw sentences/s; peak RSS. The peers (Haystack's
 ExtractiveReader, transformers' QA pipeline, sentence-transformers' CrossEncoder) get
-the same inputs and the same weights in a separate venv (see :mod:`kgqa.bench.peers`);
+the same inputs and the same weights in a separate environment built beforehand (see
+:mod:`kgqa.bench.peers`; without it they are skipped and the message says how to build it);
 each ratio is kgqa's throughput over the peer's. Every timed step runs once to warm
 up, then ``--repeat`` times; the median is reported.
 """
@@ -58,7 +59,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeat", type=int, default=3, help="timed passes per measurement (median reported)")
     p.add_argument("--no-peers", action="store_true", help="measure kgqa only")
     add_precision_argument(p)
-    p.add_argument("--no-build-peers", action="store_true", help="use the peers venv only if it already exists")
     p.add_argument("--peers-timeout", type=float, default=3600, help="seconds allowed to the peers runner")
 
 
@@ -325,9 +325,17 @@ def run_peer_systems(
     pairs: list[tuple[str, str]],
     threads: int,
 ) -> dict[str, Any]:
-    """Export the weights, run the peers in their venv; ``{"error": ...}`` when that is impossible."""
+    """Export the weights and run the peers in their environment.
+
+    Returns ``{"skipped": why and how to install}`` when there is no usable peers environment,
+    ``{"error": ...}`` when the peers' runner fails.
+    """
     try:
-        python, versions = peers.ensure_venv(build=not ns.no_build_peers)
+        python, versions = peers.find_peers()
+    except peers.PeersUnavailable as exc:
+        logger.warning("peers skipped: %s", exc)
+        return {"skipped": str(exc)}
+    try:
         with tempfile.TemporaryDirectory(prefix="kgqa-peers-") as tmp:
             tmpd = Path(tmp)
             reader_dir = peers.export_plain(pipe.reader.model_dir, "qa", tmpd / "reader")
@@ -358,8 +366,8 @@ def run_peer_systems(
                 "installed": versions,
                 **peers.run_peers(python, payload, tmpd, ns.peers_timeout),
             }
-    except peers.PeersUnavailable as exc:
-        logger.warning("peers skipped: %s", exc)
+    except peers.PeersRunError as exc:
+        logger.warning("peers failed: %s", exc)
         return {"error": str(exc)}
 
 
@@ -423,7 +431,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         peer_out = run_peer_systems(ns, pipe, questions, passages, pairs, threads)
         res["peers"] = (
             peer_out
-            if "error" in peer_out
+            if "error" in peer_out or "skipped" in peer_out
             else {
                 **compare_peers(res, preds, peer_out, questions, gold_nli, len(pairs)),
                 "python": peer_out.get("python"),

@@ -1,1 +1,1 @@
-"""Checks of answers and premises: claim parsing, premise checking, causal/temporal checking, the verdict."""
+"""Checks of answers and premises: question analysis, claim parsing, graph and causal/temporal checks, the verdict."""

@@ -1,25 +1,33 @@
-"""From text to claims: question analysis, presuppositions, and statements as (subject, relation, object).
+"""The claim parser: a statement as a :class:`~kgqa.types.Claim` (subject, relation, object), and text validation.
 
 The parser is deliberately simple and transparent: it finds entity mentions with
 the graph's entity linker, reads the words between them as the relation phrase,
 and maps that phrase to a property with the relation matcher. Type statements
-("X is a Y"), causal statements ("X caused Y", "Y happened because of X"), dated
-statements ("X was born in 1564") and negation are recognised by patterns.
+("X is a Y"), causal statements ("X caused Y", "Y happened because of X"), order
+statements ("X was born before Y"), dated statements ("X was born in 1564") and
+negation are recognised by patterns.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
+from kgqa.errors import InputError
 from kgqa.types import Claim
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import EntityLinker
+    from kgqa.graph.relations import RelationMatcher
+
+logger = logging.getLogger(__name__)
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 _NEG = re.compile(r"\b(not|never|no longer)\b|n't\b", re.IGNORECASE)
-_AUX = ("is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would")
-_WH = ("who", "whom", "whose", "what", "which", "when", "where", "why", "how")
 _YEAR = re.compile(
     r"(?<![\w-])(?P<bce>-)?(?P<year>\d{1,4})(?:-(?P<month>\d{2})-(?P<day>\d{2}))?\s*(?P<era>BC|BCE|AD|CE)?\b"
 )
@@ -48,7 +56,16 @@ _CAUSAL = [
     ),
     (re.compile(r"^(?:because of|due to|as a result of)\s+(?P<cause>.+?),\s*(?P<effect>.+)$", re.I), False),
 ]
-_TYPE = re.compile(r"^(?P<s>.+?)\s+(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?P<c>[\w\s\-]+?)$", re.I)
+# "S is a C": everything after S is word characters, spaces and hyphens (see _type_parts)
+_TYPE_REST = re.compile(r"\s+(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?P<c>[\w\s\-]+?)$", re.I)
+_TYPE_CHARS = re.compile(r"[\w\s\-]*")
+_ORDER = re.compile(
+    r"^(?P<a>.+?)\s+(?:(?:was|were|is|are|had been)\s+)?"
+    r"(?P<verb>born|died|published|written|invented|discovered|founded|happened|occurred|began|started|ended|"
+    r"lived|came|took place)?\s*(?P<rel>before|after|earlier than|later than)\s+(?P<b>.+)$",
+    re.I,
+)
+OWL_DATATYPE = "http://www.w3.org/2002/07/owl#DatatypeProperty"
 
 
 def strip_negation(text: str) -> tuple[str, bool]:
@@ -73,128 +90,197 @@ def find_date(text: str) -> tuple[str, int, int] | None:
     return None
 
 
-@dataclass
-class QuestionAnalysis:
-    """What kind of question it is, what it presupposes and what it asks about."""
+def _type_parts(body: str) -> tuple[str, str] | None:
+    """``(subject, class phrase)`` of a statement "S is a C", or ``None``, in time linear in its length.
 
-    question: str
-    qtype: str  # yes_no | why | factoid | other
-    wh: str | None = None
-    statement: str | None = None  # the declarative form of a yes/no question
-    presuppositions: list[str] = field(default_factory=list)
-    focus: str = ""  # the question without its wh-word/auxiliary
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.qtype,
-            "wh": self.wh,
-            "statement": self.statement,
-            "presuppositions": list(self.presuppositions),
-            "focus": self.focus,
-        }
+    S is the shortest non-empty prefix after which the rest reads "is/was/are/were [a|an|the] C"
+    with C made of word characters, spaces and hyphens only. So S cannot end before the last other
+    character, and the search starts there: a regex anchored at the start retried every "is" and
+    scanned to that character each time, quadratic in the length (9 s at 40,000 characters).
+    """
+    tail = len(body) - _TYPE_CHARS.match(body[::-1]).end()
+    m = _TYPE_REST.search(body, max(tail, 1))
+    return (body[: m.start()], m.group("c")) if m else None
 
 
-def _first_word(text: str) -> str:
-    m = re.match(r"\s*([A-Za-z']+)", text)
-    return m.group(1).lower() if m else ""
+def validate_text(text: Any, what: str = "question", max_chars: int | None = 10_000) -> str:
+    """Return ``text`` stripped, or raise :class:`InputError` saying what is wrong and how to fix it.
+
+    Control characters become spaces and runs of whitespace one space; ``max_chars`` (``None``: no
+    limit) applies to the result.
+    """
+    if not isinstance(text, str):
+        raise InputError(f"the {what} must be a string, not {type(text).__name__}")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if not cleaned:
+        raise InputError(f'the {what} is empty; pass some text, e.g. "Who wrote Hamlet?"')
+    if max_chars is not None and len(cleaned) > max_chars:
+        key = f" (PipelineConfig.max_{what}_chars)" if what in ("question", "premise", "claim") else ""
+        raise InputError(f"the {what} is {len(cleaned):,} characters long; the limit is {max_chars:,}{key}: shorten it")
+    return cleaned
 
 
-def _declarative_from_aux(aux: str, rest: str, subject_end: int | None) -> str:
-    """'Did' + 'Shakespeare write Hamlet' -> 'Shakespeare did write Hamlet' (aux after the subject)."""
-    if subject_end is None:
-        m = re.match(r"(\S+(?:\s+[A-Z]\S*)*)\s+(.*)", rest)
-        subject_end = m.end(1) if m else len(rest)
-    subject, predicate = rest[:subject_end].strip(), rest[subject_end:].strip()
-    if aux in ("did", "does", "do"):
-        return f"{subject} {aux} {predicate}".strip()
-    return f"{subject} {aux} {predicate}".strip()
-
-
-def subject_end_in(inner: str, subject_end: int | None, rest: str) -> int | None:
-    """``subject_end`` (an offset into ``rest``) as an offset into ``inner``, a suffix of ``rest``."""
-    if subject_end is None:
-        return None
-    shift = len(rest) - len(inner)
-    return subject_end - shift if subject_end - shift > 0 else None
-
-
-def analyze_question(question: str, subject_end: int | None = None) -> QuestionAnalysis:
-    """Classify ``question`` and derive its presuppositions.
+class ClaimParser:
+    """Turn statements into claims over a knowledge graph.
 
     Args:
-        question: the question text.
-        subject_end: character offset (in the question without its first word) where the
-            subject mention ends, when the entity linker found one; improves the declarative form.
-
-    Example:
-        >>> analyze_question("Why did Shakespeare write Harry Potter?").presuppositions
-        ['Shakespeare write Harry Potter']
+        kg: a :class:`kgqa.graph.kg.KnowledgeGraph`.
+        linker: its :class:`kgqa.graph.linking.EntityLinker`.
+        relations: its :class:`kgqa.graph.relations.RelationMatcher`.
     """
-    q = question.strip().rstrip("?").strip()
-    first = _first_word(q)
-    rest = q[len(first) :].strip() if first else q
-    if first in _AUX:
-        statement = _declarative_from_aux(first, rest, subject_end)
-        return QuestionAnalysis(question, "yes_no", None, statement, [], rest)
-    if first in _WH:
-        m = re.match(r"(?:(?:did|does|do|was|were|is|are|has|have|had)\s+)(.*)", rest, re.I)
-        if first == "why":
-            prop = m.group(1) if m else rest
-            aux = _first_word(rest)
-            presup = _declarative_from_aux(aux, prop, subject_end_in(prop, subject_end, rest)) if m else prop
-            return QuestionAnalysis(question, "why", "why", None, [presup.strip()], rest)
-        presups: list[str] = []
-        if first in ("when", "where", "how") and m:
-            inner = m.group(1)
-            aux = _first_word(rest)
-            # "When did Shakespeare write Harry Potter" presupposes that he wrote it; "When was X born" does not.
-            words = inner.split()
-            if aux in ("did", "does", "do") and len(words) >= 3:
-                presups.append(_declarative_from_aux(aux, inner, subject_end_in(inner, subject_end, rest)).strip())
-        return QuestionAnalysis(question, "factoid", first, None, presups, rest)
-    return QuestionAnalysis(question, "other", None, None, [], q)
 
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        linker: EntityLinker,
+        relations: RelationMatcher,
+        vocab: Vocabulary = DEFAULT_VOCABULARY,
+    ) -> None:
+        self.kg = kg
+        self.vocab = vocab
+        self.linker = linker
+        self.relations = relations
 
-def answer_statement(analysis: QuestionAnalysis, answer: str) -> str:
-    """A declarative sentence stating ``answer`` to the question, for the NLI check.
+    # ------------------------------------------------------------------ helpers
+    def resolve_entity(self, phrase: str) -> tuple[str | None, str]:
+        """Best entity IRI for a noun phrase, and its label (or the phrase when unlinked)."""
+        phrase = re.sub(r"^(the|a|an)\s+", "", phrase.strip(" .,;:!?'\""), flags=re.I)
+        if not phrase:
+            return None, ""
+        mentions = self.linker.find_mentions(phrase)
+        if mentions:
+            best = max(mentions, key=lambda m: (m.end - m.start, m.score))
+            if (best.end - best.start) >= 0.5 * len(phrase):
+                return best.iri, best.label
+        res = self.linker.resolve(phrase, top_k=1)
+        if res:
+            return res[0].iri, res[0].label
+        return None, phrase
 
-    Example:
-        >>> a = analyze_question("Who wrote Hamlet?")
-        >>> answer_statement(a, "William Shakespeare")
-        'William Shakespeare wrote Hamlet.'
-    """
-    q = analysis.question.strip().rstrip("?").strip()
-    rest = analysis.focus
-    wh = analysis.wh
-    if analysis.qtype == "yes_no":
-        base = analysis.statement or rest
-        return f"{base}." if answer.lower() == "yes" else f"It is not true that {base}."
-    aux = _first_word(rest)
-    inner = rest[len(aux) :].strip() if aux in _AUX else rest
-    if wh in ("who", "what", "which") and aux not in _AUX:
-        return f"{answer} {rest}."
-    if wh in ("who", "what", "which") and aux in ("is", "was", "are", "were"):
-        return f"{inner[:1].upper()}{inner[1:]} {aux} {answer}."
-    if wh == "when":
-        if aux in ("is", "was", "are", "were"):
-            return (
-                f"{inner} {aux} in {answer}."
-                if not inner.endswith(("born", "died"))
-                else f"{inner.rsplit(' ', 1)[0]} {aux} {inner.rsplit(' ', 1)[1]} in {answer}."
+    def resolve_class(self, phrase: str) -> str | None:
+        """Class IRI named by ``phrase`` ("a writer", "playwrights"), if any."""
+        phrase = re.sub(r"^(a|an|the|one of the)\s+", "", phrase.strip(" .,;:!?"), flags=re.I)
+        res = self.linker.resolve_class(phrase)
+        return res[0].iri if res else None
+
+    def _is_datatype(self, prop: str) -> bool:
+        return any(
+            True
+            for _ in self.kg.facts(
+                prop, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", OWL_DATATYPE, inferred=False
             )
-        return f"{inner} in {answer}."
-    if wh == "where":
-        if aux in ("is", "was", "are", "were"):
-            parts = inner.split()
-            if len(parts) > 1 and parts[-1] in ("born", "located", "buried", "founded", "written", "signed"):
-                return f"{' '.join(parts[:-1])} {aux} {parts[-1]} in {answer}."
-            return f"{inner} {aux} in {answer}."
-        return f"{inner} in {answer}."
-    if wh == "how":
-        return f"{q}: {answer}."
-    return f"{q}: {answer}."
+        )
 
+    def _orient(self, prop: str, subj: str, obj: str) -> tuple[str, str, str]:
+        """Swap subject/object (or use the inverse) when the property's domain fits the object instead."""
+        domains = [t.object for t in self.kg.facts(prop, "http://www.w3.org/2000/01/rdf-schema#domain", None)]
+        if not domains:
+            return prop, subj, obj
+        fits_s = any(self.kg.is_instance(subj, d)[0] for d in domains)
+        fits_o = any(self.kg.is_instance(obj, d)[0] for d in domains)
+        if not fits_s and fits_o:
+            inv = self.kg.inverse_of(prop)
+            if inv:
+                return inv, subj, obj
+            return prop, obj, subj
+        return prop, subj, obj
 
-def make_claim(text: str, **kw: Any) -> Claim:
-    """Build a :class:`Claim` (thin helper for readability)."""
-    return Claim(text=text, **kw)
+    # ------------------------------------------------------------------ parsing
+    def parse(self, text: str) -> Claim:
+        """Parse one statement.
+
+        Example:
+            >>> parser.parse("Shakespeare was not a writer.")  # doctest: +SKIP
+            Claim(text='Shakespeare was not a writer.', subject='.../William_Shakespeare',
+                  relation='...#type', object='...#Writer', negated=True, kind='type', ...)
+        """
+        original = validate_text(text, "claim", max_chars=None)
+        body, negated = strip_negation(original.rstrip(".!"))
+
+        for pattern, _ in _CAUSAL:
+            m = pattern.match(body)
+            if m:
+                cause, cause_label = self.resolve_entity(m.group("cause"))
+                effect, effect_label = self.resolve_entity(m.group("effect"))
+                if cause or effect:
+                    return Claim(
+                        original,
+                        cause,
+                        self.vocab.causes,
+                        effect,
+                        negated,
+                        "causal",
+                        cause_label or m.group("cause"),
+                        "caused",
+                        effect_label or m.group("effect"),
+                    )
+
+        m = _ORDER.match(body)
+        if m:
+            a, a_label = self.resolve_entity(m.group("a"))
+            b, b_label = self.resolve_entity(m.group("b"))
+            if a and b and a != b:
+                rel = "before" if m.group("rel").lower() in ("before", "earlier than") else "after"
+                verb = (m.group("verb") or "").lower() or None
+                return Claim(original, a, None, b, negated, "order", a_label, rel, b_label, literal=verb)
+
+        date = find_date(body)
+        mentions = [m for m in self.linker.find_mentions(body) if not date or m.end <= date[1] or m.start >= date[2]]
+
+        parts = _type_parts(body)
+        if parts and not date:
+            cls = self.resolve_class(parts[1])
+            if cls:
+                subj, label = self.resolve_entity(parts[0])
+                if subj:
+                    return Claim(original, subj, RDF_TYPE, cls, negated, "type", label, "is a", parts[1].strip())
+
+        if date and mentions:
+            subj_m = mentions[0]
+            phrase = body[subj_m.end : date[1]].strip()
+            for prop, _score in self.relations.match(phrase or "date", top_k=5):
+                if self._is_datatype(prop):
+                    return Claim(
+                        original,
+                        subj_m.iri,
+                        prop,
+                        None,
+                        negated,
+                        "temporal",
+                        subj_m.label,
+                        phrase,
+                        date[0],
+                        literal=date[0],
+                    )
+            return Claim(
+                original, subj_m.iri, None, None, negated, "temporal", subj_m.label, phrase, date[0], literal=date[0]
+            )
+
+        if len(mentions) >= 2:
+            subj_m, obj_m = mentions[0], mentions[-1]
+            phrase = body[subj_m.end : obj_m.start].strip()
+            tail = body[obj_m.end :].strip()
+            candidates = self.relations.match(phrase, top_k=5) if phrase else []
+            if not candidates and tail:
+                candidates = self.relations.match(tail, top_k=5)
+            for prop, _score in candidates:
+                if self._is_datatype(prop):
+                    continue
+                prop, s, o = self._orient(prop, subj_m.iri, obj_m.iri)
+                label_s = subj_m.label if s == subj_m.iri else obj_m.label
+                label_o = obj_m.label if o == obj_m.iri else subj_m.label
+                return Claim(original, s, prop, o, negated, "fact", label_s, phrase, label_o)
+            return Claim(original, subj_m.iri, None, obj_m.iri, negated, "fact", subj_m.label, phrase, obj_m.label)
+        if mentions:
+            return Claim(
+                original,
+                mentions[0].iri,
+                None,
+                None,
+                negated,
+                "fact",
+                mentions[0].label,
+                body[mentions[0].end :].strip(),
+            )
+        return Claim(original, None, None, None, negated, "fact")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kgqa.checks.claims import RDF_TYPE
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.types import Claim, Evidence, Triple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ class GraphVerdict:
     facts: list[Triple] = field(default_factory=list)
 
 
-def _path_text(triples: list[Triple]) -> str:
+def path_text(triples: list[Triple]) -> str:
     """Chains read as ``A —p→ B —q→ C``; a triple that does not continue the chain starts a new one."""
     if not triples:
         return ""
@@ -45,7 +48,7 @@ def _path_text(triples: list[Triple]) -> str:
 class GraphChecker:
     """Decide claims from a :class:`kgqa.graph.kg.KnowledgeGraph`."""
 
-    def __init__(self, kg: Any, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
+    def __init__(self, kg: KnowledgeGraph, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
         self.kg = kg
         self.vocab = vocab
 
@@ -88,7 +91,7 @@ class GraphChecker:
         ok, path = self.kg.is_instance(claim.subject, claim.object)
         if ok:
             ev = Evidence(
-                "path", "supports", _path_text(path), 1.0, triples=tuple(path), detail={"rule": "type_hierarchy"}
+                "path", "supports", path_text(path), 1.0, triples=tuple(path), detail={"rule": "type_hierarchy"}
             )
             return GraphVerdict(True, 0.97, "type_hierarchy", [ev], facts=list(path))
         for t in sorted(self.kg.types(claim.subject, inferred=False)):
@@ -99,7 +102,7 @@ class GraphChecker:
                 ev = Evidence(
                     "path",
                     "contradicts",
-                    _path_text(path),
+                    path_text(path),
                     1.0,
                     triples=tuple(path),
                     detail={"rule": "disjoint_classes"},
@@ -133,7 +136,7 @@ class GraphChecker:
                     ev = Evidence(
                         "path",
                         "supports",
-                        _path_text(chain),
+                        path_text(chain),
                         0.9,
                         triples=tuple(chain),
                         detail={"rule": "place_containment"},
@@ -217,7 +220,7 @@ class GraphChecker:
                         ev = Evidence(
                             "path",
                             "contradicts",
-                            _path_text(path),
+                            path_text(path),
                             0.9,
                             triples=tuple(path),
                             detail={"rule": f"{role}_violation"},

@@ -12,19 +12,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
+from kgqa.checks.claims import ClaimParser
 from kgqa.checks.graph_check import GraphChecker, GraphVerdict
-from kgqa.checks.parse import ClaimParser
 from kgqa.checks.temporal import TemporalChecker
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
-from kgqa.types import Claim, Evidence, PremiseCheck
+from kgqa.config import PipelineConfig
+from kgqa.protocols import NLIPredictor, Retrieve
+from kgqa.types import Claim, Evidence, Hit, PremiseCheck
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import EntityLinker
+    from kgqa.graph.relations import RelationMatcher
 
 logger = logging.getLogger(__name__)
-
-NLI_THRESHOLD = 0.6
-#: a passage is evidence for a claim only if it is about the claim's entities or retrieved this closely
-MIN_RELEVANCE = 0.45
 
 
 def _merge(graph: GraphVerdict, temporal: GraphVerdict | None) -> GraphVerdict:
@@ -59,20 +62,32 @@ class PremiseChecker:
         kg: the knowledge graph.
         linker: the entity linker over ``kg``.
         relations: the relation matcher over ``kg``.
-        nli: an :class:`kgqa.reader.nli.NLIModel` (or ``None`` to skip passages).
+        nli: an NLI model such as :class:`kgqa.reader.nli.NLIModel` (or ``None`` to skip passages).
         retrieve: ``(text, top_k) -> list[Hit]`` for passage evidence (or ``None``).
+        top_k: passages read with the NLI model per claim.
+        posthumous_years: how long after a person's death works may still be attributed to them.
+        vocab: the property IRIs the checkers reason with.
+        entail_threshold: the NLI entailment probability from which passages support a claim.
+        contradict_threshold: the NLI contradiction probability from which passages refute a claim.
+        min_relevance: the retrieval cosine from which a passage is evidence for a claim about no
+            linked entity.
+
+    The defaults are :class:`~kgqa.config.PipelineConfig`'s; the pipeline passes its config's values.
     """
 
     def __init__(
         self,
-        kg: Any,
-        linker: Any,
-        relations: Any,
-        nli: Any = None,
-        retrieve: Any = None,
-        top_k: int = 3,
-        posthumous_years: int = 30,
+        kg: KnowledgeGraph,
+        linker: EntityLinker,
+        relations: RelationMatcher,
+        nli: NLIPredictor | None = None,
+        retrieve: Retrieve | None = None,
+        top_k: int = PipelineConfig.nli_k,
+        posthumous_years: int = PipelineConfig.posthumous_years,
         vocab: Vocabulary = DEFAULT_VOCABULARY,
+        entail_threshold: float = PipelineConfig.entail_threshold,
+        contradict_threshold: float = PipelineConfig.contradict_threshold,
+        min_relevance: float = PipelineConfig.min_passage_relevance,
     ) -> None:
         self.parser = ClaimParser(kg, linker, relations, vocab)
         self.graph = GraphChecker(kg, vocab)
@@ -81,6 +96,9 @@ class PremiseChecker:
         self.retrieve = retrieve
         self.top_k = top_k
         self.kg = kg
+        self.entail_threshold = entail_threshold
+        self.contradict_threshold = contradict_threshold
+        self.min_relevance = min_relevance
 
     def parse(self, text: str) -> Claim:
         """The claim a statement makes."""
@@ -94,13 +112,13 @@ class PremiseChecker:
         return _merge(self.graph.check(claim), temporal)
 
     def passage_evidence(
-        self, text: str, hits: Sequence[Any] | None = None, claim: Claim | None = None
+        self, text: str, hits: Sequence[Hit] | None = None, claim: Claim | None = None
     ) -> list[Evidence]:
         """NLI of the statement against the relevant retrieved passages, strongest first.
 
         A passage is relevant when it is about one of the claim's entities (its
         ``entities`` list, or its text naming the entity) or, for unlinked claims,
-        when it was retrieved with a cosine score of at least :data:`MIN_RELEVANCE`.
+        when it was retrieved with a cosine score of at least ``min_relevance``.
         """
         if self.nli is None:
             return []
@@ -111,13 +129,13 @@ class PremiseChecker:
         subject = claim.subject if claim else None
         names = [n.lower() for n in self.kg.labels(subject)] if subject else []
 
-        def relevant(h: Any) -> bool:
+        def relevant(h: Hit) -> bool:
             if subject:
                 # a passage about someone else says nothing about this claim's subject
                 ents = set(getattr(h.passage, "entities", ()) or ())
                 text = h.passage.text.lower()
                 return subject in ents or any(n and n in text for n in names)
-            return h.score >= MIN_RELEVANCE
+            return h.score >= self.min_relevance
 
         hits = [h for h in hits if relevant(h)][: self.top_k]
         if not hits:
@@ -145,7 +163,7 @@ class PremiseChecker:
         return out
 
     def check(
-        self, text: str, source: str = "stated", hits: Sequence[Any] | None = None, claim: Claim | None = None
+        self, text: str, source: str = "stated", hits: Sequence[Hit] | None = None, claim: Claim | None = None
     ) -> PremiseCheck:
         """Check one premise or claim.
 
@@ -171,11 +189,12 @@ class PremiseChecker:
             conf = verdict.confidence
             agree = ent if holds else con
             disagree = con if holds else ent
-            if disagree >= NLI_THRESHOLD and disagree > agree:
+            disagree_threshold = self.contradict_threshold if holds else self.entail_threshold
+            if disagree >= disagree_threshold and disagree > agree:
                 conf *= 0.85
             evidence += [e for e in passages if e.stance != "neutral"][:2]
             rule = verdict.rule
-        elif ent >= NLI_THRESHOLD or con >= NLI_THRESHOLD:
+        elif (ent >= self.entail_threshold and ent >= con) or (con >= self.contradict_threshold and con > ent):
             # the NLI reads the statement as written (negation included)
             status = "supported" if ent >= con else "contradicted"
             conf = 0.5 + 0.4 * (max(ent, con) - min(ent, con))

@@ -13,18 +13,22 @@ Rules, each reported by name in the evidence:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kgqa.checks.graph_check import GraphVerdict, _path_text
+from kgqa.checks.graph_check import GraphVerdict, path_text
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.types import Claim, Evidence, Triple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.dates import KGDate
+    from kgqa.graph.kg import KnowledgeGraph
 
 
 @dataclass(frozen=True)
 class Dated:
     """A date of an entity with the fact it comes from."""
 
-    date: Any  # kgqa.graph.dates.KGDate
+    date: KGDate
     fact: Triple | None
 
 
@@ -37,7 +41,7 @@ class TemporalChecker:
         vocab: which properties mean cause, birth, death, date and creation.
     """
 
-    def __init__(self, kg: Any, posthumous_years: int = 30, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
+    def __init__(self, kg: KnowledgeGraph, posthumous_years: int = 30, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
         self.kg = kg
         self.posthumous_years = posthumous_years
         self.vocab = vocab
@@ -138,9 +142,7 @@ class TemporalChecker:
         edges = self.kg.facts(cause, self.vocab.causes, effect)
         if edges:
             path = self.kg.shortest_path(cause, effect, max_len=4) or edges[:1]
-            ev = Evidence(
-                "path", "supports", _path_text(path), 1.0, triples=tuple(path), detail={"rule": "causal_edge"}
-            )
+            ev = Evidence("path", "supports", path_text(path), 1.0, triples=tuple(path), detail={"rule": "causal_edge"})
             return GraphVerdict(True, 0.95, "causal_edge", [ev], facts=list(path))
         c_start, e_end = self.start_of(cause), self.end_of(effect)
         e_start = self.start_of(effect)

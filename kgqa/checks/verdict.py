@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kgqa.types import Evidence, PremiseCheck
+from kgqa.config import PipelineConfig
+from kgqa.text import sentence_spans
+from kgqa.types import Evidence, Hit, NLIRecord, PremiseCheck, ReaderSpan
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.answering import GraphAnswer
+    from kgqa.checks.questions import QuestionAnalysis
 
 
 @dataclass
@@ -38,13 +42,11 @@ class Decision:
 def best_sentence(text: str, statement: str) -> tuple[int, int]:
     """Character span of the passage sentence that shares most words with ``statement``."""
     words = {w.lower() for w in re.findall(r"\w+", statement) if len(w) > 2}
-    best, best_score, pos = (0, len(text)), -1.0, 0
-    for sent in _SENT.split(text):
-        start = text.find(sent, pos)
-        pos = start + len(sent)
-        score = len(words & {w.lower() for w in re.findall(r"\w+", sent)})
+    best, best_score = (0, len(text)), -1.0
+    for start, end in sentence_spans(text):
+        score = len(words & {w.lower() for w in re.findall(r"\w+", text[start:end])})
         if score > best_score:
-            best, best_score = (start, start + len(sent)), score
+            best, best_score = (start, end), score
     return best
 
 
@@ -57,7 +59,7 @@ def _combine(*probs: float) -> float:
 
 
 def _passage_evidence(
-    nli_records: list[dict[str, Any]], stance_label: str, span: tuple[int, int] | None, passage_id: str | None
+    nli_records: list[NLIRecord], stance_label: str, span: tuple[int, int] | None, passage_id: str | None
 ) -> list[Evidence]:
     out = []
     for r in nli_records:
@@ -86,21 +88,24 @@ def _passage_evidence(
 
 
 def decide(
-    analysis: Any,
+    analysis: QuestionAnalysis,
     checks: list[PremiseCheck],
     yes_no: PremiseCheck | None,
-    reader_best: Any,
-    graph: Any,
+    reader_best: ReaderSpan | None,
+    graph: GraphAnswer | None,
     graph_agrees: bool | None,
-    nli_records: list[dict[str, Any]],
-    hits: list[Any],
-    config: Any,
+    nli_records: list[NLIRecord],
+    hits: list[Hit],
+    config: PipelineConfig,
     unknown_names: list[str] | None = None,
 ) -> Decision:
     """Apply the rules above to everything the pipeline found.
 
     ``unknown_names`` are names in the question that neither the graph nor the passages
-    know: without a graph answer, the question then has no answer here.
+    know: without a graph answer, the question then has no answer here. The thresholds
+    come from ``config``: ``entail_threshold`` and ``contradict_threshold`` for the NLI
+    probabilities, ``min_retrieval_score`` for dropping an unconfirmed answer when no
+    passage was retrieved closely.
     """
     rejected = [c for c in checks if c.status == "contradicted"]
     entail = max((r["probs"]["entailment"] for r in nli_records), default=0.0)
@@ -123,7 +128,7 @@ def decide(
             p_nli = max((r["probs"][stance] for r in records), default=0.0)
             conf = _combine(yes_no.confidence if yes_no.rule != "passage_nli" else 0.0, p_nli)
             verdict, rule = "answered", f"yes_no:{yes_no.rule}"
-        elif entail >= et or contra >= ct:
+        elif (entail >= et and entail >= contra) or (contra >= ct and contra > entail):
             answer = "yes" if entail >= contra else "no"
             stance = "entailment" if answer == "yes" else "contradiction"
             evidence = _passage_evidence(nli_records, stance, None, None)
@@ -184,7 +189,7 @@ def decide(
             conf = 0.5 * max(entail, 0.2)
             verdict, rule = "unverified", "no_confirmation"
         best_score = max((h.score for h in hits), default=0.0)
-        if graph is None and verdict == "unverified" and best_score < config.extra.get("min_retrieval_score", 0.2):
+        if graph is None and verdict == "unverified" and best_score < config.min_retrieval_score:
             answer, evidence, conf = None, [], 0.0
             verdict, rule = "no_answer", "nothing_relevant_retrieved"
     elif graph is not None:

@@ -15,6 +15,7 @@ import re
 import warnings
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 from xml.sax import SAXParseException
 
 import rdflib
@@ -58,6 +59,8 @@ _EXTERNAL_ENTITY = re.compile(
     rb"<!(?:ENTITY\s+(?:%\s*)?[^\s>]+|DOCTYPE\s+[^\s>\[]+)\s+(?:SYSTEM|PUBLIC)\b", re.IGNORECASE
 )
 _LINE = re.compile(r"\bline (\d+)")
+#: most pieces one RDF/XML element's text may arrive in (see _check_xml_text)
+MAX_XML_TEXT_PIECES = 20_000
 
 
 def resolve_format(path: Path, format: str | None) -> str:
@@ -90,12 +93,23 @@ def parse_file(path: str | Path, format: str | None = None) -> tuple[list[Key], 
     fmt = resolve_format(path, format)
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise GraphError(f"cannot read graph file {path}: {exc.strerror or exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise GraphError(f"cannot read graph file {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     if fmt == "json-ld":
         data = _safe_jsonld(path, data)
-    elif fmt == "xml" and _EXTERNAL_ENTITY.search(data):
-        raise GraphError(f"{path}: the RDF/XML declares external entities, which are not resolved; inline them")
+    elif fmt == "xml":
+        if _EXTERNAL_ENTITY.search(data):
+            raise GraphError(f"{path}: the RDF/XML declares external entities, which are not resolved; inline them")
+        _check_xml_text(path, data)
+    else:  # Turtle, N-Triples and N3 are UTF-8 by definition (RDF/XML declares its own encoding)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise GraphError(
+                f"{path}, line {line} is not UTF-8 text ({exc.reason}); {_NAMES[fmt]} files are UTF-8: "
+                "convert the file, e.g. iconv -t UTF-8"
+            ) from exc
     store = _OrderedMemory()
     graph = rdflib.Graph(store=store, bind_namespaces="core")
     term_logger = logging.getLogger("rdflib.term")
@@ -108,7 +122,10 @@ def parse_file(path: str | Path, format: str | None = None) -> tuple[list[Key], 
     except Exception as exc:  # rdflib raises many unrelated types (BadSyntax, SAX, ParserError, ValueError, ...)
         line = _error_line(exc, data) or (_first_bad_nt_line(data) if fmt == "nt" else None)
         where = f"{path}, line {line}" if line else str(path)
-        raise GraphError(f"malformed {_NAMES[fmt]} in {where}: {_reason(exc)}") from exc
+        raise GraphError(
+            f"malformed {_NAMES[fmt]} in {where}: {_reason(exc)}; correct the file, or check that its "
+            f"extension ({path.suffix or 'none'}) names its format"
+        ) from exc
     finally:
         term_logger.removeFilter(_quiet_literal_casts)
     return list(store.order), {prefix: str(ns) for prefix, ns in graph.namespaces()}
@@ -144,9 +161,11 @@ def _safe_jsonld(path: Path, data: bytes) -> bytes:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise GraphError(f"{path} is not UTF-8 text: {exc}") from exc
+        raise GraphError(f"{path} is not UTF-8 text: {exc}; save it as UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise GraphError(f"malformed JSON-LD in {path}, line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise GraphError(f"malformed JSON-LD in {path}: nested too deeply to read") from exc
     remote = _remote_context(doc)
     if remote is not None:
         raise GraphError(
@@ -154,6 +173,47 @@ def _safe_jsonld(path: Path, data: bytes) -> bytes:
             "inline the @context object in the file"
         )
     return data
+
+
+class _TooManyPieces(Exception):
+    """Raised inside the expat pre-pass of :func:`_check_xml_text`."""
+
+
+def _check_xml_text(path: Path, data: bytes) -> None:
+    """Refuse RDF/XML whose element text arrives in more than :data:`MAX_XML_TEXT_PIECES` pieces.
+
+    rdflib's RDF/XML reader appends each piece of an element's text to a string, which takes time
+    quadratic in the number of pieces; entities (an "XML bomb" of nested entities), character
+    references and line breaks each start a new piece, so a small file could keep it busy for hours.
+    Counting the pieces with expat (the parser rdflib uses) is linear. Malformed XML is reported here
+    too, with its line, since expat already found it.
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    count = 0
+
+    def start(*_: Any) -> None:
+        nonlocal count
+        count = 0
+
+    def text(_: str) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_XML_TEXT_PIECES:
+            raise _TooManyPieces
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = start
+    parser.CharacterDataHandler = text
+    try:
+        parser.Parse(data, True)
+    except _TooManyPieces:
+        raise GraphError(
+            f"{path}, line {parser.CurrentLineNumber}: an element's text comes in over {MAX_XML_TEXT_PIECES:,} "
+            "pieces (entity or character references, line breaks), too many to read in reasonable time; "
+            "write the text out plainly or use Turtle"
+        ) from None
+    except expat.ExpatError as exc:
+        raise GraphError(f"malformed RDF/XML in {path}, line {exc.lineno}: {expat.ErrorString(exc.code)}") from exc
 
 
 def _remote_context(node: Any) -> str | None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from kgqa.graph.dates import KGDate, parse_date
 from kgqa.graph.io import FORMATS, parse_file
 from kgqa.graph.reasoner import Derivations, explain, materialise
 from kgqa.graph.schema import SchemaMixin
-from kgqa.graph.sparql import run_query
+from kgqa.graph.sparql import DEFAULT_TIMEOUT_S, run_query
 from kgqa.graph.store import Key, TripleIndex
 from kgqa.paths import graphs_dir
 from kgqa.types import Triple
@@ -43,6 +44,9 @@ class KnowledgeGraph(SchemaMixin):
 
     Inferences are recomputed lazily: after :meth:`add_file`, the first lookup that asks
     for inferred facts runs :meth:`reason` again.
+
+    Lookups may run in several threads at once: the lazy inferences and the cached views
+    are built once, under a lock. Adding files must not run alongside them.
     """
 
     def __init__(self) -> None:
@@ -57,6 +61,9 @@ class KnowledgeGraph(SchemaMixin):
         self._dirty = False
         self._domain_range = True
         self._cache: dict[str, Any] = {}
+        #: seconds a :meth:`query` may run when it is not given ``timeout_s`` (a pipeline sets its config's)
+        self.sparql_timeout_s: float = DEFAULT_TIMEOUT_S
+        self._lock = threading.RLock()  # reentrant: one cached view is built from another
         self._labels: dict[Node, str] = {}
         self._triples: dict[Key, Triple] = {}
 
@@ -155,7 +162,19 @@ class KnowledgeGraph(SchemaMixin):
 
     def _ready(self, inferred: bool) -> None:
         if inferred and self._dirty:
-            self.reason(self._domain_range)
+            with self._lock:
+                if self._dirty:
+                    self.reason(self._domain_range)
+
+    def _cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """``self._cache[key]``, built by one thread however many ask for it at the same time."""
+        value = self._cache.get(key)
+        if value is None:
+            with self._lock:
+                value = self._cache.get(key)
+                if value is None:
+                    value = self._cache[key] = build()
+        return value
 
     @property
     def files(self) -> list[Path]:
@@ -327,13 +346,16 @@ class KnowledgeGraph(SchemaMixin):
         return f"KnowledgeGraph({len(self)} asserted, {len(self._inferred)} inferred, {len(self._files)} files)"
 
     # ------------------------------------------------------------------ SPARQL
-    def query(self, sparql: str, bindings: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    def query(
+        self, sparql: str, bindings: dict[str, Any] | None = None, timeout_s: float | None = None
+    ) -> list[dict[str, str]]:
         """Run a SPARQL SELECT/ASK/CONSTRUCT over asserted and inferred facts.
 
         Values in ``bindings`` are bound with rdflib's ``initBindings``, never pasted into the
         query text: a string is an IRI when it is a full ``http(s)``/``urn`` IRI or a bound
         prefixed name, else a plain literal; ints, floats and rdflib terms pass through.
-        ``SERVICE`` and ``FROM`` (remote data) are refused.
+        ``SERVICE`` and ``FROM`` (remote data) are refused. A query still running after
+        ``timeout_s`` seconds (default: :attr:`sparql_timeout_s`, 30) is stopped.
 
         Returns:
             SELECT: one dict per row (variable -> value, unbound variables left out);
@@ -341,43 +363,43 @@ class KnowledgeGraph(SchemaMixin):
             ``{"subject", "predicate", "object"}`` dict per triple.
 
         Raises:
-            GraphError: syntax error, remote access, or evaluation failure.
+            GraphError: syntax error, remote access, evaluation failure, or the time limit reached.
 
         Example:
             >>> kg.query("SELECT ?w WHERE { ?w o:author ?a }", {"a": "w:William_Shakespeare"})  # doctest: +SKIP
         """
-        return run_query(self._sparql_graph(), sparql, self._ns, bindings, self._node)
+        timeout = self.sparql_timeout_s if timeout_s is None else timeout_s
+        return run_query(self._sparql_graph(), sparql, self._ns, bindings, self._node, timeout_s=timeout)
 
     def _sparql_graph(self) -> Any:
-        graph = self._cache.get("sparql")
-        if graph is None:
-            import rdflib
+        return self._cached("sparql", self._build_sparql_graph)
 
-            graph = rdflib.Graph(bind_namespaces="none")
-            for prefix, ns in self._ns.items():
-                graph.bind(prefix, ns, override=False)
-            for index in self._indexes(True):
-                for t in index:
-                    graph.add(t)
-            self._cache["sparql"] = graph
+    def _build_sparql_graph(self) -> Any:
+        import rdflib
+
+        graph = rdflib.Graph(bind_namespaces="none")
+        for prefix, ns in self._ns.items():
+            graph.bind(prefix, ns, override=False)
+        for index in self._indexes(True):
+            for t in index:
+                graph.add(t)
         return graph
 
     # ------------------------------------------------------------------ paths
     def _edges(self) -> list[Key]:
-        if "edges" not in self._cache:
-            self._cache["edges"] = _paths.entity_edges(self._asserted, self._views()["entities"])
-        return self._cache["edges"]
+        return self._cached("edges", lambda: _paths.entity_edges(self._asserted, self._views()["entities"]))
 
     def nx_graph(self) -> Any:
         """A cached ``networkx.MultiDiGraph`` over entities; asserted entity-to-entity facts are its edges.
 
         Edges carry ``predicate`` (IRI), ``label`` and ``source``; nodes carry ``label``.
         """
-        if "nx" not in self._cache:
-            self._cache["nx"] = _paths.to_networkx(
+        return self._cached(
+            "nx",
+            lambda: _paths.to_networkx(
                 sorted(self._views()["entities"]), self._edges(), self.label, lambda t: self._origin.get(t, "")
-            )
-        return self._cache["nx"]
+            ),
+        )
 
     def shortest_path(self, a: str | Node, b: str | Node, max_len: int = 4) -> list[Triple] | None:
         """A shortest chain of asserted facts linking two entities, ignoring edge direction.
@@ -388,9 +410,8 @@ class KnowledgeGraph(SchemaMixin):
         """
         if max_len < 0:
             raise InputError(f"max_len must be >= 0, got {max_len}")
-        if "adj" not in self._cache:
-            self._cache["adj"] = _paths.adjacency(self._edges())
-        path = _paths.bfs_path(self._cache["adj"], self._node(a), self._node(b), max_len)
+        adjacency = self._cached("adj", lambda: _paths.adjacency(self._edges()))
+        path = _paths.bfs_path(adjacency, self._node(a), self._node(b), max_len)
         return None if path is None else [self._triple(k) for k in path]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
 
 if TYPE_CHECKING:
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FUZZY_THRESHOLD = 0.85
-EMBEDDING_THRESHOLD = 0.75
 #: a query that is only part of a longer label ("Hathaway" for "Anne Hathaway") scores this much less
 PARTIAL_DISCOUNT = 0.9
 _MAX_NGRAM = 10
@@ -153,6 +153,7 @@ class _Catalog:
         self.max_tokens = max((k.count(" ") + 1 for k in self.exact), default=0)
         self._emb_keys: list[str] | None = None
         self._emb: np.ndarray | None = None
+        self._emb_lock = threading.Lock()
 
     def fuzzy(self, query: str, threshold: float) -> list[tuple[str, float]]:
         """(name, score) of names similar to ``query``, best first."""
@@ -179,17 +180,22 @@ class _Catalog:
 
     def embedding(self, query: str, encoder: Encoder, threshold: float) -> list[tuple[str, float]]:
         """(name, cosine) of names whose embedding is close to the query's, best first."""
-        if self._emb is None or self._emb_keys is None:
-            self._emb_keys = list(self.exact)
-            vecs = np.asarray(encoder.encode(self._emb_keys), dtype=np.float32)
-            self._emb = vecs.reshape(len(self._emb_keys), -1)
-            logger.info("embedded %d names for linking", len(self._emb_keys))
-        if not self._emb_keys:
+        if self._emb is None:
+            # every name is embedded once, by one thread, however many ask at the same time
+            with self._emb_lock:
+                if self._emb is None:
+                    keys = list(self.exact)
+                    vecs = np.asarray(encoder.encode(keys), dtype=np.float32)
+                    self._emb_keys = keys
+                    self._emb = vecs.reshape(len(keys), -1)  # set last: readers test it alone
+                    logger.info("embedded %d names for linking", len(keys))
+        keys, emb = self._emb_keys or [], self._emb
+        if not keys:
             return []
         qv = np.asarray(encoder.encode([query]), dtype=np.float32).reshape(-1)
-        sims = self._emb @ qv
+        sims = emb @ qv
         order = np.argsort(-sims)[:50]
-        return [(self._emb_keys[i], float(sims[i])) for i in order if sims[i] >= threshold]
+        return [(keys[i], float(sims[i])) for i in order if sims[i] >= threshold]
 
 
 class EntityLinker:
@@ -200,14 +206,17 @@ class EntityLinker:
         encoder: optional sentence encoder for the embedding fallback of :meth:`resolve`.
         fuzzy_threshold: minimum difflib ratio for a fuzzy match.
         embedding_threshold: minimum cosine for an embedding match.
+
+    The thresholds default to :class:`~kgqa.config.PipelineConfig`'s ``linker_fuzzy_threshold`` and
+    ``linker_embedding_threshold``; the pipeline passes its config's values.
     """
 
     def __init__(
         self,
         kg: KnowledgeGraph,
         encoder: Encoder | None = None,
-        fuzzy_threshold: float = FUZZY_THRESHOLD,
-        embedding_threshold: float = EMBEDDING_THRESHOLD,
+        fuzzy_threshold: float = PipelineConfig.linker_fuzzy_threshold,
+        embedding_threshold: float = PipelineConfig.linker_embedding_threshold,
     ) -> None:
         self.kg = kg
         self.encoder = encoder

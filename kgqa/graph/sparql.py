@@ -4,17 +4,36 @@ Values reach the query only through rdflib's ``initBindings``, so a value such a
 ``'x" } ; DROP ALL #'`` is one literal, never query text. ``SERVICE`` (a remote
 endpoint) and ``FROM``/``FROM NAMED`` (rdflib would load those graphs) are refused.
 Updates are not part of the query grammar and fail as syntax errors.
+
+rdflib has no query timeout, and a query can run for hours (a cross product of every pattern,
+a catastrophic ``REGEX``) inside code that holds the interpreter lock. So a query with a time
+limit is evaluated in a forked child process that is killed at the deadline; the parent keeps
+the graph and only receives the rows. Where ``fork`` is not available (Windows) the query runs
+in a thread instead: the caller gets its error at the deadline, but the thread runs to its end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
+import multiprocessing
 import re
+import signal
+import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from rdflib.term import Literal, Node, Variable
 
-from kgqa.errors import GraphError, InputError
+from kgqa.errors import GraphError, InputError, KGQAError
+
+logger = logging.getLogger(__name__)
+
+#: seconds a query may run unless told otherwise (``PipelineConfig.sparql_timeout_s`` has the same default)
+DEFAULT_TIMEOUT_S = 30.0
+Rows = list[dict[str, str]]
 
 _IRI = re.compile(r"^(?:https?|urn|file|mailto|tag):[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
 _CURIE = re.compile(r"^([A-Za-z_][\w.\-]*)?:([\w.\-]*)$")
@@ -39,16 +58,31 @@ def binding_term(value: Any, namespaces: dict[str, str], to_node: Callable[[str]
     return Literal(value)
 
 
+def check_timeout(timeout_s: Any) -> float:
+    """``timeout_s`` as a float, or :class:`InputError` unless it is a positive finite number of seconds."""
+    ok = not isinstance(timeout_s, bool) and isinstance(timeout_s, int | float)
+    if not ok or not (0 < float(timeout_s) < math.inf):
+        raise InputError(f"the SPARQL timeout must be a positive number of seconds, not {timeout_s!r}")
+    return float(timeout_s)
+
+
 def run_query(
     graph: Any,
     sparql: str,
     namespaces: dict[str, str],
     bindings: dict[str, Any] | None,
     to_node: Callable[[str], Node],
-) -> list[dict[str, str]]:
-    """Prepare, check and evaluate ``sparql`` on an rdflib graph; see :meth:`KnowledgeGraph.query`."""
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Rows:
+    """Prepare, check and evaluate ``sparql`` on an rdflib graph; see :meth:`KnowledgeGraph.query`.
+
+    Raises:
+        GraphError: a syntax error, remote access, an evaluation error, or a query still running
+            after ``timeout_s`` seconds (it is stopped then).
+    """
     from rdflib.plugins.sparql import prepareQuery
 
+    timeout_s = check_timeout(timeout_s)
     if not isinstance(sparql, str):
         raise InputError(f"expected a SPARQL string, got {type(sparql).__name__}")
     try:
@@ -62,16 +96,115 @@ def run_query(
         if not match:
             raise InputError(f"binding name {name!r} is not a SPARQL variable name")
         init[Variable(match.group(1))] = binding_term(value, namespaces, to_node)
+    return run_with_deadline(lambda: _evaluate(graph, prepared, init), timeout_s)
+
+
+def _evaluate(graph: Any, prepared: Any, init: dict[Variable, Node]) -> Rows:
+    """Evaluate a prepared query to plain rows (rdflib evaluates lazily: everything happens here)."""
     try:
         result = graph.query(prepared, initBindings=init)
-    except Exception as exc:
-        raise GraphError(f"SPARQL query failed: {exc}") from exc
-    if result.type == "ASK":
-        return [{}] if result.askAnswer else []
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in result.graph or ()]
-    names = [str(v) for v in result.vars or ()]
-    return [{n: str(row[n]) for n in names if row[n] is not None} for row in result]
+        if result.type == "ASK":
+            return [{}] if result.askAnswer else []
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in result.graph or ()]
+        names = [str(v) for v in result.vars or ()]
+        return [{n: str(row[n]) for n in names if row[n] is not None} for row in result]
+    except RecursionError as exc:
+        raise GraphError("SPARQL query failed: it nests too deeply to evaluate; simplify it") from exc
+    except Exception as exc:  # rdflib raises many unrelated types while evaluating (TypeError, ValueError, ...)
+        raise GraphError(f"SPARQL query failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _timeout_error(timeout_s: float) -> GraphError:
+    return GraphError(
+        f"the SPARQL query was stopped after {timeout_s:g} s, its time limit; make it more selective "
+        "(bind variables, add LIMIT) or raise the limit: KnowledgeGraph.query(..., timeout_s=N), "
+        "sparql_timeout_s in kgqa.json, or `kgqa graph query --timeout N`"
+    )
+
+
+def run_with_deadline(work: Callable[[], Rows], timeout_s: float) -> Rows:
+    """``work()`` in a forked child process killed after ``timeout_s`` seconds (see the module docstring).
+
+    Raises:
+        GraphError: on timeout, or when the child ends without an answer (killed, out of memory);
+            any :class:`KGQAError` that ``work`` raised, as it was.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _run_in_thread(work, timeout_s)
+    _warm_up_rdflib()
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(work, sender), name="kgqa-sparql", daemon=True)
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a process with threads (torch's, tokenizers'): the child
+        # only evaluates the query on its copy of the graph and exits, taking no lock they hold
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            raise _timeout_error(timeout_s)
+        try:
+            status, payload = receiver.recv()
+        except (EOFError, OSError) as exc:
+            child.join(1.0)
+            raise GraphError(
+                f"the SPARQL query's process ended without an answer (exit code {child.exitcode}); "
+                "it may have run out of memory: make the query more selective (add LIMIT)"
+            ) from exc
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status == "error":
+        raise payload
+    return payload
+
+
+def _child(work: Callable[[], Rows], sender: Any) -> None:
+    """Run in the forked process: evaluate, send ``("ok", rows)`` or ``("error", KGQAError)``, exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills this process
+    try:
+        answer: tuple[str, Any] = ("ok", work())
+    except KGQAError as exc:
+        answer = ("error", exc)
+    except BaseException as exc:  # noqa: BLE001 - MemoryError and the like: report, never print a traceback
+        answer = ("error", GraphError(f"SPARQL query failed: {type(exc).__name__}: {exc}"))
+    with contextlib.suppress(BrokenPipeError, OSError):
+        try:
+            sender.send(answer)
+        except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled
+            sender.send(("error", GraphError(f"SPARQL query failed: its result could not be returned ({exc})")))
+    sender.close()
+
+
+def _run_in_thread(work: Callable[[], Rows], timeout_s: float) -> Rows:
+    """Without fork: wait for ``work()`` in a daemon thread at most ``timeout_s`` seconds."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["rows"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="kgqa-sparql", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        logger.warning("a SPARQL query outlived its %g s limit and keeps running in a background thread", timeout_s)
+        raise _timeout_error(timeout_s)
+    if "error" in box:
+        raise box["error"]
+    return box["rows"]
+
+
+def _warm_up_rdflib() -> None:
+    """Import rdflib's SPARQL evaluation once in the parent, so no child process imports it again."""
+    import rdflib.plugins.sparql.evaluate  # noqa: F401
+    import rdflib.plugins.sparql.processor  # noqa: F401
 
 
 def _refuse_remote(node: Any) -> None:
@@ -89,4 +222,4 @@ def _refuse_remote(node: Any) -> None:
             stack.extend(item)
 
 
-__all__ = ["binding_term", "run_query"]
+__all__ = ["DEFAULT_TIMEOUT_S", "binding_term", "check_timeout", "run_query", "run_with_deadline"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import torch
 
 from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype, quantize_int8
+from kgqa.reader.batching import collate
 from kgqa.reader.modelio import load_model_folder
-from kgqa.train.loop import collate
+from kgqa.reader.tokenizer_pool import TokenizerPool
 
 LABELS = ("entailment", "neutral", "contradiction")
 
@@ -56,14 +58,15 @@ class NLIModel:
         self.precision = precision
         autocast_dtype(precision, self.device)  # validates the setting now
         self._model: torch.nn.Module | None = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
+        self._tokenizers: TokenizerPool | None = None
+        self._load_lock = threading.Lock()
 
     @classmethod
     def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> NLIModel:
         """Wrap an in-memory model (used by training to evaluate)."""
         nli = cls(model_dir="<in-memory>", **kwargs)
-        nli._model, nli._tokenizer = model, tokenizer
+        nli._tokenizers = TokenizerPool(tokenizer)
+        nli._model = model
         nli.device = next(model.parameters()).device
         return nli
 
@@ -74,21 +77,40 @@ class NLIModel:
             return None
         return autocast_dtype(self.precision, self.device)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model and tokenizer have been read from disk."""
+        return self._model is not None
+
     def warm_up(self) -> None:
-        """Load the model now rather than on first use."""
-        with self._lock:
+        """Load the model now rather than on first use (once, however many threads ask at the same time)."""
+        if self._model is not None:
+            return
+        with self._load_lock:
             if self._model is None:
                 model, tok = load_model_folder(self.model_dir, head="nli")
                 if self.quantize and self.device.type == "cpu":
                     model = quantize_int8(model.float())
-                self._model, self._tokenizer = model.to(self.device), tok
+                self._tokenizers = TokenizerPool(tok)
+                self._model = model.to(self.device)  # set last: a thread that sees it sees the tokenizers too
+
+    @contextmanager
+    def _session(self) -> Iterator[tuple[torch.nn.Module, Any]]:
+        """The model and a tokenizer that no other thread uses until the block ends (as the reader's)."""
+        self.warm_up()
+        assert self._model is not None and self._tokenizers is not None  # set by warm_up
+        with self._tokenizers.borrow() as tok:
+            yield self._model, tok
 
     def encode(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, list[int]]]:
         """Token ids of each pair, truncated to ``max_length``."""
-        self.warm_up()
+        with self._session() as (_, tok):
+            return self._encode(tok, pairs)
+
+    def _encode(self, tok: Any, pairs: Sequence[tuple[str, str]]) -> list[dict[str, list[int]]]:
         premises = [p for p, _ in pairs]
         hyps = [h for _, h in pairs]
-        enc = self._tokenizer(premises, hyps, truncation="longest_first", max_length=self.max_length)
+        enc = tok(premises, hyps, truncation="longest_first", max_length=self.max_length)
         return [
             {"input_ids": ids, "token_type_ids": tt}
             for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
@@ -103,15 +125,15 @@ class NLIModel:
                 raise InputError("NLI pairs must be (premise, hypothesis) string tuples")
         if not plist:
             return np.zeros((0, 3), dtype=np.float32)
-        feats = self.encode(plist)
-        order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
-        out = np.zeros((len(feats), 3), dtype=np.float32)
-        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
+        out = np.zeros((len(plist), 3), dtype=np.float32)
+        with self._session() as (model, tok), torch.inference_mode(), autocast(self.device, self.amp_dtype):
+            feats = self._encode(tok, plist)
+            order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
             for b in range(0, len(order), self.batch_size):
                 chunk = order[b : b + self.batch_size]
-                batch = collate([feats[i] for i in chunk], self._tokenizer.pad_token_id)
+                batch = collate([feats[i] for i in chunk], tok.pad_token_id)
                 batch = {k: v.to(self.device) for k, v in batch.items()}
-                logits = self._model(**batch).logits.float()
+                logits = model(**batch).logits.float()
                 out[chunk] = torch.softmax(logits, dim=-1).cpu().numpy()
         return out[0] if single else out
 

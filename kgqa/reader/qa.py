@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +14,14 @@ import torch
 
 from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype, quantize_int8
+from kgqa.reader.batching import collate
 from kgqa.reader.modelio import load_model_folder
 from kgqa.reader.postprocess import best_spans
-from kgqa.reader.windows import sliding_windows, tokenize_contexts
-from kgqa.train.loop import collate
+from kgqa.reader.tokenizer_pool import TokenizerPool
+from kgqa.reader.windows import Window, sliding_windows, tokenize_contexts
+from kgqa.types import ReaderSpan
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ReaderSpan:
-    """One answer span found by the reader."""
-
-    passage_id: str
-    text: str
-    start: int
-    end: int
-    score: float
-    no_answer_score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict."""
-        return asdict(self)
 
 
 class Reader:
@@ -79,14 +65,15 @@ class Reader:
         self.precision = precision
         autocast_dtype(precision, self.device)  # validates the setting now
         self._model: torch.nn.Module | None = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
+        self._tokenizers: TokenizerPool | None = None
+        self._load_lock = threading.Lock()
 
     @classmethod
     def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> Reader:
         """Wrap an in-memory model (used by training to evaluate)."""
         reader = cls(model_dir=kwargs.pop("model_dir", "<in-memory>"), **kwargs)
-        reader._model, reader._tokenizer = model, tokenizer
+        reader._tokenizers = TokenizerPool(tokenizer)
+        reader._model = model
         reader.device = next(model.parameters()).device
         return reader
 
@@ -97,19 +84,41 @@ class Reader:
             return None
         return autocast_dtype(self.precision, self.device)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model and tokenizer have been read from disk."""
+        return self._model is not None
+
     def warm_up(self) -> None:
-        """Load the model now rather than on first use."""
-        with self._lock:
+        """Load the model now rather than on first use (once, however many threads ask at the same time)."""
+        if self._model is not None:
+            return
+        with self._load_lock:
             if self._model is None:
                 model, tok = load_model_folder(self.model_dir, head="qa")
                 if self.quantize and self.device.type == "cpu":
                     model = quantize_int8(model.float())
-                self._model, self._tokenizer = model.to(self.device), tok
+                self._tokenizers = TokenizerPool(tok)
+                self._model = model.to(self.device)  # set last: a thread that sees it sees the tokenizers too
+
+    @contextmanager
+    def _session(self) -> Iterator[tuple[torch.nn.Module, Any]]:
+        """The model and a tokenizer that no other thread uses until the block ends.
+
+        The forward pass needs no lock (inference does not change the model); the tokenizer
+        does, so each call borrows one from a :class:`~kgqa.reader.tokenizer_pool.TokenizerPool`.
+        """
+        self.warm_up()
+        assert self._model is not None and self._tokenizers is not None  # set by warm_up
+        with self._tokenizers.borrow() as tok:
+            yield self._model, tok
 
     @property
     def tokenizer(self) -> Any:
+        """The tokenizer (loads the model); calls from several threads at once must borrow from the pool."""
         self.warm_up()
-        return self._tokenizer
+        assert self._tokenizers is not None  # set by warm_up
+        return self._tokenizers.tokenizer
 
     def read(
         self,
@@ -131,37 +140,8 @@ class Reader:
         """:meth:`read` for many questions, all windows batched together."""
         if len(questions) != len(passages):
             raise InputError("read_batch needs one passage list per question")
-        self.warm_up()
-        tok = self._tokenizer
-        # (question index, passage index, window)
-        items: list[tuple[int, int, Any]] = []
-        unique = list(dict.fromkeys(text for plist in passages for _, text in plist))
-        ctx_cache = dict(zip(unique, tokenize_contexts(tok, unique), strict=True))
-        q_tokens = tok(list(questions), add_special_tokens=False)["input_ids"] if questions else []
-        for qi, plist in enumerate(passages):
-            q_ids = list(q_tokens[qi])[: self.max_query_length]
-            for pi, (_, text) in enumerate(plist):
-                ids, offs = ctx_cache[text]
-                for w in sliding_windows(tok, q_ids, ids, offs, self.max_length, self.stride):
-                    items.append((qi, pi, w))
-        start_logits: list[np.ndarray] = []
-        end_logits: list[np.ndarray] = []
-        order = sorted(range(len(items)), key=lambda i: len(items[i][2].input_ids))
-        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
-            for b in range(0, len(order), self.batch_size):
-                chunk = order[b : b + self.batch_size]
-                feats = [
-                    {"input_ids": items[i][2].input_ids, "token_type_ids": items[i][2].token_type_ids} for i in chunk
-                ]
-                batch = {k: v.to(self.device) for k, v in collate(feats, tok.pad_token_id).items()}
-                out = self._model(**batch)
-                sl = out.start_logits.float().cpu().numpy()
-                el = out.end_logits.float().cpu().numpy()
-                for row, i in enumerate(chunk):
-                    n = len(items[i][2].input_ids)
-                    results[i] = (sl[row, :n], el[row, :n])
-        del start_logits, end_logits
+        with self._session() as (model, tok):
+            items, results = self._logits(model, tok, questions, passages)
         grouped: dict[tuple[int, int], list[int]] = {}
         for i, (qi, pi, _) in enumerate(items):
             grouped.setdefault((qi, pi), []).append(i)
@@ -181,3 +161,38 @@ class Reader:
         for spans in answers:
             spans.sort(key=lambda s: s.score, reverse=True)
         return [spans[: max(n_best, 1) * 4] for spans in answers]
+
+    def _logits(
+        self,
+        model: torch.nn.Module,
+        tok: Any,
+        questions: Sequence[str],
+        passages: Sequence[Sequence[tuple[str, str]]],
+    ) -> tuple[list[tuple[int, int, Window]], dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """Every window as ``(question index, passage index, window)``, and its start/end logits by item index."""
+        items: list[tuple[int, int, Window]] = []
+        unique = list(dict.fromkeys(text for plist in passages for _, text in plist))
+        ctx_cache = dict(zip(unique, tokenize_contexts(tok, unique), strict=True))
+        q_tokens = tok(list(questions), add_special_tokens=False)["input_ids"] if questions else []
+        for qi, plist in enumerate(passages):
+            q_ids = list(q_tokens[qi])[: self.max_query_length]
+            for pi, (_, text) in enumerate(plist):
+                ids, offs = ctx_cache[text]
+                for w in sliding_windows(tok, q_ids, ids, offs, self.max_length, self.stride):
+                    items.append((qi, pi, w))
+        order = sorted(range(len(items)), key=lambda i: len(items[i][2].input_ids))
+        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
+            for b in range(0, len(order), self.batch_size):
+                chunk = order[b : b + self.batch_size]
+                feats = [
+                    {"input_ids": items[i][2].input_ids, "token_type_ids": items[i][2].token_type_ids} for i in chunk
+                ]
+                batch = {k: v.to(self.device) for k, v in collate(feats, tok.pad_token_id).items()}
+                out = model(**batch)
+                sl = out.start_logits.float().cpu().numpy()
+                el = out.end_logits.float().cpu().numpy()
+                for row, i in enumerate(chunk):
+                    n = len(items[i][2].input_ids)
+                    results[i] = (sl[row, :n], el[row, :n])
+        return items, results

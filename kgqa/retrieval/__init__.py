@@ -1,4 +1,4 @@
-"""Dense retrieval: a sentence encoder, a passage store and a FAISS index saved as a checked folder.
+"""Dense retrieval: a sentence encoder, a passage store, a FAISS index saved as a checked folder, and its builds.
 
 Example:
     >>> from kgqa.retrieval import default_index
@@ -9,19 +9,19 @@ Example:
 
 from __future__ import annotations
 
-from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
-from kgqa.retrieval.index import (
-    DenseIndex,
-    Hit,
+from kgqa.paths import cache_dir as cache_root
+from kgqa.retrieval.build import (
     build_index,
-    cache_root,
     default_index,
     default_index_dir,
     default_passage_files,
     write_default_index,
 )
+from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
+from kgqa.retrieval.index import DenseIndex
 from kgqa.retrieval.split import split_passage, split_passages
 from kgqa.retrieval.store import PassageStore
+from kgqa.types import Hit
 
 __all__ = [
     "BASE_MODEL_NAME",

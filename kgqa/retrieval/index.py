@@ -11,11 +11,9 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,12 +22,10 @@ import faiss
 import numpy as np
 from tqdm.auto import tqdm
 
-from kgqa.errors import DataNotFoundError, IndexLoadError, InputError
-from kgqa.paths import assets_root, passages_dir
+from kgqa.errors import IndexLoadError, InputError
 from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
-from kgqa.retrieval.split import check_split_args, split_passages
 from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike
-from kgqa.types import Passage
+from kgqa.types import Hit, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -39,26 +35,9 @@ META_FILE = "meta.json"
 KINDS = ("flat", "hnsw", "ivf")
 #: below this many vectors an IVF index is not worth training and a flat index is built instead
 IVF_MIN_VECTORS = 1000
-CACHE_ENV = "KGQA_CACHE"
 _REBUILD = "rebuild with `kgqa index build PASSAGES.jsonl --out {path}`"
 # FAISS GPU search supports at most this many neighbours per query.
 _GPU_MAX_K = 2048
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved passage with its cosine similarity ``score`` and 1-based ``rank``."""
-
-    passage: Passage
-    score: float
-    rank: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"passage": self.passage.to_dict(), "score": self.score, "rank": self.rank}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Hit:
-        return cls(Passage.from_dict(d["passage"]), float(d["score"]), int(d["rank"]))
 
 
 def _sha256_file(path: Path) -> str:
@@ -456,8 +435,8 @@ def _read_meta(path: Path) -> dict[str, Any]:
     fix = _REBUILD.format(path=path)
     try:
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexLoadError(f"{path / META_FILE} is unreadable ({exc}); {fix}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise IndexLoadError(f"{path / META_FILE} is unreadable ({type(exc).__name__}: {exc}); {fix}") from exc
     if not isinstance(meta, dict):
         raise IndexLoadError(f"{path / META_FILE} is not a JSON object; {fix}")
     version = meta.get("format_version")
@@ -467,9 +446,27 @@ def _read_meta(path: Path) -> dict[str, Any]:
         )
     required = ("dim", "count", "kind", "sha256")
     absent = [key for key in required if key not in meta]
-    if absent or not isinstance(meta["sha256"], dict) or meta["kind"] not in KINDS:
+    if absent or not isinstance(meta["sha256"], dict) or not isinstance(meta["kind"], str) or meta["kind"] not in KINDS:
         raise IndexLoadError(f"{path / META_FILE} is incomplete or invalid (missing {absent or 'nothing'}); {fix}")
+    params = meta.get("params") or {}
+    wrong = [
+        key
+        for key, ok in (
+            ("dim", _whole(meta["dim"], 1)),
+            ("count", _whole(meta["count"], 0)),
+            ("model", meta.get("model") is None or isinstance(meta.get("model"), str)),
+            ("params", isinstance(params, dict) and all(_whole(v, 1) for v in params.values())),
+        )
+        if not ok
+    ]
+    if wrong:
+        raise IndexLoadError(f"{path / META_FILE} has invalid {', '.join(wrong)}; {fix}")
     return meta
+
+
+def _whole(value: Any, least: int) -> bool:
+    """Whether ``value`` is an int (not a bool) of at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def _check_encoder(path: Path, meta: dict[str, Any], encoder: Encoder | None, fix: str) -> Encoder | None:
@@ -493,140 +490,16 @@ def _check_encoder(path: Path, meta: dict[str, Any], encoder: Encoder | None, fi
     return encoder
 
 
-# -- building from files and the default world's index ----------------------------------------------------
+#: names that moved to :mod:`kgqa.retrieval.build`, still importable from here
+_MOVED_TO_BUILD = frozenset(
+    ("build_index", "default_index", "default_index_dir", "default_passage_files", "write_default_index")
+)
 
 
-def build_index(
-    passage_files: PathLike | Iterable[PathLike],
-    out_dir: PathLike,
-    kind: str = "flat",
-    encoder: Encoder | None = None,
-    batch_size: int = 32,
-    show_progress: bool = True,
-    max_passage_words: int | None = None,
-    passage_overlap_words: int = 0,
-) -> DenseIndex:
-    """Build an index from JSON-lines passage files and save it (``kgqa index build PASSAGES.jsonl --out DIR``).
+def __getattr__(name: str) -> Any:
+    # kgqa.retrieval.build imports this module, so its names are looked up on first use
+    if name in _MOVED_TO_BUILD:
+        from kgqa.retrieval import build
 
-    Args:
-        passage_files: a file, a folder of ``*.jsonl`` or a list of them, read in order.
-        out_dir: the index folder to write.
-        kind: ``"flat"``, ``"hnsw"`` or ``"ivf"``.
-        encoder: default: the base encoder.
-        batch_size: texts per forward pass.
-        show_progress: show a progress bar.
-        max_passage_words: split passages longer than this many words at sentence boundaries
-            (:func:`kgqa.retrieval.split.split_passage`; pieces get ids ``ID#1``, ``ID#2``, ...).
-            ``None`` indexes the passages as they are.
-        passage_overlap_words: words of whole sentences repeated from one piece to the next.
-
-    Raises:
-        InputError: if a passage file is missing or malformed, or an id repeats.
-        ConfigError: if ``max_passage_words`` or ``passage_overlap_words`` is out of range.
-    """
-    check_split_args(max_passage_words, passage_overlap_words)
-    store = PassageStore.from_jsonl(passage_files)
-    if max_passage_words is not None:
-        store = PassageStore(split_passages(store, max_passage_words, passage_overlap_words))
-    encoder = encoder or Encoder(batch_size=batch_size)
-    index = DenseIndex(encoder, kind=kind).build(store, show_progress=show_progress, batch_size=batch_size)
-    index.save(out_dir)
-    return index
-
-
-def default_index_dir() -> Path:
-    """Where the shipped world's index lives: ``assets_root()/data/index``."""
-    return assets_root() / "data" / "index"
-
-
-def cache_root() -> Path:
-    """``$KGQA_CACHE``, else ``~/.cache/kgqa``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.home() / ".cache" / "kgqa"
-
-
-def default_passage_files() -> list[Path]:
-    """The default world's passage files, ``passages_dir()/*.jsonl`` sorted by name.
-
-    Raises:
-        DataNotFoundError: if there are none.
-    """
-    files = sorted(passages_dir().glob("*.jsonl"))
-    if not files:
-        raise DataNotFoundError(f"no passage files (*.jsonl) in {passages_dir()}; set KGQA_HOME to a kgqa checkout")
-    return files
-
-
-_DEFAULT_LOCK = threading.Lock()
-
-
-def default_index(encoder: Encoder | None = None, show_progress: bool = True) -> DenseIndex:
-    """The index of the default world's passages.
-
-    The shipped index (``data/index``) is used when its passages equal those of
-    ``passages_dir()/*.jsonl`` and its encoder matches; otherwise an index is built once and
-    cached in ``$KGQA_CACHE`` (default ``~/.cache/kgqa``) as ``index-<sha12>``.
-
-    Args:
-        encoder: default: the base encoder.
-        show_progress: show a progress bar when the index has to be built.
-
-    Raises:
-        DataNotFoundError: if there are no passage files.
-    """
-    with _DEFAULT_LOCK:
-        store = PassageStore.from_jsonl(default_passage_files())
-        digest = store.sha256()
-        encoder = encoder or Encoder()
-        shipped = default_index_dir()
-        if (shipped / META_FILE).is_file():
-            meta = _peek_meta(shipped)
-            if meta.get("sha256", {}).get(PASSAGES_FILE) == digest and meta.get("model") == encoder.name:
-                try:
-                    return DenseIndex.load(shipped, encoder)
-                except IndexLoadError as exc:
-                    logger.warning("the shipped index is unusable (%s); using a cached one", exc)
-            else:
-                logger.info(
-                    "the shipped index %s does not match the passages or the encoder; using a cached one", shipped
-                )
-        name = f"index-{digest[:12]}"
-        if encoder.name != BASE_MODEL_NAME:
-            name += "-" + "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder.name)
-        target = cache_root() / name
-        if target.is_dir():
-            try:
-                return DenseIndex.load(target, encoder)
-            except IndexLoadError as exc:
-                logger.warning("rebuilding the cached index: %s", exc)
-                shutil.rmtree(target, ignore_errors=True)
-        logger.info("building the index of %d passages once; it is cached in %s", len(store), target)
-        index = DenseIndex(encoder).build(store, show_progress=show_progress)
-        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        index.save(tmp)
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another process saved the same index first
-            shutil.rmtree(tmp, ignore_errors=True)
-        return index
-
-
-def _peek_meta(path: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def write_default_index(
-    out_dir: PathLike | None = None, encoder: Encoder | None = None, kind: str = "flat"
-) -> DenseIndex:
-    """Build the default world's index from ``passages_dir()/*.jsonl`` and write it to ``data/index``.
-
-    Args:
-        out_dir: default: :func:`default_index_dir`.
-        encoder: default: the base encoder.
-        kind: index kind.
-    """
-    return build_index(default_passage_files(), out_dir or default_index_dir(), kind=kind, encoder=encoder)
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,44 +15,19 @@ import re
 from collections.abc import Iterable
 
 from kgqa.errors import ConfigError
+from kgqa.text import sentence_spans
 from kgqa.types import Passage
 
 #: the smallest ``max_words`` accepted (shorter pieces carry too little context to read or check)
 MIN_WORDS = 8
 
 _WORD = re.compile(r"\S+")
-# a sentence ends at . ! or ? (plus closing quotes or brackets) before whitespace and a capital, digit or quote
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr mt ft no vs etc e.g i.e cf al fig approx jan feb mar apr jun jul aug sep sept "
-    "oct nov dec u.s u.k a.d b.c inc ltd co corp gen col lt sgt rev".split()
-)
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` character spans of the sentences of ``text``, surrounding whitespace excluded."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        words = text[start : m.start() + 1].split()
-        last_word = words[-1].rstrip(".").lower() if words else ""
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue  # "Dr. Watson", "J. K. Rowling"
-        spans.append((start, m.start() + len(m.group().rstrip())))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        chunk = text[s:e]
-        if chunk.strip():
-            out.append((s + len(chunk) - len(chunk.lstrip()), e - (len(chunk) - len(chunk.rstrip()))))
-    return out
 
 
 def _units(text: str, max_words: int) -> list[tuple[int, int, int]]:
     """``(start, end, words)`` of each sentence, a sentence over ``max_words`` cut into word runs."""
     units = []
-    for s, e in _sentence_spans(text):
+    for s, e in sentence_spans(text):
         words = list(_WORD.finditer(text, s, e))
         for i in range(0, len(words), max_words):
             run = words[i : i + max_words]

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,19 @@ def _passage_line(passage: Passage) -> str:
     return json.dumps(passage.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+_EXAMPLE = '{"id": "p1", "text": "Paris is the capital of France."}'
+# a \uD800-\uDFFF escape that is not half of a pair decodes to a lone surrogate, which no model can encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _parse_record(record: Any, where: str) -> Passage:
     if not isinstance(record, dict):
-        raise InputError(f"{where}: expected a JSON object with 'id' and 'text', got {type(record).__name__}")
+        raise InputError(f"{where}: expected a JSON object such as {_EXAMPLE}, got {type(record).__name__}")
     pid, text = record.get("id"), record.get("text")
     if isinstance(pid, bool) or not isinstance(pid, str | int) or str(pid) == "":
-        raise InputError(f"{where}: 'id' must be a non-empty string, got {pid!r}")
+        raise InputError(f"{where}: 'id' must be a non-empty string, got {pid!r:.60}; write e.g. {_EXAMPLE}")
     if not isinstance(text, str):
-        raise InputError(f"{where}: 'text' must be a string, got {text!r:.60}")
+        raise InputError(f"{where}: 'text' must be a string, got {text!r:.60}; write e.g. {_EXAMPLE}")
     title = record.get("title", "")
     if title is None:
         title = ""
@@ -44,6 +50,13 @@ def _parse_record(record: Any, where: str) -> Passage:
         entities = ()
     if not isinstance(entities, list | tuple) or not all(isinstance(e, str) for e in entities):
         raise InputError(f"{where}: 'entities' must be a list of strings, got {entities!r:.60}")
+    for name, value in (("id", str(pid)), ("text", text), ("title", title), *(("entities", e) for e in entities)):
+        bad = _SURROGATE.search(value)
+        if bad:
+            raise InputError(
+                f"{where}: {name!r} holds an unpaired surrogate escape \\u{ord(bad.group()):04x}; "
+                "fix the \\u escape (a character outside the BMP is a pair such as \\ud83d\\ude00)"
+            )
     return Passage(id=str(pid), text=text, title=title, entities=tuple(entities))
 
 
@@ -53,9 +66,14 @@ def expand_jsonl_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     Raises:
         InputError: if a path does not exist or nothing is found.
     """
-    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    try:
+        items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    except TypeError as exc:
+        raise InputError(f"passage files are given as a path or a list of paths, not {type(paths).__name__}") from exc
     files: list[Path] = []
     for item in items:
+        if not isinstance(item, str | os.PathLike):
+            raise InputError(f"a passage file is a path, not {type(item).__name__} {item!r:.40}")
         path = Path(item)
         if path.is_dir():
             found = sorted(path.glob("*.jsonl"))
@@ -69,6 +87,31 @@ def expand_jsonl_paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     if not files:
         raise InputError("no passage files given")
     return files
+
+
+def _lines(path: Path) -> Iterator[tuple[str, str]]:
+    """``("FILE:LINE", text)`` of each non-blank line of a UTF-8 file (a BOM is allowed).
+
+    Lines are decoded one at a time, so a file that is not UTF-8 is reported with the line it breaks on.
+
+    Raises:
+        InputError: the file cannot be read or a line is not UTF-8.
+    """
+    try:
+        with open(path, "rb") as f:
+            for lineno, raw in enumerate(f, start=1):
+                where = f"{path}:{lineno}"
+                try:
+                    line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"{where}: not UTF-8 text (byte {exc.start + 1} of the line: {exc.reason}); "
+                        "passage files are JSON lines in UTF-8: convert it, e.g. iconv -t UTF-8"
+                    ) from exc
+                if line.strip():
+                    yield where, line
+    except OSError as exc:
+        raise InputError(f"cannot read passage file {path}: {exc.strerror or exc}") from exc
 
 
 class PassageStore:
@@ -103,20 +146,25 @@ class PassageStore:
         """
         store = cls()
         for path in expand_jsonl_paths(paths):
-            with open(path, encoding="utf-8") as f:
-                for lineno, line in enumerate(f, start=1):
-                    if not line.strip():
-                        continue
-                    where = f"{path}:{lineno}"
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
-                    passage = _parse_record(record, where)
-                    if passage.id in store._positions:
-                        first = store._positions[passage.id]
-                        raise InputError(f"{where}: duplicate passage id {passage.id!r} (also passage #{first})")
-                    store._append(passage)
+            for where, line in _lines(path):
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(
+                        f"{where}: invalid JSON ({exc.msg} at column {exc.colno}); each line is one object "
+                        f"such as {_EXAMPLE}"
+                    ) from exc
+                except RecursionError as exc:
+                    raise InputError(
+                        f"{where}: JSON nested too deeply; each line is one object such as {_EXAMPLE}"
+                    ) from exc
+                passage = _parse_record(record, where)
+                if passage.id in store._positions:
+                    first = store._positions[passage.id]
+                    raise InputError(
+                        f"{where}: duplicate passage id {passage.id!r} (also passage #{first}); ids must be unique"
+                    )
+                store._append(passage)
         logger.debug("read %d passages", len(store))
         return store
 

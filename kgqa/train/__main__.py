@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from kgqa.errors import KGQAError
 from kgqa.train.args import add_arguments, from_namespace
@@ -40,6 +41,23 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     avg.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     return parser
+
+
+def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``train`` on ``subparsers`` (``kgqa train``, through the ``kgqa.commands`` entry point).
+
+    The parsed namespace's ``run_command`` runs the task and returns the exit code 0.
+    """
+    train = subparsers.add_parser("train", help="fine-tune the reader (qa) or the NLI model (nli)")
+    build_parser(train)
+    train.set_defaults(run_command=_run_command)
+    return train
+
+
+def _run_command(ns: argparse.Namespace) -> int:
+    logging.getLogger().setLevel(logging.INFO)  # training reports its progress
+    run_from_namespace(ns)
+    return 0
 
 
 def run_from_namespace(ns: argparse.Namespace) -> dict:

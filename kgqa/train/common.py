@@ -68,19 +68,18 @@ def build_model(args: TrainArgs, head: str, num_labels: int = 3) -> tuple[torch.
     if args.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     if args.lora:
-        try:
-            from peft import LoraConfig, get_peft_model
-        except ImportError as exc:  # pragma: no cover
-            raise ConfigError("--lora needs peft: pip install peft") from exc
+        from kgqa.extras import require
+
+        peft = require("peft", "train", "--lora")
         head_module = "qa_outputs" if head == "qa" else "classifier"
-        cfg = LoraConfig(
+        cfg = peft.LoraConfig(
             r=args.lora_r,
             lora_alpha=args.lora_alpha,
             lora_dropout=0.1,
             target_modules=["query", "key", "value", "dense"],
             modules_to_save=[head_module],
         )
-        model = get_peft_model(model, cfg)
+        model = peft.get_peft_model(model, cfg)
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     n_all = sum(p.numel() for p in model.parameters())
     logger.info("trainable parameters: %d of %d", n_train, n_all)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kgqa.errors import DataNotFoundError
+from kgqa.text import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -314,13 +315,12 @@ def squad_pairs(examples: list[QAExample], limit: int, seed: int) -> list[NLIExa
     return out
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 #: how :func:`unrelated_sentence_pairs` pairs paragraphs, alternating
 PAIRINGS = ("cross_article", "same_article")
 
 
 def _plain_sentences(paragraph: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(paragraph) if 8 <= len(s.split()) <= 30]
+    return [s for s in split_sentences(paragraph) if 8 <= len(s.split()) <= 30]
 
 
 def unrelated_sentence_pairs(examples: list[QAExample], n: int, seed: int) -> list[tuple[str, str, str]]:

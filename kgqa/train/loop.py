@@ -30,11 +30,10 @@ from tqdm.auto import tqdm
 
 from kgqa.errors import ConfigError
 from kgqa.precision import autocast_dtype, dtype_name
+from kgqa.reader.batching import Feature, collate
 from kgqa.train.args import TrainArgs
 
 logger = logging.getLogger(__name__)
-
-Feature = dict[str, Any]
 
 
 @contextmanager
@@ -85,25 +84,6 @@ def bucketed_batches(lengths: Sequence[int], batch_size: int, bucket_size: int, 
         batches += [part[k : k + batch_size] for k in range(0, len(part), batch_size)]
     rng.shuffle(batches)
     return batches
-
-
-def collate(features: Sequence[Feature], pad_id: int = 0) -> dict[str, torch.Tensor]:
-    """Pad ``input_ids``/``token_type_ids`` to the longest in the batch; stack the other fields."""
-    longest = max(len(f["input_ids"]) for f in features)
-    ids = torch.full((len(features), longest), pad_id, dtype=torch.long)
-    types = torch.zeros((len(features), longest), dtype=torch.long)
-    mask = torch.zeros((len(features), longest), dtype=torch.long)
-    for i, f in enumerate(features):
-        n = len(f["input_ids"])
-        ids[i, :n] = torch.tensor(f["input_ids"])
-        types[i, :n] = torch.tensor(f["token_type_ids"])
-        mask[i, :n] = 1
-    batch = {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
-    for key in features[0]:
-        if key in batch or key in ("offsets", "example_id", "length"):
-            continue
-        batch[key] = torch.tensor([f[key] for f in features])
-    return batch
 
 
 @dataclass

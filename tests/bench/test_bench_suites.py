@@ -261,29 +261,55 @@ def test_speed_suite_builtin_questions(tmp_path, fixtures, fake_pipeline_cls, fa
     assert res["ask_exact_match"] > 0  # the three known questions are in the built-in set
 
 
+def _speed_squad_argv(out, fixtures):
+    return [
+        "speed",
+        "--out",
+        str(out),
+        "--repeat",
+        "1",
+        "--limit",
+        "5",
+        "--data",
+        str(fixtures / "squad_tiny.json"),
+        "--nli-data",
+        str(fixtures / "nli_tiny.jsonl"),
+    ]
+
+
+def test_speed_suite_skips_missing_peers_with_install_hint(
+    tmp_path, fixtures, fake_pipeline_cls, fake_index_cls, monkeypatch, caplog
+):
+    """No peers environment: the peers are skipped with the command that builds it; kgqa's numbers still run."""
+    _patch_speed(monkeypatch, fixtures, fake_pipeline_cls, fake_index_cls)
+    monkeypatch.setenv(speed_suite.peers.PYTHON_ENV, str(tmp_path / "no-such-venv" / "bin" / "python"))
+
+    def never(*args, **kwargs):
+        raise AssertionError("nothing may be exported or run without a peers environment")
+
+    monkeypatch.setattr(speed_suite.peers, "export_plain", never)
+    monkeypatch.setattr(speed_suite.peers, "run_peers", never)
+    with caplog.at_level("WARNING", logger="kgqa.bench.speed_suite"):
+        res = _bench(_speed_squad_argv(tmp_path / "s", fixtures))
+    skipped = res["peers"]["skipped"]
+    assert list(res["peers"]) == ["skipped"]
+    assert "KGQA_PEERS_PYTHON" in skipped and "-m venv" in skipped and "-m pip install" in skipped
+    assert "peers skipped" in caplog.text and "-m pip install" in caplog.text
+    assert res["n"] == 5 and res["reader_questions_per_s"] > 0 and res["nli_pairs_per_s"] > 0
+
+
 def test_speed_suite_peers_error_is_recorded(tmp_path, fixtures, fake_pipeline_cls, fake_index_cls, monkeypatch):
     _patch_speed(monkeypatch, fixtures, fake_pipeline_cls, fake_index_cls)
+    monkeypatch.setattr(speed_suite.peers, "find_peers", lambda: (tmp_path / "python", {"torch": "2.13.0"}))
+    monkeypatch.setattr(speed_suite.peers, "export_plain", lambda model_dir, head, out: out)
 
-    def no_venv(build=True):
-        raise speed_suite.peers.PeersUnavailable("offline: no index to install from")
+    def broken_runner(python, payload, workdir, timeout):
+        assert len(payload["questions"]) == 5 and payload["nli_pairs"]
+        raise speed_suite.peers.PeersRunError("the peers runner exited 1: boom")
 
-    monkeypatch.setattr(speed_suite.peers, "ensure_venv", no_venv)
-    res = _bench(
-        [
-            "speed",
-            "--out",
-            str(tmp_path / "s"),
-            "--repeat",
-            "1",
-            "--limit",
-            "5",
-            "--data",
-            str(fixtures / "squad_tiny.json"),
-            "--nli-data",
-            str(fixtures / "nli_tiny.jsonl"),
-        ]
-    )
-    assert res["peers"] == {"error": "offline: no index to install from"}
+    monkeypatch.setattr(speed_suite.peers, "run_peers", broken_runner)
+    res = _bench(_speed_squad_argv(tmp_path / "s", fixtures))
+    assert res["peers"] == {"error": "the peers runner exited 1: boom"}
     assert res["n"] == 5 and res["reader_passages_per_question"] == 1.0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import jsonschema
 import pytest
@@ -115,27 +114,6 @@ def test_premise_that_is_not_a_statement(pipe) -> None:
     ans = pipe.ask("Who wrote Hamlet?", premises=["Is Shakespeare a writer?"])
     assert ans.premises[0].status == "unknown"
     assert ans.premises[0].rule == "not_a_statement"
-
-
-def test_thread_safety(pipe) -> None:
-    qs = ["Who wrote Hamlet?", "What is the capital of France?", "When was Albert Einstein born?"] * 2
-    expected = {q: pipe.ask(q).answer for q in set(qs)}
-    results: dict[int, str | None] = {}
-    errors: list[BaseException] = []
-
-    def run(i: int, q: str) -> None:
-        try:
-            results[i] = pipe.ask(q).answer
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, q)) for i, q in enumerate(qs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors
-    assert all(results[i] == expected[q] for i, q in enumerate(qs))
 
 
 def test_trace_renders(pipe) -> None:
