@@ -1,4 +1,4 @@
-"""The ``kgqa`` command line: ask, check, index, graph, demo, train and bench.
+"""The ``kgqa`` command line: ask, check, index, graph, demo, world, train and bench.
 
 Every user error ends with exit code 2 and one line on stderr; no tracebacks
 (``--debug`` shows them).
@@ -36,13 +36,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
+#: kgqa.retrieval.backends.BACKENDS, spelled out so that building the parser does not import FAISS
+VECTOR_BACKENDS = ("flat", "hnsw", "ivf", "ivfpq", "milvus")
+
+
 def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", metavar="DIR", help="pipeline folder or kgqa.json (default: the shipped world)")
     p.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) to use instead of the shipped graphs")
     p.add_argument("--passages", action="append", metavar="FILE", help="passage JSON lines to index instead")
-    p.add_argument("--index", metavar="DIR", help="a FAISS index folder built by `kgqa index build`")
+    p.add_argument("--index", metavar="DIR", help="an index folder built by `kgqa index build`")
+    p.add_argument(
+        "--milvus-uri", metavar="URI", help="Milvus server (http://host:19530) of a --backend milvus index folder"
+    )
     _add_split_args(p, "--passages files")
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    p.add_argument(
+        "--retrieval",
+        choices=["dense", "bm25", "hybrid"],
+        default=None,
+        help='dense (default), bm25, or hybrid: BM25 fused with dense (needs pip install "kgqa[hybrid]")',
+    )
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation of the reader and NLI model")
     p.add_argument(
         "--precision",
@@ -99,8 +112,23 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     build = isub.add_parser("build", help="embed passages (JSON lines) into an index folder")
     build.add_argument("passages", nargs="+", help="JSON lines with id and text (title, entities optional)")
     build.add_argument("--out", required=True, help="the index folder to write")
-    build.add_argument("--kind", choices=["flat", "hnsw", "ivf"], default="flat")
+    build.add_argument(
+        "--backend",
+        "--kind",
+        dest="kind",
+        choices=VECTOR_BACKENDS,
+        default="flat",
+        help="FAISS flat (exact), hnsw, ivf, ivfpq (compressed, memory-mapped) or milvus",
+    )
+    build.add_argument(
+        "--milvus-uri", metavar="URI", help="--backend milvus: http://host:19530 or a .db file (default: OUT/milvus.db)"
+    )
+    build.add_argument("--milvus-collection", metavar="NAME", help="--backend milvus: collection (kgqa_passages)")
+    build.add_argument("--train-sample", type=int, default=100_000, help="--backend ivfpq: vectors to train on")
     build.add_argument("--batch-size", type=int, default=32, help="texts per encoder forward pass")
+    build.add_argument(
+        "--hybrid", action="store_true", help="also write a BM25 index for --retrieval bm25/hybrid (kgqa[hybrid])"
+    )
     _add_split_args(build, "passages")
 
     graph = sub.add_parser("graph", help="query the knowledge graph")
@@ -127,6 +155,19 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="answer the demo questions on the shipped world, with traces")
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--no-trace", action="store_true")
+
+    from kgqa.world.cli import DESCRIPTION as WORLD_DESCRIPTION
+    from kgqa.world.cli import add_build_arguments as add_world_build_arguments
+
+    world = sub.add_parser("world", help="build a world folder (graphs, passages, kgqa.json)")
+    wsub = world.add_subparsers(dest="world_command", metavar="COMMAND", parser_class=_Parser, required=True)
+    add_world_build_arguments(
+        wsub.add_parser(
+            "build",
+            help="build a world from RDF files, datasets, a Wikidata dump and passages (resumable)",
+            description=WORLD_DESCRIPTION,
+        )
+    )
 
     if commands:
         _add_plugin_commands(sub)
@@ -163,12 +204,16 @@ def _config(ns: argparse.Namespace) -> Any:
         overrides["passages"] = [str(Path(p).resolve()) for p in ns.passages]
     if getattr(ns, "index", None):
         overrides["index_dir"] = str(Path(ns.index).resolve())
+    if getattr(ns, "milvus_uri", None):
+        overrides["milvus_uri"] = ns.milvus_uri
     if getattr(ns, "max_passage_words", None) is not None:
         overrides["max_passage_words"] = ns.max_passage_words
     if getattr(ns, "passage_overlap_words", None) is not None:
         overrides["passage_overlap_words"] = ns.passage_overlap_words
     if getattr(ns, "top_k", None) is not None:
         overrides["top_k"] = ns.top_k
+    if getattr(ns, "retrieval", None):
+        overrides["retrieval"] = ns.retrieval
     if getattr(ns, "quantize", False):
         overrides["quantize"] = True
     if getattr(ns, "precision", None):
@@ -216,6 +261,11 @@ def _cmd_check(ns: argparse.Namespace) -> int:
 def _cmd_index(ns: argparse.Namespace) -> int:
     from kgqa.retrieval import build_index
 
+    bm25 = None
+    if ns.hybrid:  # before the dense build: a missing bm25s fails at once
+        from kgqa.retrieval.bm25 import BM25Index
+
+        bm25 = BM25Index()
     index = build_index(
         [Path(p) for p in ns.passages],
         Path(ns.out),
@@ -223,8 +273,13 @@ def _cmd_index(ns: argparse.Namespace) -> int:
         batch_size=ns.batch_size,
         max_passage_words=ns.max_passage_words,
         passage_overlap_words=ns.passage_overlap_words or 0,
+        milvus_uri=ns.milvus_uri,
+        milvus_collection=ns.milvus_collection,
+        train_sample=ns.train_sample,
     )
-    print(f"indexed {len(index)} passages into {ns.out}")
+    if bm25 is not None:
+        bm25.build(index.store).save(Path(ns.out))
+    print(f"indexed {len(index)} passages into {ns.out}" + (" (dense and BM25)" if bm25 is not None else ""))
     return 0
 
 
@@ -270,6 +325,12 @@ def _cmd_graph(ns: argparse.Namespace) -> int:
         for row in rows:
             print("\t".join(f"{k}={v}" for k, v in row.items()))
     return 0
+
+
+def _cmd_world(ns: argparse.Namespace) -> int:
+    from kgqa.world.cli import run_build
+
+    return run_build(ns)
 
 
 def _cmd_demo(ns: argparse.Namespace) -> int:
@@ -330,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "index": _cmd_index,
         "graph": _cmd_graph,
         "demo": _cmd_demo,
+        "world": _cmd_world,
     }
     command = next((a for a in argv if not a.startswith("-")), None)
     try:

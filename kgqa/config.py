@@ -43,6 +43,26 @@ def _check_thresholds(config: PipelineConfig) -> None:
         raise ConfigError(f"extra holds {hidden}, which are config fields: set them as fields, not in extra")
 
 
+def _check_vector_backend(config: PipelineConfig) -> None:
+    """Raise :class:`ConfigError` for an unknown ``vector_backend`` or a ``milvus_uri`` Milvus would refuse."""
+    from kgqa.errors import InputError
+    from kgqa.retrieval.backends import BACKENDS
+    from kgqa.retrieval.milvus import DEFAULT_COLLECTION, check_milvus_args
+
+    if config.vector_backend not in BACKENDS:
+        raise ConfigError(f"vector_backend must be one of {', '.join(BACKENDS)}, not {config.vector_backend!r}")
+    if config.milvus_uri is not None:
+        try:
+            check_milvus_args(config.milvus_uri, DEFAULT_COLLECTION)
+        except InputError as exc:
+            raise ConfigError(f"milvus_uri: {exc}") from exc
+    if config.vector_backend == "milvus" and config.passages and config.milvus_uri is None:
+        raise ConfigError(
+            'vector_backend "milvus" builds the passages into Milvus: set milvus_uri to http://host:19530 '
+            "or a milvus-lite file such as ./milvus.db"
+        )
+
+
 #: the least value of each numeric field (``sparql_timeout_s`` must also be above 0)
 MINIMUMS: dict[str, float] = {
     "top_k": 1,
@@ -57,6 +77,7 @@ MINIMUMS: dict[str, float] = {
     "max_premises": 0,
     "max_batch_size": 1,
     "passage_overlap_words": 0,
+    "hybrid_dense_weight": 0.0,
 }
 _PATH_LISTS = ("graphs", "passages")
 _PATH_FIELDS = ("index_dir", "reader_dir", "nli_dir", "encoder_dir")
@@ -228,6 +249,17 @@ class PipelineConfig:
     #: split passages read from ``passages`` files into pieces of at most this many words (None: as they are)
     max_passage_words: int | None = None
     passage_overlap_words: int = 0
+    #: "dense" (the FAISS index), "bm25" or "hybrid" (BM25 fused with dense, kgqa.retrieval.hybrid;
+    #: both need ``pip install "kgqa[hybrid]"``); Hit.score stays the dense cosine in all three
+    retrieval: str = "dense"
+    #: retrieval "hybrid": the weight in [0, 1] of the normalised dense scores (BM25's is 1 minus it)
+    hybrid_dense_weight: float = 0.5
+    #: where the vectors of an index built from ``passages`` live: "flat", "hnsw", "ivf", "ivfpq" (FAISS) or
+    #: "milvus" (needs ``milvus_uri``); an ``index_dir`` folder records its own backend
+    vector_backend: str = "flat"
+    #: a Milvus server (``http://host:19530``) or milvus-lite file (``./milvus.db``); for a Milvus index
+    #: folder it replaces the URI recorded there
+    milvus_uri: str | None = None
     device: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -237,7 +269,12 @@ class PipelineConfig:
             raise ConfigError("top_k and read_k must be at least 1, nli_k at least 0")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.retrieval not in ("dense", "bm25", "hybrid"):
+            raise ConfigError(f"retrieval must be one of dense, bm25, hybrid, not {self.retrieval!r}")
+        if self.hybrid_dense_weight > 1:
+            raise ConfigError(f"hybrid_dense_weight must be in [0, 1], not {self.hybrid_dense_weight!r}")
         _check_thresholds(self)
+        _check_vector_backend(self)
         from kgqa.retrieval.split import check_split_args
 
         check_split_args(self.max_passage_words, self.passage_overlap_words)

@@ -2,7 +2,8 @@
 
 ``pip install kgqa`` installs what answering questions needs. The benchmark suites'
 plots and BM25 baseline need ``kgqa[bench]`` (matplotlib, rank-bm25) and LoRA training
-needs ``kgqa[train]`` (peft). :func:`require` imports such a module inside the function
+needs ``kgqa[train]`` (peft); BM25 and hybrid retrieval (``--retrieval bm25/hybrid``) need
+``kgqa[hybrid]`` (bm25s). :func:`require` imports such a module inside the function
 that uses it, so that ``import kgqa``, :meth:`kgqa.Pipeline.load` and ``kgqa ask`` never
 import them, and a missing one is a :class:`~kgqa.errors.MissingDependencyError` that says
 what to install (the CLI prints it on one line and exits with code 2).
@@ -20,7 +21,12 @@ from types import ModuleType
 from kgqa.errors import MissingDependencyError
 
 #: extra -> the modules it provides (their pip names differ: rank_bm25 is rank-bm25)
-EXTRAS: dict[str, tuple[str, ...]] = {"bench": ("matplotlib", "rank_bm25"), "train": ("peft",)}
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "bench": ("matplotlib", "rank_bm25"),
+    "hybrid": ("bm25s",),
+    "milvus": ("pymilvus", "milvus_lite"),
+    "train": ("peft",),
+}
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
@@ -28,7 +34,7 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
 
     Args:
         module: the module to import (``"matplotlib.pyplot"``, ``"rank_bm25"``).
-        extra: the pip extra of kgqa that installs it (``"bench"`` or ``"train"``).
+        extra: the pip extra of kgqa that installs it (``"bench"``, ``"hybrid"`` or ``"train"``).
         purpose: what needs it, for the message (``"the benchmark plots"``).
 
     Raises:

@@ -75,6 +75,31 @@ def validate_batch(config: PipelineConfig, questions: Any, premises: Any = None)
     return qs, ps
 
 
+def _with_bm25(config: PipelineConfig, dense: Any) -> Any:
+    """The :class:`~kgqa.retrieval.hybrid.HybridIndex` of ``config.retrieval`` ("bm25" or "hybrid") over ``dense``.
+
+    The BM25 part is read from ``config.index_dir`` when one is set, else built over the dense index's passages.
+
+    Raises:
+        ConfigError: if ``index_dir`` has no BM25 part.
+        MissingDependencyError: if bm25s is not installed (``pip install "kgqa[hybrid]"``).
+    """
+    from kgqa.retrieval.bm25 import BM25Index
+    from kgqa.retrieval.hybrid import HybridIndex
+
+    if config.index_dir:
+        if not BM25Index.exists(config.index_dir):
+            raise ConfigError(
+                f"retrieval {config.retrieval!r} needs a BM25 part in the index folder {config.index_dir}, which has "
+                f"none; add it with `kgqa index build PASSAGES.jsonl --out {config.index_dir} --hybrid`, or use "
+                "retrieval 'dense'"
+            )
+        bm25 = BM25Index.load(config.index_dir)
+    else:
+        bm25 = BM25Index().build(dense.store)
+    return HybridIndex(dense, bm25, mode=config.retrieval, dense_weight=config.hybrid_dense_weight)
+
+
 class Pipeline:
     """Question answering with checked answers and an explanation trace.
 
@@ -154,9 +179,9 @@ class Pipeline:
         kg.sparql_timeout_s = config.sparql_timeout_s
         encoder = Encoder(config.encoder_dir, device=config.device)
         if config.index_dir:
-            index = DenseIndex.load(config.index_dir, encoder=encoder)
+            index = DenseIndex.load(config.index_dir, encoder=encoder, milvus_uri=config.milvus_uri)
         elif config.passages:
-            index = DenseIndex(encoder)
+            index = DenseIndex(encoder, kind=config.vector_backend, milvus_uri=config.milvus_uri)
             passages = list(PassageStore.from_jsonl([Path(p) for p in config.passages]))
             if not passages:
                 raise InputError(
@@ -168,6 +193,8 @@ class Pipeline:
             index.build(passages, show_progress=False)
         else:
             index = default_index(encoder=encoder)
+        if config.retrieval != "dense":
+            index = _with_bm25(config, index)
         reader = Reader(config.reader_dir, quantize=config.quantize, device=config.device, precision=config.precision)
         nli = NLIModel(config.nli_dir, quantize=config.quantize, device=config.device, precision=config.precision)
         linker = EntityLinker(

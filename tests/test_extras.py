@@ -14,7 +14,14 @@ from kgqa.extras import EXTRAS, require
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the pip names of the modules of each extra
-PIP_NAMES = {"matplotlib": "matplotlib", "rank_bm25": "rank-bm25", "peft": "peft"}
+PIP_NAMES = {
+    "matplotlib": "matplotlib",
+    "rank_bm25": "rank-bm25",
+    "bm25s": "bm25s",
+    "peft": "peft",
+    "pymilvus": "pymilvus",
+    "milvus_lite": "milvus-lite",
+}
 
 
 def _requirement_name(req: str) -> str:
@@ -30,7 +37,7 @@ def test_pyproject_keeps_the_extras_out_of_the_core_dependencies() -> None:
         names = {PIP_NAMES[m] for m in modules}
         assert names <= {_requirement_name(r) for r in optional[extra]}
         assert not names & core
-    assert any(r.replace(" ", "") == "kgqa[bench,train]" for r in optional["dev"])
+    assert any(r.replace(" ", "") == "kgqa[bench,hybrid,milvus,train]" for r in optional["dev"])
 
 
 def test_require_returns_an_installed_module() -> None:
@@ -59,7 +66,7 @@ def test_lora_without_peft_asks_for_the_train_extra(monkeypatch: pytest.MonkeyPa
 _WITHOUT_EXTRAS = """
 import importlib.machinery, json, sys
 
-HIDDEN = {"matplotlib", "rank_bm25", "peft"}
+HIDDEN = {"matplotlib", "rank_bm25", "bm25s", "peft", "pymilvus", "milvus_lite"}
 
 
 class WithoutExtras(importlib.machinery.PathFinder):

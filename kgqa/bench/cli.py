@@ -77,11 +77,6 @@ for _name, _module, _help in (
         "kgqa.bench.premise_suite",
         "false premises generated from the graph: detection precision/recall/F1 and answer accuracy",
     ),
-    (
-        "world",
-        "kgqa.bench.world",
-        "build a larger world (FB15k-237, WordNet, ConceptNet, SQuAD passages) outside the repository",
-    ),
 ):
     register_suite(_name, _help, _lazy(_module, "add_arguments"), _lazy(_module, "run"))
 

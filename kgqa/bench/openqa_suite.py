@@ -1,10 +1,12 @@
-"""``kgqa bench open-qa``: answer SQuAD questions from the whole file's paragraphs, dense vs BM25.
+"""``kgqa bench open-qa``: answer SQuAD questions from the whole file's paragraphs, dense vs BM25 vs hybrid.
 
-Every paragraph of the file is indexed (a flat dense index, and BM25Okapi over
-lower-cased word tokens as the baseline). Each question retrieves the top 20;
+Every paragraph of the file is indexed (a flat dense index, BM25Okapi over lower-cased
+word tokens as the baseline, and kgqa's own BM25 index (bm25s) for ``hybrid``: the
+dense and BM25 top 50 fused as :class:`kgqa.retrieval.hybrid.HybridIndex` fuses them,
+with :func:`~kgqa.retrieval.hybrid.convex_fusion`). Each question retrieves the top 20;
 retrieval is scored by whether the question's own paragraph is among them
 (recall@1/5/20, MRR), and the reader reads the top 5 and keeps the best span score
-across them (official exact match and F1). Both retrievers share the same reader,
+across them (official exact match and F1). All retrievers share the same reader,
 and each (question, passage) pair is read once.
 """
 
@@ -50,6 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stride", type=int, default=96, help="reader overlap between windows")
     p.add_argument("--batch-size", type=int, default=32, help="reader windows per forward pass")
     p.add_argument("--no-bm25", action="store_true", help="skip the BM25 baseline")
+    p.add_argument("--no-hybrid", action="store_true", help="skip hybrid retrieval (BM25 fused with dense)")
     add_precision_argument(p)
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.jsonl")
 
@@ -129,11 +132,37 @@ class BM25Retriever:
 
 def dense_search_ids(index: Any, queries: list[str], top_k: int, chunk: int = 256) -> list[list[str]]:
     """Passage ids of the dense index's top ``top_k`` for each query."""
-    out: list[list[str]] = []
+    return [[pid for pid, _ in hits] for hits in dense_search_scored(index, queries, top_k, chunk)]
+
+
+def dense_search_scored(index: Any, queries: list[str], top_k: int, chunk: int = 256) -> list[list[tuple[str, float]]]:
+    """``(passage id, cosine)`` of the dense index's top ``top_k`` for each query."""
+    out: list[list[tuple[str, float]]] = []
     bar = progress(batched(queries, chunk), total=(len(queries) + chunk - 1) // chunk, desc="dense", unit="batch")
     for part in bar:
         for hits in index.search(list(part), top_k=top_k):
-            out.append([h.passage.id for h in hits])
+            out.append([(h.passage.id, float(h.score)) for h in hits])
+    return out
+
+
+def hybrid_search_ids(
+    passages: list[Passage], queries: list[str], dense: list[list[tuple[str, float]]], top_k: int
+) -> list[list[str]]:
+    """Passage ids of the hybrid top ``top_k``: kgqa's BM25 index fused with the dense ``(id, cosine)`` lists.
+
+    The same candidates (``max(top_k, CANDIDATES)`` of each) and fusion as
+    :class:`kgqa.retrieval.hybrid.HybridIndex`, whose ``search`` also computes dense cosines the suite does not use.
+    """
+    from kgqa.retrieval.bm25 import BM25Index
+    from kgqa.retrieval.hybrid import CANDIDATES, DEFAULT_DENSE_WEIGHT, convex_fusion
+
+    n = max(top_k, CANDIDATES)
+    bm25 = BM25Index().build(passages)
+    out = []
+    for d_hits, s_hits in zip(dense, bm25.search(queries, n), strict=True):
+        sparse = [(h.passage.id, h.score) for h in s_hits]
+        fused = convex_fusion([d_hits[:n], sparse], [DEFAULT_DENSE_WEIGHT, 1.0 - DEFAULT_DENSE_WEIGHT])
+        out.append([pid for pid, _ in fused[:top_k]])
     return out
 
 
@@ -188,8 +217,9 @@ def evaluate(
     retrieve_k: int = 20,
     read_k: int = 5,
     bm25: bool = True,
+    hybrid: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Retrieval and end-to-end metrics of the dense index (top level) and BM25 (under ``bm25``)."""
+    """Retrieval and end-to-end metrics of the dense index (top level), BM25 (under ``bm25``) and ``hybrid``."""
     if read_k > retrieve_k:
         raise InputError(f"--read-k ({read_k}) cannot exceed --retrieve-k ({retrieve_k})")
     ks = tuple(sorted({1, min(5, retrieve_k), retrieve_k}))
@@ -197,8 +227,13 @@ def evaluate(
     golds = [gold[ex.qid] for ex in examples]
     systems: dict[str, list[list[str]]] = {}
     timings: dict[str, float] = {}
+    from kgqa.retrieval.hybrid import CANDIDATES
+
     with Timer() as t:
-        systems["dense"] = dense_search_ids(dense_index, questions, retrieve_k)
+        dense_scored = dense_search_scored(
+            dense_index, questions, max(retrieve_k, CANDIDATES) if hybrid else retrieve_k
+        )
+        systems["dense"] = [[pid for pid, _ in hits[:retrieve_k]] for hits in dense_scored]
     timings["dense_search_seconds"] = t.seconds
     if bm25:
         with Timer() as t:
@@ -207,6 +242,10 @@ def evaluate(
         with Timer() as t:
             systems["bm25"] = retriever.search_ids(questions, retrieve_k)
         timings["bm25_search_seconds"] = t.seconds
+    if hybrid:
+        with Timer() as t:
+            systems["hybrid"] = hybrid_search_ids(passages, questions, dense_scored, retrieve_k)
+        timings["hybrid_build_and_fuse_seconds"] = t.seconds
     text_of = {p.id: p.text for p in passages}
     pairs = [
         (ex.question, pid, text_of[pid])
@@ -236,8 +275,9 @@ def evaluate(
         "retrieve_k": retrieve_k,
         "read_k": read_k,
     }
-    if "bm25" in per_system:
-        results["bm25"] = per_system["bm25"]
+    for name in ("bm25", "hybrid"):
+        if name in per_system:
+            results[name] = per_system[name]
     results["timings"] = timings
     return results, {"ranked": systems, "predictions": predictions}
 
@@ -257,7 +297,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     with Timer() as t:
         index = build_dense_index(encoder, passages)
     reader = load_reader(ns)
-    results, details = evaluate(reader, index, passages, examples, gold, ns.retrieve_k, ns.read_k, not ns.no_bm25)
+    results, details = evaluate(
+        reader, index, passages, examples, gold, ns.retrieve_k, ns.read_k, not ns.no_bm25, not ns.no_hybrid
+    )
     results["timings"]["dense_build_seconds"] = t.seconds
     results["timings"]["dense_build_passages_per_s"] = len(passages) / t.seconds if t.seconds > 0 else None
     enc_dir = getattr(encoder, "model_dir", None) or getattr(encoder, "name", None)
@@ -275,6 +317,8 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     curves = {"dense": results["recall_curve"]}
     if "bm25" in results:
         curves["BM25"] = results["bm25"]["recall_curve"]
+    if "hybrid" in results:
+        curves["hybrid"] = results["hybrid"]["recall_curve"]
     xs = list(range(1, ns.retrieve_k + 1))
     results["plots"] = [
         plot_curves(

@@ -71,7 +71,9 @@ def row(result: dict[str, Any]) -> str:
     wanted = HEADLINE.get(suite, ())
     metrics = []
     for key in wanted:
-        hits = [k for k in flat if k == key or (k.startswith(("per_file.", "bm25.")) and k.endswith("." + key))]
+        hits = [
+            k for k in flat if k == key or (k.startswith(("per_file.", "bm25.", "hybrid.")) and k.endswith("." + key))
+        ]
         for k in hits[:6]:
             metrics.append(f"{k}={_fmt(flat[k])}")
     precisions = sorted(

@@ -1,4 +1,4 @@
-"""Dense retrieval: a sentence encoder, a passage store, a FAISS index saved as a checked folder, and its builds.
+"""Retrieval: a sentence encoder, a passage store, a FAISS index saved as a checked folder, its builds, and BM25/hybrid.
 
 Example:
     >>> from kgqa.retrieval import default_index
@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from kgqa.paths import cache_dir as cache_root
+from kgqa.retrieval.bm25 import BM25Index
 from kgqa.retrieval.build import (
     build_index,
     default_index,
@@ -18,6 +19,7 @@ from kgqa.retrieval.build import (
     write_default_index,
 )
 from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
+from kgqa.retrieval.hybrid import HybridIndex
 from kgqa.retrieval.index import DenseIndex
 from kgqa.retrieval.split import split_passage, split_passages
 from kgqa.retrieval.store import PassageStore
@@ -25,9 +27,11 @@ from kgqa.types import Hit
 
 __all__ = [
     "BASE_MODEL_NAME",
+    "BM25Index",
     "DenseIndex",
     "Encoder",
     "Hit",
+    "HybridIndex",
     "PassageStore",
     "build_index",
     "cache_root",

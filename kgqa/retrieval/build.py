@@ -17,8 +17,10 @@ from typing import Any
 
 from kgqa.errors import DataNotFoundError, IndexLoadError
 from kgqa.paths import assets_root, cache_dir, passages_dir
+from kgqa.retrieval.backends import DEFAULT_TRAIN_SAMPLE
 from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
 from kgqa.retrieval.index import META_FILE, DenseIndex
+from kgqa.retrieval.milvus import LITE_FILE
 from kgqa.retrieval.split import check_split_args, split_passages
 from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike
 
@@ -34,13 +36,17 @@ def build_index(
     show_progress: bool = True,
     max_passage_words: int | None = None,
     passage_overlap_words: int = 0,
+    *,
+    milvus_uri: str | None = None,
+    milvus_collection: str | None = None,
+    train_sample: int = DEFAULT_TRAIN_SAMPLE,
 ) -> DenseIndex:
     """Build an index from JSON-lines passage files and save it (``kgqa index build PASSAGES.jsonl --out DIR``).
 
     Args:
         passage_files: a file, a folder of ``*.jsonl`` or a list of them, read in order.
         out_dir: the index folder to write.
-        kind: ``"flat"``, ``"hnsw"`` or ``"ivf"``.
+        kind: the backend: ``"flat"``, ``"hnsw"``, ``"ivf"``, ``"ivfpq"`` or ``"milvus"``.
         encoder: default: the base encoder.
         batch_size: texts per forward pass.
         show_progress: show a progress bar.
@@ -48,6 +54,10 @@ def build_index(
             (:func:`kgqa.retrieval.split.split_passage`; pieces get ids ``ID#1``, ``ID#2``, ...).
             ``None`` indexes the passages as they are.
         passage_overlap_words: words of whole sentences repeated from one piece to the next.
+        milvus_uri: for ``"milvus"``: a server (``http://host:19530``) or a milvus-lite file;
+            default: ``milvus.db`` inside ``out_dir`` (embedded).
+        milvus_collection: for ``"milvus"``: the collection to (re)create (default ``kgqa_passages``).
+        train_sample: most vectors an ``"ivfpq"`` index is trained on.
 
     Raises:
         InputError: if a passage file is missing or malformed, or an id repeats.
@@ -58,7 +68,15 @@ def build_index(
     if max_passage_words is not None:
         store = PassageStore(split_passages(store, max_passage_words, passage_overlap_words))
     encoder = encoder or Encoder(batch_size=batch_size)
-    index = DenseIndex(encoder, kind=kind).build(store, show_progress=show_progress, batch_size=batch_size)
+    if kind == "milvus" and milvus_uri is None:
+        milvus_uri = str(Path(out_dir) / LITE_FILE)
+    index = DenseIndex(
+        encoder,
+        kind=kind,
+        train_sample=train_sample,
+        milvus_uri=milvus_uri,
+        milvus_collection=milvus_collection,
+    ).build(store, show_progress=show_progress, batch_size=batch_size)
     index.save(out_dir)
     return index
 

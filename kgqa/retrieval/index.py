@@ -1,13 +1,15 @@
-"""Dense passage index: FAISS inner-product search over normalised embeddings, saved as a checked folder.
+"""Dense passage index: inner-product search over normalised embeddings, saved as a checked folder.
 
-An index folder holds ``index.faiss``, ``passages.jsonl`` (position ``i`` is FAISS id ``i``)
-and ``meta.json`` (format version, encoder name, dimension, count, kind and the SHA-256
-of both files), so that a stale, edited or mismatched index is refused on load.
+The vectors live in a backend (:mod:`kgqa.retrieval.backends`): FAISS ``flat``, ``hnsw``, ``ivf`` or
+``ivfpq`` (memory-mapped from disk), or a Milvus collection (:mod:`kgqa.retrieval.milvus`).
+An index folder holds ``passages.jsonl`` (position ``i`` is vector id ``i``), ``meta.json``
+(format version, encoder name, dimension, count, kind, where a Milvus collection lives and the
+SHA-256 of the files) and, for FAISS, ``index.faiss``, so that a stale, edited or mismatched
+index is refused on load.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,8 +25,17 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from kgqa.errors import IndexLoadError, InputError
+from kgqa.retrieval.backends import (
+    BACKENDS,
+    DEFAULT_TRAIN_SAMPLE,
+    FaissBackend,
+    VectorBackend,
+)
+from kgqa.retrieval.backends import (
+    IVF_MIN_VECTORS as IVF_MIN_VECTORS,
+)
 from kgqa.retrieval.encoder import BASE_MODEL_NAME, Encoder
-from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike
+from kgqa.retrieval.store import PASSAGES_FILE, PassageStore, PathLike, check_search_args, sha256_file
 from kgqa.types import Hit, Passage
 
 logger = logging.getLogger(__name__)
@@ -32,25 +43,8 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
-KINDS = ("flat", "hnsw", "ivf")
-#: below this many vectors an IVF index is not worth training and a flat index is built instead
-IVF_MIN_VECTORS = 1000
+KINDS = BACKENDS
 _REBUILD = "rebuild with `kgqa index build PASSAGES.jsonl --out {path}`"
-# FAISS GPU search supports at most this many neighbours per query.
-_GPU_MAX_K = 2048
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _num_gpus() -> int:
-    get = getattr(faiss, "get_num_gpus", None)
-    return int(get()) if get is not None else 0
 
 
 def _as_matrix(vectors: Any) -> np.ndarray:
@@ -63,9 +57,7 @@ def _as_matrix(vectors: Any) -> np.ndarray:
 
 
 def _check_top_k(top_k: Any) -> int:
-    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
-        raise InputError(f"top_k must be a positive integer, got {top_k!r}")
-    return int(top_k)
+    return check_search_args([], top_k)[1]
 
 
 def index_text(p: Passage) -> str:
@@ -74,23 +66,25 @@ def index_text(p: Passage) -> str:
     return f"{p.title}: {p.text}" if p.title else p.text
 
 
-def _choose_nlist(n: int) -> int:
-    # ~4*sqrt(n) lists, but at least 39 training points per list as FAISS recommends.
-    return max(1, min(int(4 * np.sqrt(n)), n // 39))
-
-
 class DenseIndex:
-    """Passages and their embeddings in a FAISS inner-product index.
+    """Passages and their embeddings in an inner-product vector backend (FAISS or Milvus).
 
     Args:
         encoder: embeds queries and passages; ``None`` uses the base :class:`Encoder` when text is first encoded.
-        kind: ``"flat"`` (exact), ``"hnsw"`` (graph, approximate) or ``"ivf"`` (inverted lists, trained on
-            the first vectors; a flat index is built instead under ``IVF_MIN_VECTORS`` vectors).
+        kind: ``"flat"`` (exact), ``"hnsw"`` (graph, approximate), ``"ivf"`` (inverted lists, trained on
+            the first vectors; a flat index is built instead under ``IVF_MIN_VECTORS`` vectors),
+            ``"ivfpq"`` (inverted lists of product-quantised codes trained on ``train_sample`` vectors,
+            memory-mapped from ``index.faiss`` when loaded; flat under 256 vectors) or ``"milvus"``
+            (a Milvus collection at ``milvus_uri``).
         use_gpu: ``"auto"`` or ``True`` puts flat and IVF indexes on the first GPU when FAISS sees one;
-            ``False`` keeps them on the CPU. HNSW always runs on the CPU.
+            ``False`` keeps them on the CPU. HNSW and Milvus always run where they are.
         hnsw_m: HNSW graph degree.
         ef_search: HNSW search breadth (higher: better recall, slower).
         nprobe: IVF lists visited per query (default: an eighth of the lists, at least 8).
+        pq_m: IVF-PQ bytes per vector (default: a quarter of the dimension, rounded down to a divisor).
+        train_sample: most vectors IVF-PQ is trained on (a seeded random sample).
+        milvus_uri: for ``"milvus"``: a milvus-lite file (``./milvus.db``) or a server (``http://host:19530``).
+        milvus_collection: for ``"milvus"``: the collection, replaced when the index is built.
 
     Search may be called from several threads at once.
 
@@ -110,23 +104,40 @@ class DenseIndex:
         hnsw_m: int = 32,
         ef_search: int = 128,
         nprobe: int | None = None,
+        pq_m: int | None = None,
+        train_sample: int = DEFAULT_TRAIN_SAMPLE,
+        milvus_uri: str | None = None,
+        milvus_collection: str | None = None,
     ) -> None:
         if kind not in KINDS:
             raise InputError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
         if use_gpu not in ("auto", True, False):
             raise InputError(f"use_gpu must be 'auto', True or False, got {use_gpu!r}")
+        if isinstance(train_sample, bool) or not isinstance(train_sample, int) or train_sample < 1:
+            raise InputError(f"train_sample must be a positive integer, got {train_sample!r}")
+        if kind == "milvus":
+            from kgqa.retrieval.milvus import DEFAULT_COLLECTION, check_milvus_args
+
+            milvus_collection = milvus_collection or DEFAULT_COLLECTION
+            if milvus_uri is None:
+                raise InputError(
+                    "the milvus backend needs milvus_uri: a milvus-lite file (./milvus.db) or http://host:19530"
+                )
+            check_milvus_args(milvus_uri, milvus_collection)
         self.encoder = encoder
         self.kind = kind
         self.use_gpu = use_gpu
         self.hnsw_m = hnsw_m
         self.ef_search = ef_search
         self.nprobe = nprobe
+        self.pq_m = pq_m
+        self.train_sample = train_sample
+        self.milvus_uri = milvus_uri
+        self.milvus_collection = milvus_collection
         self.store = PassageStore()
         self._requested_kind = kind
-        self._index: Any = None
+        self._backend: VectorBackend | None = None
         self._dim: int | None = None
-        self._on_gpu = False
-        self._gpu_resources: Any = None
         self._lock = threading.RLock()
 
     # -- properties -----------------------------------------------------------------------------------
@@ -138,8 +149,18 @@ class DenseIndex:
 
     @property
     def on_gpu(self) -> bool:
-        """Whether the FAISS index lives on a GPU."""
-        return self._on_gpu
+        """Whether the vectors are searched on a GPU."""
+        return self._backend is not None and self._backend.on_gpu
+
+    @property
+    def backend(self) -> VectorBackend | None:
+        """Where the vectors live; ``None`` until vectors were added."""
+        return self._backend
+
+    @property
+    def _index(self) -> Any:
+        # the FAISS index of a FAISS backend (tests and debugging)
+        return getattr(self._backend, "index", None)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -156,51 +177,27 @@ class DenseIndex:
                 self.encoder = Encoder()
             return self.encoder
 
-    def _want_gpu(self, kind: str) -> bool:
-        if self.use_gpu is False:
-            return False
-        if _num_gpus() == 0 or not hasattr(faiss, "index_cpu_to_gpu"):
-            if self.use_gpu is True:
-                logger.warning("use_gpu=True but FAISS sees no GPU (install faiss-gpu-cu12); searching on the CPU")
-            return False
-        if kind == "hnsw":
-            logger.info("FAISS has no GPU HNSW; the hnsw index stays on the CPU")
-            return False
-        return True
+    def _new_backend(self, vectors: np.ndarray) -> VectorBackend:
+        if self._requested_kind == "milvus":
+            from kgqa.retrieval.milvus import MilvusBackend
 
-    def _to_device(self, index: Any) -> Any:
-        if self._want_gpu(self.kind):
-            if self._gpu_resources is None:
-                self._gpu_resources = faiss.StandardGpuResources()
-            self._on_gpu = True
-            return faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
-        self._on_gpu = False
-        return index
-
-    def _cpu_index(self) -> Any:
-        return faiss.index_gpu_to_cpu(self._index) if self._on_gpu else self._index
-
-    def _new_index(self, vectors: np.ndarray) -> Any:
-        n, dim = vectors.shape
-        kind = self._requested_kind
-        if kind == "ivf" and n < IVF_MIN_VECTORS:
-            logger.warning("only %d vectors (< %d): building a flat index instead of ivf", n, IVF_MIN_VECTORS)
-            kind = "flat"
-        self.kind = kind
-        if kind == "flat":
-            index = faiss.IndexFlatIP(dim)
-        elif kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = max(40, 2 * self.hnsw_m)
-            index.hnsw.efSearch = self.ef_search
+            backend: VectorBackend = MilvusBackend.create(
+                self.milvus_uri or "", vectors.shape[1], self.milvus_collection or ""
+            )
         else:
-            nlist = _choose_nlist(n)
-            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            index.train(vectors)
-            index.nprobe = min(nlist, self.nprobe or max(8, nlist // 8))
-            logger.info("trained ivf index: %d lists, nprobe %d", nlist, index.nprobe)
-        self._dim = dim
-        return self._to_device(index)
+            backend = FaissBackend.create(
+                self._requested_kind,
+                vectors,
+                self.use_gpu,
+                hnsw_m=self.hnsw_m,
+                ef_search=self.ef_search,
+                nprobe=self.nprobe,
+                pq_m=self.pq_m,
+                train_sample=self.train_sample,
+            )
+        self.kind = backend.kind
+        self._dim = backend.dim
+        return backend
 
     def add_vectors(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         """Add passages with precomputed (normalised) vectors; row ``i`` belongs to ``passages[i]``.
@@ -216,11 +213,11 @@ class DenseIndex:
             return
         with self._lock:
             self.store.check_new(passages)
-            if self._index is None:
-                self._index = self._new_index(vectors)
+            if self._backend is None:
+                self._backend = self._new_backend(vectors)
             elif vectors.shape[1] != self._dim:
                 raise InputError(f"vectors have dimension {vectors.shape[1]}, the index {self._dim}")
-            self._index.add(vectors)
+            self._backend.add(vectors)
             self.store.add(passages)
 
     def _encode_passages(self, passages: Sequence[Passage], show_progress: bool, batch_size: int | None) -> np.ndarray:
@@ -257,7 +254,7 @@ class DenseIndex:
         start = time.perf_counter()
         vectors = self._encode_passages(passages, show_progress, batch_size)
         with self._lock:
-            self._index, self._dim, self._on_gpu = None, None, False
+            self._backend, self._dim = None, None
             self.store = PassageStore()
             self.add_vectors(passages, vectors)
         seconds = time.perf_counter() - start
@@ -294,10 +291,7 @@ class DenseIndex:
         Raises:
             InputError: if ``queries`` is not a list of strings or ``top_k`` is not positive.
         """
-        if isinstance(queries, str):
-            raise InputError("search() takes a list of queries; use search([query])[0] for one")
-        top_k = _check_top_k(top_k)
-        queries = list(queries)
+        queries, top_k = check_search_args(queries, top_k)
         if not queries:
             return []
         return self.search_vectors(self._get_encoder().encode(queries), top_k)
@@ -307,18 +301,17 @@ class DenseIndex:
         top_k = _check_top_k(top_k)
         vectors = _as_matrix(vectors)
         with self._lock:
-            if self._index is None or self._index.ntotal == 0:
+            if self._backend is None or len(self._backend) == 0:
                 return [[] for _ in range(vectors.shape[0])]
             if vectors.shape[1] != self._dim:
                 raise InputError(f"query vectors have dimension {vectors.shape[1]}, the index {self._dim}")
-            k = min(top_k, self._index.ntotal, _GPU_MAX_K if self._on_gpu else top_k)
-            scores, ids = self._index.search(vectors, k)
+            scores, ids = self._backend.search(vectors, top_k)
             store = self.store
         results = []
         for row_scores, row_ids in zip(scores, ids, strict=True):
             hits: list[Hit] = []
             for score, idx in zip(row_scores, row_ids, strict=True):
-                if idx < 0:  # FAISS pads with -1 when it finds fewer than k
+                if idx < 0:  # backends pad with -1 when they find fewer than k
                     continue
                 hits.append(Hit(store[int(idx)], float(score), len(hits) + 1))
             results.append(hits)
@@ -326,30 +319,22 @@ class DenseIndex:
 
     # -- persistence ----------------------------------------------------------------------------------
 
-    def _params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        if self.kind == "hnsw":
-            params = {"hnsw_m": self.hnsw_m, "ef_search": self.ef_search}
-        elif self.kind == "ivf":
-            cpu = self._cpu_index()
-            params = {"nlist": int(cpu.nlist), "nprobe": int(cpu.nprobe)}
-        return params
-
     def save(self, directory: PathLike) -> Path:
-        """Write ``index.faiss``, ``passages.jsonl`` and ``meta.json`` into ``directory`` (created).
+        """Write ``index.faiss`` (FAISS backends), ``passages.jsonl`` and ``meta.json`` into ``directory`` (created).
+
+        A Milvus backend's vectors stay in Milvus (flushed); ``meta.json`` records its URI and collection.
 
         Raises:
             InputError: if the index is empty.
         """
         out = Path(directory)
         with self._lock:
-            if self._index is None or len(self.store) == 0:
+            if self._backend is None or len(self.store) == 0:
                 raise InputError("nothing to save: build() the index first")
             out.mkdir(parents=True, exist_ok=True)
-            tmp = out / f".{INDEX_FILE}.tmp-{os.getpid()}"
-            faiss.write_index(self._cpu_index(), str(tmp))
-            os.replace(tmp, out / INDEX_FILE)
+            files = self._backend.save(out)
             self.store.save(out)
+            sums = {name: sha256_file(out / name) for name in files}
             meta = {
                 "format_version": FORMAT_VERSION,
                 "model": self.encoder.name if self.encoder is not None else None,
@@ -357,11 +342,14 @@ class DenseIndex:
                 "count": len(self.store),
                 "kind": self.kind,
                 "metric": "inner_product",
-                "params": self._params(),
-                "sha256": {INDEX_FILE: _sha256_file(out / INDEX_FILE), PASSAGES_FILE: self.store.sha256()},
+                "params": self._backend.params(),
+                "sha256": {**sums, PASSAGES_FILE: self.store.sha256()},
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "faiss_version": getattr(faiss, "__version__", "unknown"),
             }
+            location = self._backend.describe(out)
+            if location:
+                meta["backend"] = location
         # meta.json last: a folder whose writing was interrupted fails verification.
         tmp_meta = out / f".{META_FILE}.tmp-{os.getpid()}"
         tmp_meta.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -370,7 +358,13 @@ class DenseIndex:
         return out
 
     @classmethod
-    def load(cls, directory: PathLike, encoder: Encoder | None = None, use_gpu: bool | str = "auto") -> DenseIndex:
+    def load(
+        cls,
+        directory: PathLike,
+        encoder: Encoder | None = None,
+        use_gpu: bool | str = "auto",
+        milvus_uri: str | None = None,
+    ) -> DenseIndex:
         """Read an index folder written by :meth:`save`, verifying it first.
 
         Args:
@@ -378,57 +372,74 @@ class DenseIndex:
             encoder: the encoder the index was built with; ``None`` uses the base encoder when the
                 index was built with it.
             use_gpu: as in the constructor.
+            milvus_uri: for a Milvus index, connect here instead of the URI recorded in ``meta.json``
+                (e.g. the same collection served from another host).
 
         Raises:
             IndexLoadError: if the folder or a file is missing, a file is corrupt or was edited, the
-                counts disagree, or the encoder's model or dimension differs from the index's.
+                counts disagree, the encoder's model or dimension differs from the index's, or a
+                Milvus collection is unreachable, missing or holds other vectors.
         """
         path = Path(directory)
         fix = _REBUILD.format(path=path)
         if not path.is_dir():
             raise IndexLoadError(f"no index folder at {path}; {fix}")
-        missing = [name for name in (INDEX_FILE, PASSAGES_FILE, META_FILE) if not (path / name).is_file()]
+        missing = [name for name in (PASSAGES_FILE, META_FILE) if not (path / name).is_file()]
+        if not missing:
+            meta = _read_meta(path)
+            files = [] if meta["kind"] == "milvus" else [INDEX_FILE]
+            missing = [name for name in files if not (path / name).is_file()]
         if missing:
             raise IndexLoadError(f"index folder {path} lacks {', '.join(missing)}; {fix}")
-        meta = _read_meta(path)
-        for name in (INDEX_FILE, PASSAGES_FILE):
-            expected, actual = meta["sha256"].get(name), _sha256_file(path / name)
+        for name in (*files, PASSAGES_FILE):
+            expected, actual = meta["sha256"].get(name), sha256_file(path / name)
             if actual != expected:
                 raise IndexLoadError(
                     f"{path / name} is corrupt or was edited (its sha256 {actual[:12]} differs from "
                     f"{str(expected)[:12]} in meta.json); {fix}"
                 )
         try:
-            index = faiss.read_index(str(path / INDEX_FILE))
-        except RuntimeError as exc:
-            raise IndexLoadError(f"FAISS cannot read {path / INDEX_FILE} ({exc}); {fix}") from exc
-        try:
             store = PassageStore.load(path)
         except InputError as exc:
             raise IndexLoadError(f"{exc}; {fix}") from exc
-        if index.d != meta["dim"]:
-            raise IndexLoadError(f"{path / INDEX_FILE} has dimension {index.d}, meta.json says {meta['dim']}; {fix}")
-        if not index.ntotal == len(store) == meta["count"]:
+        if not len(store) == meta["count"]:
             raise IndexLoadError(
-                f"count mismatch in {path}: {index.ntotal} vectors, {len(store)} passages, "
-                f"meta.json says {meta['count']}; {fix}"
+                f"count mismatch in {path}: {len(store)} passages, meta.json says {meta['count']}; {fix}"
             )
         encoder = _check_encoder(path, meta, encoder, fix)
         params = meta.get("params") or {}
-        obj = cls(
-            encoder,
-            kind=meta["kind"],
-            use_gpu=use_gpu,
-            **{k: params[k] for k in ("hnsw_m", "ef_search", "nprobe") if k in params},
-        )
-        if meta["kind"] == "hnsw" and "ef_search" in params:
-            index.hnsw.efSearch = int(params["ef_search"])
-        if meta["kind"] == "ivf" and "nprobe" in params:
-            index.nprobe = int(params["nprobe"])
-        obj.store, obj._dim = store, int(index.d)
-        obj._index = obj._to_device(index)
+        kind = meta["kind"]
+        location = meta.get("backend") or {}
+        options = {k: params[k] for k in ("hnsw_m", "ef_search", "nprobe", "pq_m") if k in params}
+        if kind == "milvus":
+            from kgqa.retrieval.milvus import MilvusBackend, resolve_uri
+
+            uri = resolve_uri(location["uri"], path, milvus_uri)
+            try:
+                obj = cls(encoder, kind, use_gpu, milvus_uri=uri, milvus_collection=location["collection"])
+                obj._backend = MilvusBackend.open(uri, meta["dim"], meta["count"], location["collection"], fix)
+            except InputError as exc:
+                raise IndexLoadError(f"{exc}; or pass another milvus_uri (--milvus-uri)") from exc
+        else:
+            obj = cls(encoder, kind=kind, use_gpu=use_gpu, **options)
+            obj._backend = _load_faiss(path, meta, params, use_gpu, fix)
+        obj.store, obj._dim = store, int(meta["dim"])
         logger.info("loaded %s index of %d passages from %s", obj.kind, len(store), path)
         return obj
+
+
+def _load_faiss(path: Path, meta: dict[str, Any], params: dict[str, Any], use_gpu: bool | str, fix: str) -> Any:
+    try:
+        backend = FaissBackend.load(path / INDEX_FILE, meta["kind"], params, use_gpu)
+    except RuntimeError as exc:
+        raise IndexLoadError(f"FAISS cannot read {path / INDEX_FILE} ({exc}); {fix}") from exc
+    if backend.dim != meta["dim"]:
+        raise IndexLoadError(f"{path / INDEX_FILE} has dimension {backend.dim}, meta.json says {meta['dim']}; {fix}")
+    if len(backend) != meta["count"]:
+        raise IndexLoadError(
+            f"count mismatch in {path}: {len(backend)} vectors, meta.json says {meta['count']} passages; {fix}"
+        )
+    return backend
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -459,6 +470,11 @@ def _read_meta(path: Path) -> dict[str, Any]:
         )
         if not ok
     ]
+    location = meta.get("backend")
+    if meta["kind"] == "milvus" and not (
+        isinstance(location, dict) and all(isinstance(location.get(k), str) for k in ("uri", "collection"))
+    ):
+        wrong.append("backend (a Milvus index records its uri and collection)")
     if wrong:
         raise IndexLoadError(f"{path / META_FILE} has invalid {', '.join(wrong)}; {fix}")
     return meta

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kgqa.errors import InputError
 from kgqa.types import Passage
 
@@ -256,3 +258,25 @@ class PassageStore:
 
     def __repr__(self) -> str:
         return f"PassageStore({len(self)} passages)"
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 hex digest of a file, read in 1 MiB chunks (index folders record it for each file)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_search_args(queries: Any, top_k: Any) -> tuple[list[str], int]:
+    """``(queries, top_k)`` of a retriever's ``search``, checked.
+
+    Raises:
+        InputError: if ``queries`` is a single string rather than a list, or ``top_k`` is not a positive integer.
+    """
+    if isinstance(queries, str):
+        raise InputError("search() takes a list of queries; use search([query])[0] for one")
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
+        raise InputError(f"top_k must be a positive integer, got {top_k!r}")
+    return list(queries), int(top_k)
