@@ -56,10 +56,6 @@ def _as_matrix(vectors: Any) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
-def _check_top_k(top_k: Any) -> int:
-    return check_search_args([], top_k)[1]
-
-
 def index_text(p: Passage) -> str:
     """The text a passage is embedded as: ``"title: text"``, or the text when it has no title."""
     # The title often carries the entity that the text only refers to ("It was founded ...").
@@ -298,7 +294,7 @@ class DenseIndex:
 
     def search_vectors(self, vectors: np.ndarray, top_k: int = 5) -> list[list[Hit]]:
         """Like :meth:`search` for query vectors ``[n, dim]`` (or one ``[dim]``), normalised by the caller."""
-        top_k = _check_top_k(top_k)
+        _, top_k = check_search_args([], top_k)
         vectors = _as_matrix(vectors)
         with self._lock:
             if self._backend is None or len(self._backend) == 0:
