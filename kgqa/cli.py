@@ -43,6 +43,7 @@ VECTOR_BACKENDS = ("flat", "hnsw", "ivf", "ivfpq", "milvus")
 def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", metavar="DIR", help="pipeline folder or kgqa.json (default: the shipped world)")
     p.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) to use instead of the shipped graphs")
+    p.add_argument("--graph-store", metavar="DIR", help="a graph store folder (`kgqa world build` writes one) to open")
     p.add_argument("--passages", action="append", metavar="FILE", help="passage JSON lines to index instead")
     p.add_argument("--index", metavar="DIR", help="an index folder built by `kgqa index build`")
     p.add_argument(
@@ -200,6 +201,9 @@ def _config(ns: argparse.Namespace) -> Any:
     overrides: dict[str, Any] = {}
     if getattr(ns, "graph", None):
         overrides["graphs"] = [str(Path(g).resolve()) for g in ns.graph]
+        overrides["graph_store"] = None
+    if getattr(ns, "graph_store", None):
+        overrides["graph_store"] = str(Path(ns.graph_store).resolve())
     if getattr(ns, "passages", None):
         overrides["passages"] = [str(Path(p).resolve()) for p in ns.passages]
     if getattr(ns, "index", None):

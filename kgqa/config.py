@@ -80,7 +80,7 @@ MINIMUMS: dict[str, float] = {
     "hybrid_dense_weight": 0.0,
 }
 _PATH_LISTS = ("graphs", "passages")
-_PATH_FIELDS = ("index_dir", "reader_dir", "nli_dir", "encoder_dir")
+_PATH_FIELDS = ("graph_store", "index_dir", "reader_dir", "nli_dir", "encoder_dir")
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -208,6 +208,8 @@ class PipelineConfig:
     """
 
     graphs: list[str] | None = None
+    #: a graph store folder (``KnowledgeGraph.save_store``, ``kgqa world build``): opened instead of parsing ``graphs``
+    graph_store: str | None = None
     passages: list[str] | None = None
     index_dir: str | None = None
     reader_dir: str | None = None

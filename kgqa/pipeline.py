@@ -175,7 +175,10 @@ class Pipeline:
         if overrides:
             config = PipelineConfig.from_dict({**config.to_dict(), **overrides}, "Pipeline.load: ")
         check_device(config.device)
-        kg = KnowledgeGraph.load([Path(p) for p in config.graphs] if config.graphs else None)
+        if config.graph_store:
+            kg = KnowledgeGraph.open(config.graph_store)
+        else:
+            kg = KnowledgeGraph.load([Path(p) for p in config.graphs] if config.graphs else None)
         kg.sparql_timeout_s = config.sparql_timeout_s
         encoder = Encoder(config.encoder_dir, device=config.device)
         if config.index_dir:

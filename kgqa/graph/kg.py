@@ -31,7 +31,7 @@ from kgqa.graph.dates import KGDate, parse_date
 from kgqa.graph.io import FORMATS, parse_file
 from kgqa.graph.reasoner import Derivations, explain, materialise
 from kgqa.graph.schema import SchemaMixin
-from kgqa.graph.sparql import DEFAULT_TIMEOUT_S, run_query
+from kgqa.graph.sparql import DEFAULT_TIMEOUT_S, run_oxigraph_query, run_query
 from kgqa.graph.store import Key, TripleIndex
 from kgqa.paths import graphs_dir
 from kgqa.types import Triple
@@ -66,6 +66,36 @@ class KnowledgeGraph(SchemaMixin):
         self._lock = threading.RLock()  # reentrant: one cached view is built from another
         self._labels: dict[Node, str] = {}
         self._triples: dict[Key, Triple] = {}
+        self._store: Any = None  # a pyoxigraph Store when opened from a graph store folder
+
+    @classmethod
+    def open(cls, path: str | Path) -> KnowledgeGraph:
+        """Open a graph store folder written by :meth:`save_store`, without parsing RDF (see :mod:`kgqa.graph.oxi_store`).
+
+        The graph is read-only; lookups read the on-disk Oxigraph store and SPARQL runs on it.
+        Several values of one lookup come in the store's index order, not file order.
+
+        Raises:
+            GraphError: the folder is missing, not a graph store, corrupt, or of another format version.
+
+        Example:
+            >>> kg = KnowledgeGraph.open("world/graph-store")  # doctest: +SKIP
+        """
+        from kgqa.graph.oxi_store import open_store
+
+        kg = cls()
+        open_store(kg, path)
+        return kg
+
+    def save_store(self, path: str | Path) -> Path:
+        """Write this graph, reasoned, to a new graph store folder that :meth:`open` reads.
+
+        Raises:
+            GraphError: the folder is not empty or cannot be written.
+        """
+        from kgqa.graph.oxi_store import save_store
+
+        return save_store(self, path)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -116,6 +146,11 @@ class KnowledgeGraph(SchemaMixin):
             GraphError: missing/unreadable file (names the path), malformed content (names
                 file and line), or a remote reference.
         """
+        if self._store is not None:
+            raise GraphError(
+                f"cannot add {path}: this graph was opened from a graph store and is read-only; load the RDF "
+                "files with KnowledgeGraph.load, add the file, then save a new store"
+            )
         start = time.perf_counter()
         path = Path(path)
         triples, namespaces = parse_file(path, format)
@@ -145,6 +180,8 @@ class KnowledgeGraph(SchemaMixin):
         Returns:
             The number of inferred triples.
         """
+        if self._store is not None:
+            raise GraphError("a graph opened from a graph store is already reasoned and read-only")
         start = time.perf_counter()
         self._inferred, self._why = materialise(self._asserted, domain_range=domain_range)
         self._domain_range = domain_range
@@ -211,14 +248,21 @@ class KnowledgeGraph(SchemaMixin):
         self._ready(inferred)
         return (self._asserted, self._inferred) if inferred else (self._asserted,)
 
-    def _triple(self, key: Key) -> Triple:
+    def _triple(self, key: Key, known_source: str | None = None) -> Triple:
         t = self._triples.get(key)
         if t is None:
             s, p, o = key
-            if key in self._origin:
-                source, inferred = self._origin[key], False
+            if known_source is not None:  # from a graph store, which gives each triple's source with it
+                inferred = known_source.startswith("inferred:")
+                labels = (self.label(s), self.label(p), self.label(o))
+                t = self._triples[key] = Triple(str(s), str(p), str(o), *labels, known_source, inferred)
+                return t
+            origin = self._origin.get(key)
+            if origin is not None:
+                source, inferred = origin, False
             else:
-                source, inferred = f"inferred:{self._why[key][0]}", True
+                rule = self._why.rule(key) if self._store is not None else self._why[key][0]  # type: ignore[attr-defined]
+                source, inferred = f"inferred:{rule}", True
             t = Triple(str(s), str(p), str(o), self.label(s), self.label(p), self.label(o), source, inferred)
             self._triples[key] = t
         return t
@@ -241,8 +285,12 @@ class KnowledgeGraph(SchemaMixin):
         objs: list[Node | None] = [None] if o is None else list(self._objects_for(o))
         out: list[Triple] = []
         for index in self._indexes(inferred):
+            sourced = getattr(index, "sourced_triples", None)
             for on in objs:
-                out.extend(self._triple(k) for k in index.triples(sn, pn, on))
+                if sourced is not None:
+                    out.extend(self._triple(k, src) for k, src in sourced(sn, pn, on))
+                else:
+                    out.extend(self._triple(k) for k in index.triples(sn, pn, on))
         return out
 
     def objects(self, s: str | Node, p: str | Node, inferred: bool = True) -> list[str]:
@@ -339,7 +387,7 @@ class KnowledgeGraph(SchemaMixin):
             return bool(self.facts(s, p, o))
         if isinstance(item, (str, Node)):
             node = self._node(item)
-            return any(node in ix.spo or node in ix.osp for ix in self._indexes(True))
+            return any(ix.has_node(node) for ix in self._indexes(True))
         return False
 
     def __repr__(self) -> str:
@@ -369,6 +417,10 @@ class KnowledgeGraph(SchemaMixin):
             >>> kg.query("SELECT ?w WHERE { ?w o:author ?a }", {"a": "w:William_Shakespeare"})  # doctest: +SKIP
         """
         timeout = self.sparql_timeout_s if timeout_s is None else timeout_s
+        if self._store is not None:
+            return run_oxigraph_query(
+                self._store, sparql, self._ns, bindings, self._node, self._sparql_graph, timeout_s=timeout
+            )
         return run_query(self._sparql_graph(), sparql, self._ns, bindings, self._node, timeout_s=timeout)
 
     def _sparql_graph(self) -> Any:
@@ -376,6 +428,14 @@ class KnowledgeGraph(SchemaMixin):
 
     def _build_sparql_graph(self) -> Any:
         import rdflib
+
+        if self._store is not None:  # a read-through view of the on-disk store, not a copy
+            from kgqa.graph.oxi_store import OxiRdflibStore
+
+            view = rdflib.Graph(store=OxiRdflibStore(self._indexes(True)), bind_namespaces="none")
+            for prefix, ns in self._ns.items():
+                view.bind(prefix, ns, override=False)
+            return view
 
         graph = rdflib.Graph(bind_namespaces="none")
         for prefix, ns in self._ns.items():

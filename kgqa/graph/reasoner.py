@@ -123,7 +123,7 @@ def materialise(asserted: TripleIndex, domain_range: bool = True) -> tuple[Tripl
     if domain_range:
         domains = _pairs(asserted, RDFS.domain)
         ranges = _pairs(asserted, RDFS.range)
-        typed = {s for subs in asserted.pos.get(TYPE, {}).values() for s in subs}
+        typed = {s for s, _, _ in asserted.triples(None, TYPE, None)}
         found: list[tuple[Key, str, tuple[Key, ...]]] = []
         for t in [*asserted, *inferred]:
             s, p, o = t

@@ -140,11 +140,11 @@ class SchemaMixin:
                 props.update(s for s, _, _ in a.triples(None, p, None))
             entities: set[Node] = set()
             for index in (a, self._inferred):
-                for t, subs in index.pos.get(RDF.type, {}).items():
+                for s, _, t in index.triples(None, RDF.type, None):
                     if t not in _META_TYPES:
                         if t != OWL.NamedIndividual:
                             classes.add(t)
-                        entities.update(subs)
+                        entities.add(s)
             entities -= classes | props
             entities -= set(a.subjects(RDF.type, OWL.Ontology))
             views = {"classes": frozenset(classes), "properties": frozenset(props), "entities": frozenset(entities)}

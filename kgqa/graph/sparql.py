@@ -66,6 +66,26 @@ def check_timeout(timeout_s: Any) -> float:
     return float(timeout_s)
 
 
+def prepare_checked(sparql: Any, namespaces: dict[str, str], timeout_s: Any) -> tuple[float, Any]:
+    """``(timeout_s, prepared query)``: the timeout checked, the query parsed by rdflib and refused if it reaches out.
+
+    Raises:
+        InputError: a timeout that is not a positive number of seconds, or a query that is not a string.
+        GraphError: a syntax error, or a SERVICE or FROM clause (the graph never reaches out).
+    """
+    from rdflib.plugins.sparql import prepareQuery
+
+    timeout_s = check_timeout(timeout_s)
+    if not isinstance(sparql, str):
+        raise InputError(f"expected a SPARQL string, got {type(sparql).__name__}")
+    try:
+        prepared = prepareQuery(sparql, initNs=namespaces)
+    except Exception as exc:  # pyparsing.ParseException and rdflib's own errors
+        raise GraphError(f"SPARQL syntax error: {exc}") from exc
+    _refuse_remote(prepared.algebra)
+    return timeout_s, prepared
+
+
 def run_query(
     graph: Any,
     sparql: str,
@@ -80,16 +100,7 @@ def run_query(
         GraphError: a syntax error, remote access, an evaluation error, or a query still running
             after ``timeout_s`` seconds (it is stopped then).
     """
-    from rdflib.plugins.sparql import prepareQuery
-
-    timeout_s = check_timeout(timeout_s)
-    if not isinstance(sparql, str):
-        raise InputError(f"expected a SPARQL string, got {type(sparql).__name__}")
-    try:
-        prepared = prepareQuery(sparql, initNs=namespaces)
-    except Exception as exc:  # pyparsing.ParseException and rdflib's own errors
-        raise GraphError(f"SPARQL syntax error: {exc}") from exc
-    _refuse_remote(prepared.algebra)
+    timeout_s, prepared = prepare_checked(sparql, namespaces, timeout_s)
     init: dict[Variable, Node] = {}
     for name, value in (bindings or {}).items():
         match = _VAR.match(name) if isinstance(name, str) else None
@@ -97,6 +108,76 @@ def run_query(
             raise InputError(f"binding name {name!r} is not a SPARQL variable name")
         init[Variable(match.group(1))] = binding_term(value, namespaces, to_node)
     return run_with_deadline(lambda: _evaluate(graph, prepared, init), timeout_s)
+
+
+def run_oxigraph_query(
+    store: Any,
+    sparql: str,
+    namespaces: dict[str, str],
+    bindings: dict[str, Any] | None,
+    to_node: Callable[[str], Node],
+    rdflib_graph: Callable[[], Any],
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Rows:
+    """As :func:`run_query`, evaluated by Oxigraph on a pyoxigraph ``Store`` (named graphs seen as one).
+
+    The query is first parsed by rdflib, which checks its syntax and refuses remote access;
+    bound values reach Oxigraph as ``substitutions``, never as query text. Oxigraph substitutes
+    only variables of a SELECT projection; a query binding any other variable is evaluated by
+    rdflib on ``rdflib_graph()`` (a read-through view of the same store) so bindings keep one meaning.
+    """
+    from kgqa.graph.oxi_store import to_ox
+
+    timeout_s, prepared = prepare_checked(sparql, namespaces, timeout_s)
+    if bindings:
+        algebra = prepared.algebra
+        projected = dict.get(algebra, "PV") if getattr(algebra, "name", "") == "SelectQuery" else None
+        names = {str(v) for v in projected or ()}
+        wanted = {m.group(1) for m in map(_VAR.match, (n for n in bindings if isinstance(n, str))) if m}
+        if projected is None or not wanted <= names or len(wanted) < len(bindings):
+            return run_query(rdflib_graph(), sparql, namespaces, bindings, to_node, timeout_s=timeout_s)
+    import pyoxigraph as ox
+
+    subs: dict[Any, Any] = {}
+    for name, value in (bindings or {}).items():
+        match = _VAR.match(name) if isinstance(name, str) else None
+        if not match:
+            raise InputError(f"binding name {name!r} is not a SPARQL variable name")
+        subs[ox.Variable(match.group(1))] = to_ox(binding_term(value, namespaces, to_node))
+    return run_with_deadline(lambda: _evaluate_oxigraph(store, sparql, namespaces, subs), timeout_s)
+
+
+def _evaluate_oxigraph(store: Any, sparql: str, namespaces: dict[str, str], subs: dict[Any, Any]) -> Rows:
+    """Evaluate on Oxigraph and convert every term to the string rdflib would give."""
+    import pyoxigraph as ox
+
+    from kgqa.graph.oxi_store import to_rdf
+
+    try:
+        result = store.query(sparql, prefixes=namespaces, use_default_graph_as_union=True, substitutions=subs)
+        if isinstance(result, ox.QueryBoolean):
+            return [{}] if bool(result) else []
+        if isinstance(result, ox.QueryTriples):
+            return [
+                {
+                    "subject": str(to_rdf(t.subject)),
+                    "predicate": str(to_rdf(t.predicate)),
+                    "object": str(to_rdf(t.object)),
+                }
+                for t in result
+            ]
+        names = [v.value for v in result.variables]
+        rows: Rows = []
+        for solution in result:
+            row = {}
+            for n in names:
+                term = solution[n]
+                if term is not None:
+                    row[n] = str(to_rdf(term))
+            rows.append(row)
+        return rows
+    except Exception as exc:  # pyoxigraph raises SyntaxError, OSError, ValueError while evaluating
+        raise GraphError(f"SPARQL query failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _evaluate(graph: Any, prepared: Any, init: dict[Variable, Node]) -> Rows:
@@ -222,4 +303,12 @@ def _refuse_remote(node: Any) -> None:
             stack.extend(item)
 
 
-__all__ = ["DEFAULT_TIMEOUT_S", "binding_term", "check_timeout", "run_query", "run_with_deadline"]
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "binding_term",
+    "check_timeout",
+    "prepare_checked",
+    "run_oxigraph_query",
+    "run_query",
+    "run_with_deadline",
+]

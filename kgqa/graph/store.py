@@ -46,6 +46,10 @@ class TripleIndex:
     def __iter__(self) -> Iterator[Key]:
         return self.triples(None, None, None)
 
+    def has_node(self, node: Node) -> bool:
+        """Whether ``node`` is the subject or object of a triple here."""
+        return node in self.spo or node in self.osp
+
     def objects(self, s: Node, p: Node) -> Iterator[Node]:
         return iter(self.spo.get(s, {}).get(p, ()))
 

@@ -14,6 +14,7 @@ changed) runs again. A step that fails leaves no partial output behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -33,7 +34,16 @@ logger = logging.getLogger(__name__)
 STATE_FILE = "build-state.json"
 STATE_VERSION = 1
 #: files a world build writes besides its per-source outputs (removed by ``overwrite``)
-FIXED_OUTPUTS = ("ontology.ttl", "fb15k237.nt", "wordnet.nt", "conceptnet.nt", "passages.jsonl", "kgqa.json", "index")
+FIXED_OUTPUTS = (
+    "ontology.ttl",
+    "fb15k237.nt",
+    "wordnet.nt",
+    "conceptnet.nt",
+    "passages.jsonl",
+    "kgqa.json",
+    "index",
+    "graph-store",
+)
 
 
 @dataclass
@@ -52,6 +62,8 @@ class WorldSpec:
         index: embed the passages into ``index/`` (else ``kgqa.json`` names the passage files).
         batch_size: texts per encoder forward pass when indexing.
         skip_bad_lines: skip (and count) malformed N-Triples lines of ``rdf`` instead of failing.
+        graph_store: also write the reasoned graphs to a ``graph-store/`` folder that
+            ``kgqa.json`` names, so the world opens without parsing RDF (see :mod:`kgqa.graph.oxi_store`).
     """
 
     data_dir: Path | None = None
@@ -69,6 +81,7 @@ class WorldSpec:
     index: bool = True
     batch_size: int = 32
     skip_bad_lines: bool = False
+    graph_store: bool = False
 
 
 Progress = Callable[[int], None]
@@ -247,6 +260,27 @@ def _index_step(passage_files: list[Path], spec: WorldSpec, builder: Callable[..
     return Step("index", "index", passage_files, {"batch_size": spec.batch_size}, ["index"], run)
 
 
+def _graph_store_step(ontology: Path, graph_files: list[Path]) -> Step:
+    """The ``graph-store`` step; the ontology (copied afresh by every build) counts by its content, not its date."""
+
+    def run(out_dir: Path, progress: Progress) -> dict[str, Any]:
+        from kgqa.graph.kg import KnowledgeGraph
+
+        tmp = out_dir / ".graph-store.tmp"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        kg = KnowledgeGraph.load([ontology, *graph_files])
+        kg.save_store(tmp)
+        progress(len(kg))
+        if (out_dir / "graph-store").exists():
+            shutil.rmtree(out_dir / "graph-store")
+        os.replace(tmp, out_dir / "graph-store")
+        return {"asserted": len(kg), "inferred": len(kg._inferred)}
+
+    digest = hashlib.sha256(ontology.read_bytes()).hexdigest()
+    return Step("graph-store", "graph-store", graph_files, {"ontology_sha256": digest}, ["graph-store"], run)
+
+
 def _require(path: Path, option: str) -> None:
     if not Path(path).is_file():
         raise DataNotFoundError(f"{option} {path}: no such file")
@@ -372,6 +406,9 @@ def build_world(
         if builder is None:
             from kgqa.retrieval import build_index as builder
         steps.append(_index_step(passage_files, spec, builder, show_progress))
+    if spec.graph_store:
+        graph_files = [path / o for s in steps if s.kind == "graph" for o in s.outputs]
+        steps.append(_graph_store_step(path / "ontology.ttl", graph_files))
     results: dict[str, dict[str, Any]] = {}
     ran: list[str] = []
     kept: list[str] = []
@@ -399,6 +436,8 @@ def build_world(
         ran.append(step.name)
     graphs = ["ontology.ttl"] + [o for s in steps if s.kind == "graph" for o in s.outputs]
     config = PipelineConfig(graphs=graphs)
+    if spec.graph_store:
+        config.graph_store = "graph-store"
     indexed = any(s.kind == "index" for s in steps)
     if indexed:
         config.index_dir = "index"

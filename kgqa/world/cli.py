@@ -53,6 +53,12 @@ def add_build_arguments(p: argparse.ArgumentParser) -> None:
         help="do not embed the passages (kgqa.json then names the passage files; "
         "build an index later with `kgqa index build`)",
     )
+    p.add_argument(
+        "--graph-store",
+        action="store_true",
+        help="also write the reasoned graphs to graph-store/ (Oxigraph), which kgqa.json names: "
+        "the world then opens without parsing RDF",
+    )
     p.add_argument("--batch-size", type=int, default=32, help="texts per encoder forward pass")
     p.add_argument(
         "--skip-bad-lines", action="store_true", help="skip (and count) malformed lines of --rdf N-Triples files"
@@ -92,6 +98,7 @@ def spec_from_args(ns: argparse.Namespace) -> WorldSpec:
         index=not ns.no_index,
         batch_size=ns.batch_size,
         skip_bad_lines=ns.skip_bad_lines,
+        graph_store=ns.graph_store,
     )
 
 
