@@ -231,7 +231,7 @@ class EntityLinker:
 
     def _rank(self, iri: str) -> float:
         if iri not in self._degree:
-            self._degree[iri] = len(self.kg.facts(iri, inferred=False)) + len(self.kg.facts(o=iri, inferred=False))
+            self._degree[iri] = self.kg.degree(iri)
         return self._degree[iri]
 
     def _names(self, iris: Iterable[str], plurals: bool) -> list[tuple[str, str, bool]]:

@@ -237,3 +237,13 @@ def test_cli_graph_store_option(tmp_path: Path, toy_store: Path, capsys: pytest.
     code = main(["ask", "--graph-store", str(tmp_path / "missing"), "Who wrote Hamlet?"])
     err = capsys.readouterr().err
     assert code == 2 and "no graph store folder" in err and "Traceback" not in err
+
+
+def test_degree_counts_the_facts_of_a_node_on_both_index_kinds(any_kg: KnowledgeGraph) -> None:
+    # the degree the linker ranks names by: asserted facts with the node as subject or object
+    for iri in sorted(any_kg.entities())[:8]:
+        expected = len(any_kg.facts(iri, inferred=False)) + len(any_kg.facts(o=iri, inferred=False))
+        assert any_kg.degree(iri) == expected
+    with_inferred = [iri for iri in any_kg.entities() if any_kg.degree(iri, inferred=True) > any_kg.degree(iri)]
+    assert with_inferred, "the toy graph's inferences add facts to some entity"
+    assert any_kg.degree(E + "nobody_at_all") == 0
