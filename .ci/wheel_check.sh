@@ -88,7 +88,7 @@ ask_answers() {
 }
 no_optional_packages() {
   local found
-  found=$("$VPY" -m pip list --format=freeze | grep -i -E '^(matplotlib|rank[-_]bm25|peft|bm25s|pymilvus|milvus[-_]lite)==' | tr '\n' ' ' || true)
+  found=$("$VPY" -m pip list --format=freeze | grep -i -E '^(matplotlib|rank[-_]bm25|peft|bm25s|pymilvus|milvus[-_]lite|oxigraph)==' | tr '\n' ' ' || true)
   [ -z "$found" ] || { echo "wheel check: installed without extras, yet present: $found"; return 1; }
 }
 check "installed kgqa reads its assets from site-packages" assets_inside_venv

@@ -21,6 +21,7 @@ fi
 if want qa; then
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --out $OUT/qa-squad-dev
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --limit 2000 --out $OUT/qa-squad-dev-2000
+  kgqa bench qa --data "$D/squad/dev-v1.1.json" --derived-unanswerable --limit 2000 --out $OUT/qa-squad-dev-derived-na-2000
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --quantize --limit 2000 --out $OUT/qa-squad-dev-2000-int8
   kgqa bench qa --data "$D/squad/dev-v1.1.json" --precision fp32 --limit 2000 --out $OUT/qa-squad-dev-2000-fp32
 fi
@@ -38,9 +39,20 @@ fi
 if want premises; then
   kgqa bench premises --limit 200 --out $OUT/premises
 fi
+if want false-premise; then
+  kgqa bench false-premise --out $OUT/false-premise
+fi
 if want speed; then
   # the peers (Haystack, transformers 4.x, CrossEncoder) run in their own environment, built once
   # beforehand (benchmarks/README.md: benchmarks/peers-requirements.txt, $KGQA_PEERS_PYTHON); without it
   # the suite measures kgqa alone and records why the peers were skipped
   kgqa bench speed --out $OUT/speed
+fi
+if want scale; then
+  # graph backends at 10k / 300k / 3M triples (the FB15k-237 world's real triples first, synthetic beyond:
+  # build the world with `kgqa world build --out /tmp/fbworld`) and vector backends at 20k / 1M synthetic
+  # vectors; each measurement in its own process, an hour at most each; about two hours on 2 cores
+  W="${KGQA_WORLD:-/tmp/fbworld}"
+  [ -f "$W/kgqa.json" ] || kgqa world build --out "$W"
+  kgqa bench scale --world "$W" --out $OUT/scale -v
 fi

@@ -4,7 +4,8 @@ Two corpora: seeded synthetic unit vectors around cluster centres (``--n``, ``--
 noisy copies of corpus vectors), and real embeddings of SQuAD dev paragraphs by the base encoder
 (``--squad N`` paragraphs, their questions as queries). Each backend is built, saved to a
 temporary folder and loaded back (IVF-PQ memory-mapped, Milvus Lite from its ``.db`` file) before
-it is searched; recall@k is measured against the flat (exact) index.
+it is searched; recall@k is measured against the flat (exact) index. The synthetic corpus and the
+build / load steps are those of ``kgqa bench scale`` (:mod:`kgqa.bench.scale_vectors`).
 
     python benchmarks/vector_backends.py --n 100000 --squad 2000 --out benchmarks/results/vector-backends.json
 """
@@ -21,23 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from kgqa.retrieval import DenseIndex, Encoder
+from kgqa.bench.scale_vectors import build_index, hit_ids, load_index, synthetic_vectors
+from kgqa.retrieval import Encoder
 from kgqa.retrieval.backends import bytes_per_passage, recall_at_k
 from kgqa.retrieval.index import index_text
 from kgqa.types import Passage
 
 logger = logging.getLogger("vector_backends")
-
-
-def synthetic(n: int, dim: int, n_queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded unit vectors around ``n // 100`` centres, and noisy copies of some of them as queries."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((max(1, n // 100), dim)).astype(np.float32)
-    x = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
-    q = x[rng.choice(n, n_queries, replace=False)] + 0.2 * rng.standard_normal((n_queries, dim)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    return x, q
 
 
 def squad(path: Path, n: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,21 +43,14 @@ def squad(path: Path, n: int, n_queries: int) -> tuple[np.ndarray, np.ndarray]:
 
 def measure(kind: str, x: np.ndarray, q: np.ndarray, exact: np.ndarray | None, k: int, **options: Any) -> dict:
     """Build, save, load and search one backend; its recall@k against ``exact`` ids and its size on disk."""
-    passages = [Passage(f"v{i}", "") for i in range(len(x))]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / kind
-        if kind == "milvus":
-            options["milvus_uri"] = str(folder / "milvus.db")
-        start = time.perf_counter()
-        index = DenseIndex(None, kind=kind, use_gpu="auto", **options)
-        index.add_vectors(passages, x)
-        index.save(folder)
-        build_s = time.perf_counter() - start
-        loaded = DenseIndex.load(folder, milvus_uri=options.get("milvus_uri"))
+        _, build_s = build_index(kind, x, folder, **options)
+        loaded = load_index(folder, kind)
         start = time.perf_counter()
         hits = loaded.search_vectors(q, k)
         search_s = time.perf_counter() - start
-        ids = np.array([[int(h.passage.id[1:]) for h in row] + [-1] * (k - len(row)) for row in hits])
+        ids = hit_ids(hits, k)
         size = bytes_per_passage(folder, len(x))
     return {
         "backend": loaded.kind,
@@ -106,7 +90,7 @@ def main() -> None:
     backends = [b.strip() for b in ns.backends.split(",") if b.strip()]
     rows = []
     if ns.n:
-        x, q = synthetic(ns.n, ns.dim, ns.queries)
+        x, q = synthetic_vectors(ns.n, ns.dim, ns.queries)
         rows += run(x, q, backends, ns.k, f"synthetic {ns.n}x{ns.dim}")
     if ns.squad:
         x, q = squad(ns.squad_file, ns.squad, ns.queries)

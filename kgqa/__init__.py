@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from kgqa.errors import (
     ConfigError,
     DataNotFoundError,
+    EndpointError,
     GraphError,
     IndexLoadError,
     InputError,
@@ -48,6 +49,7 @@ __all__ = [
     "Claim",
     "ConfigError",
     "DataNotFoundError",
+    "EndpointError",
     "Evidence",
     "GraphError",
     "IndexLoadError",

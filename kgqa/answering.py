@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
+from kgqa.checks.graph_check import stable_order
+from kgqa.graph.linking import normalize
 from kgqa.text import normalize_answer
 from kgqa.types import Triple
 
@@ -21,6 +24,9 @@ _QWORDS = re.compile(
     re.I,
 )
 
+
+#: SKOS's alternative label: the W3C term every graph uses for an entity's other names
+SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 
 _ALIAS_Q = re.compile(r"\b(?:is|was|are|were)\s+(?:also\s+)?(?:known as|called|nicknamed)\s+(.+)$", re.I)
 
@@ -50,14 +56,15 @@ def graph_answer(
 
     Tries each linked mention (longest first) and each matching relation in both
     directions; ``when`` questions prefer dated properties, ``who`` questions people.
+    Several values come in :func:`~kgqa.checks.graph_check.stable_order`, the same on
+    every graph backend; an alias question cites the alias the question used.
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
         # "Which planet is known as the Red Planet?": the answer is the entity the alias names
         for m in mentions:
             if m.start >= 0 and m.text.lower() in alias.group(1).lower():
-                facts = kg.facts(m.iri, "http://www.w3.org/2004/02/skos/core#altLabel", None, inferred=False)
-                return GraphAnswer([kg.label(m.iri)], [m.iri], facts[:1], "alias")
+                return GraphAnswer([kg.label(m.iri)], [m.iri], _alias_fact(kg, m.iri, m.text), "alias")
     for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
         phrase = relation_phrase(focus, m.text)
         if wh == "when" and not phrase:
@@ -72,15 +79,32 @@ def graph_answer(
             if wh == "where" and not candidates:
                 candidates = relations.match(f"place of {phrase}", top_k=3)
         for prop, _score in candidates:
-            facts = kg.facts(m.iri, prop, None)
+            facts = stable_order(kg.facts(m.iri, prop, None))
             if facts:
                 texts = [t.object_label or kg.label(t.object) or t.object for t in facts]
                 return GraphAnswer(texts, [t.object for t in facts], facts, prop)
-            back = kg.facts(None, prop, m.iri)
+            back = stable_order(kg.facts(None, prop, m.iri))
             if back and not _is_datatype(kg, prop):
                 texts = [t.subject_label or kg.label(t.subject) for t in back]
                 return GraphAnswer(texts, [t.subject for t in back], back, prop)
     return None
+
+
+def _alias_fact(kg: KnowledgeGraph, iri: str, said: str) -> list[Triple]:
+    """The ``skos:altLabel`` fact of ``iri`` that names ``said`` (the alias as the question wrote it).
+
+    An entity has several aliases and the graph backends list them in different orders (file
+    order in memory, index order in a store), so the first one is not the one the question used.
+    The value whose normalised form is closest to ``said`` wins (difflib's ratio: an exact match
+    scores 1.0, a fuzzy-linked span still finds its alias); ties go to the smaller normalised
+    value, so every backend cites the same fact. ``[]`` when ``iri`` has no alias.
+    """
+    key = normalize(said)
+    facts = kg.facts(iri, SKOS_ALT_LABEL, None, inferred=False)
+    scored = [
+        (SequenceMatcher(None, key, normalize(t.object)).ratio(), normalize(t.object), t.object, t) for t in facts
+    ]
+    return [min(scored, key=lambda x: (-x[0], x[1], x[2]))[3]] if scored else []
 
 
 def _is_datatype(kg: KnowledgeGraph, prop: str) -> bool:

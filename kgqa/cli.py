@@ -44,6 +44,12 @@ def _add_pipeline_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", metavar="DIR", help="pipeline folder or kgqa.json (default: the shipped world)")
     p.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) to use instead of the shipped graphs")
     p.add_argument("--graph-store", metavar="DIR", help="a graph store folder (`kgqa world build` writes one) to open")
+    p.add_argument("--sparql", metavar="URL", help="a SPARQL endpoint to read the graph from (graph_endpoint)")
+    p.add_argument(
+        "--catalogue",
+        metavar="FILE",
+        help="the --sparql graph's names catalogue, written on first use (graph_catalogue)",
+    )
     p.add_argument("--passages", action="append", metavar="FILE", help="passage JSON lines to index instead")
     p.add_argument("--index", metavar="DIR", help="an index folder built by `kgqa index build`")
     p.add_argument(
@@ -135,7 +141,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     graph = sub.add_parser("graph", help="query the knowledge graph")
     gsub = graph.add_subparsers(dest="graph_command", parser_class=_Parser, required=True)
     query = gsub.add_parser("query", help="run a SPARQL SELECT/ASK query")
-    query.add_argument("sparql", help="the query, or @FILE to read it from a file")
+    query.add_argument("sparql_query", metavar="sparql", help="the query, or @FILE to read it from a file")
     query.add_argument(
         "--bind",
         action="append",
@@ -144,6 +150,8 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         help="bind ?VAR to VALUE (an IRI in <...> or a literal); values are never pasted into the query",
     )
     query.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) instead of the shipped graphs")
+    query.add_argument("--graph-store", metavar="DIR", help="a graph store folder to query instead")
+    query.add_argument("--sparql", metavar="URL", help="a SPARQL endpoint to send the query to instead")
     query.add_argument(
         "--timeout",
         type=float,
@@ -152,6 +160,17 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
         help="stop the query after this many seconds (default: 30, as sparql_timeout_s in kgqa.json)",
     )
     query.add_argument("--json", action="store_true")
+    export = gsub.add_parser(
+        "export", help="write the graph, reasoned, as N-Quads in kgqa's layout, to load into a SPARQL server"
+    )
+    export.add_argument("out", metavar="FILE", help="the N-Quads file to write (.nq, or .nq.gz to compress)")
+    export.add_argument("--graph", action="append", metavar="FILE", help="RDF file(s) instead of the shipped graphs")
+    export.add_argument("--graph-store", metavar="DIR", help="a graph store folder to export instead")
+    catalogue = gsub.add_parser(
+        "catalogue", help="add the names catalogue to a graph store folder (one saved without it opens slowly)"
+    )
+    catalogue.add_argument("store", metavar="STORE_DIR", help="the graph store folder")
+    catalogue.add_argument("--overwrite", action="store_true", help="rebuild a catalogue the folder already has")
 
     demo = sub.add_parser("demo", help="answer the demo questions on the shipped world, with traces")
     demo.add_argument("--json", action="store_true")
@@ -199,11 +218,20 @@ def _config(ns: argparse.Namespace) -> Any:
 
     config = PipelineConfig.load(ns.pipeline) if getattr(ns, "pipeline", None) else PipelineConfig()
     overrides: dict[str, Any] = {}
+    given = [o for o in ("graph", "graph_store", "sparql") if getattr(ns, o, None)]
+    if len(given) > 1:
+        raise UsageError(f"{PROG}: give one of --graph, --graph-store and --sparql, not {' and '.join(given)}")
     if getattr(ns, "graph", None):
         overrides["graphs"] = [str(Path(g).resolve()) for g in ns.graph]
-        overrides["graph_store"] = None
+        overrides["graph_store"] = overrides["graph_endpoint"] = overrides["graph_catalogue"] = None
     if getattr(ns, "graph_store", None):
         overrides["graph_store"] = str(Path(ns.graph_store).resolve())
+        overrides["graph_endpoint"] = overrides["graph_catalogue"] = None
+    if getattr(ns, "sparql", None):
+        overrides["graph_endpoint"] = ns.sparql
+        overrides["graph_store"] = None
+    if getattr(ns, "catalogue", None):
+        overrides["graph_catalogue"] = str(Path(ns.catalogue).resolve())
     if getattr(ns, "passages", None):
         overrides["passages"] = [str(Path(p).resolve()) for p in ns.passages]
     if getattr(ns, "index", None):
@@ -304,11 +332,33 @@ def _parse_binding(text: str) -> tuple[str, Any]:
     return var, Literal(value)
 
 
-def _cmd_graph(ns: argparse.Namespace) -> int:
+def _graph_of(ns: argparse.Namespace) -> Any:
+    """The graph a ``kgqa graph`` command reads: ``--graph`` files, ``--graph-store`` or ``--sparql`` (default: shipped)."""
     from kgqa.graph.kg import KnowledgeGraph
+
+    given = [o for o in ("graph", "graph_store", "sparql") if getattr(ns, o, None)]
+    if len(given) > 1:
+        raise UsageError(f"{PROG} graph: give one of --graph, --graph-store and --sparql, not {' and '.join(given)}")
+    if getattr(ns, "sparql", None):
+        return KnowledgeGraph.connect(ns.sparql)
+    if getattr(ns, "graph_store", None):
+        return KnowledgeGraph.open(ns.graph_store)
+    return KnowledgeGraph.load([Path(g) for g in ns.graph] if ns.graph else None)
+
+
+def _cmd_graph(ns: argparse.Namespace) -> int:
     from kgqa.graph.sparql import check_timeout
 
-    sparql = ns.sparql
+    if ns.graph_command == "catalogue":
+        from kgqa.graph.oxi_store import add_catalogue
+
+        print(f"wrote {add_catalogue(ns.store, overwrite=ns.overwrite)}")
+        return 0
+    if ns.graph_command == "export":
+        out = _graph_of(ns).export_nquads(ns.out)
+        print(f"wrote {out}; load it into a SPARQL server (e.g. oxigraph load --location DB --file {out.name})")
+        return 0
+    sparql = ns.sparql_query
     if ns.timeout is not None:
         check_timeout(ns.timeout)
     if sparql.startswith("@"):
@@ -319,7 +369,7 @@ def _cmd_graph(ns: argparse.Namespace) -> int:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{PROG} graph query: {sparql[1:]} is not UTF-8 text; save the query as UTF-8") from exc
     bindings = dict(_parse_binding(b) for b in ns.bind)
-    kg = KnowledgeGraph.load([Path(g) for g in ns.graph] if ns.graph else None)
+    kg = _graph_of(ns)
     rows = kg.query(sparql, bindings=bindings or None, timeout_s=ns.timeout)
     if ns.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))

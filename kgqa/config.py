@@ -63,6 +63,27 @@ def _check_vector_backend(config: PipelineConfig) -> None:
         )
 
 
+def _check_graph_source(config: PipelineConfig) -> None:
+    """Raise :class:`ConfigError` for a ``graph_endpoint`` that is not an http(s) URL or one set beside ``graph_store``."""
+    from urllib.parse import urlsplit
+
+    url = config.graph_endpoint
+    if url is None:
+        if config.graph_catalogue is not None:
+            raise ConfigError(
+                "graph_catalogue names the linker's catalogue of a graph_endpoint; set graph_endpoint too "
+                "(a graph store keeps its catalogue in its folder)"
+            )
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"graph_endpoint must be an http(s) SPARQL endpoint URL such as http://127.0.0.1:7878/query, not {url!r}"
+        )
+    if config.graph_store is not None:
+        raise ConfigError("graph_endpoint and graph_store are both set; keep the one the graph should be read from")
+
+
 #: the least value of each numeric field (``sparql_timeout_s`` must also be above 0)
 MINIMUMS: dict[str, float] = {
     "top_k": 1,
@@ -80,7 +101,15 @@ MINIMUMS: dict[str, float] = {
     "hybrid_dense_weight": 0.0,
 }
 _PATH_LISTS = ("graphs", "passages")
-_PATH_FIELDS = ("graph_store", "index_dir", "reader_dir", "nli_dir", "encoder_dir")
+_PATH_FIELDS = (
+    "graph_store",
+    "graph_catalogue",
+    "index_dir",
+    "reader_dir",
+    "nli_dir",
+    "encoder_dir",
+    "false_premise_dir",
+)
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -210,6 +239,10 @@ class PipelineConfig:
     graphs: list[str] | None = None
     #: a graph store folder (``KnowledgeGraph.save_store``, ``kgqa world build``): opened instead of parsing ``graphs``
     graph_store: str | None = None
+    #: a SPARQL query endpoint URL (``KnowledgeGraph.connect``): the graph is read from it instead of files or a store
+    graph_endpoint: str | None = None
+    #: a names catalogue file for ``graph_endpoint``'s entity linker, written from the endpoint when missing
+    graph_catalogue: str | None = None
     passages: list[str] | None = None
     index_dir: str | None = None
     reader_dir: str | None = None
@@ -232,6 +265,9 @@ class PipelineConfig:
     min_passage_relevance: float = 0.45
     #: decision: an unconfirmed reader answer without a graph answer is dropped below this best retrieval cosine
     min_retrieval_score: float = 0.2
+    #: reader: it abstains on a passage whose no-answer score (null minus best span logit) exceeds this;
+    #: None: the threshold stored with the reader model (none stored: it never abstains)
+    reader_no_answer_threshold: float | None = None
     #: entity linker: the least difflib ratio of a fuzzy match and the least cosine of an embedding match
     linker_fuzzy_threshold: float = 0.85
     linker_embedding_threshold: float = 0.75
@@ -263,6 +299,15 @@ class PipelineConfig:
     #: folder it replaces the URI recorded there
     milvus_uri: str | None = None
     device: str | None = None
+    # -- the learned false-premise detector (kgqa.checks.false_premise) --
+    #: run it on questions whose presupposition neither the graph nor the passages decide; off by default:
+    #: it flags about 14% of ordinary questions (SQuAD dev) as resting on a false premise, and a false
+    #: contradiction is worse than ``unknown``
+    false_premise_detector: bool = False
+    #: its model folder (``kgqa train false-premise``); None: the shipped one, and without it the detector is off
+    false_premise_dir: str | None = None
+    #: the probability in (0, 1) from which it rejects a premise; None: the threshold stored with the model
+    false_premise_threshold: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -277,6 +322,10 @@ class PipelineConfig:
             raise ConfigError(f"hybrid_dense_weight must be in [0, 1], not {self.hybrid_dense_weight!r}")
         _check_thresholds(self)
         _check_vector_backend(self)
+        _check_graph_source(self)
+        t = self.false_premise_threshold
+        if t is not None and not 0 < t < 1:
+            raise ConfigError(f"false_premise_threshold must be in (0, 1) or null (the model's own), not {t!r}")
         from kgqa.retrieval.split import check_split_args
 
         check_split_args(self.max_passage_words, self.passage_overlap_words)

@@ -31,6 +31,10 @@ class GraphError(KGQAError):
     """An RDF file cannot be read or parsed, or a graph query is invalid."""
 
 
+class EndpointError(GraphError):
+    """A SPARQL endpoint cannot be reached, does not answer in time, refuses a query, or sends an unreadable answer."""
+
+
 class DataNotFoundError(KGQAError, FileNotFoundError):
     """A dataset file expected in the data directory is missing."""
 
@@ -45,6 +49,7 @@ IndexLoadError = IndexError_
 __all__ = [
     "ConfigError",
     "DataNotFoundError",
+    "EndpointError",
     "GraphError",
     "IndexLoadError",
     "InputError",

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from kgqa.answering import GraphAnswer, answers_match, graph_answer, unknown_names
 from kgqa.checks.claims import validate_text
+from kgqa.checks.false_premise import FalsePremiseDetector, apply_detector, entity_context, needs_detector
 from kgqa.checks.premise import PremiseChecker
 from kgqa.checks.questions import QuestionAnalysis, analyze_question, answer_statement
 from kgqa.checks.verdict import decide
 from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
+from kgqa.reader.postprocess import abstains, passage_no_answer_scores
 from kgqa.trace import Trace
 from kgqa.types import Answer, Evidence, Hit, NLIRecord, PremiseCheck, ReaderSpan
 
@@ -124,8 +126,11 @@ class Pipeline:
         nli: NLIPredictor,
         linker: EntityLinker,
         relations: RelationMatcher,
+        detector: FalsePremiseDetector | None = None,
     ) -> None:
         self.config = config
+        #: the learned false-premise detector (``None``: off; see :mod:`kgqa.checks.false_premise`)
+        self.detector = detector
         self.kg = kg
         self.index = index
         self.reader = reader
@@ -175,7 +180,11 @@ class Pipeline:
         if overrides:
             config = PipelineConfig.from_dict({**config.to_dict(), **overrides}, "Pipeline.load: ")
         check_device(config.device)
-        if config.graph_store:
+        if config.graph_endpoint:
+            kg = KnowledgeGraph.connect(
+                config.graph_endpoint, catalogue=config.graph_catalogue, timeout_s=config.sparql_timeout_s
+            )
+        elif config.graph_store:
             kg = KnowledgeGraph.open(config.graph_store)
         else:
             kg = KnowledgeGraph.load([Path(p) for p in config.graphs] if config.graphs else None)
@@ -207,12 +216,25 @@ class Pipeline:
             embedding_threshold=config.linker_embedding_threshold,
         )
         relations = RelationMatcher(kg)
-        return cls(config, kg, index, reader, nli, linker, relations)
+        detector = (
+            FalsePremiseDetector(
+                config.false_premise_dir,
+                config.false_premise_threshold,
+                quantize=config.quantize,
+                device=config.device,
+                precision=config.precision,
+            )
+            if config.false_premise_detector
+            else None
+        )
+        return cls(config, kg, index, reader, nli, linker, relations, detector)
 
     def warm_up(self) -> Pipeline:
         """Load every model now (the first question is otherwise slower)."""
         self.reader.warm_up()
         self.nli.warm_up()
+        if self.detector is not None:
+            self.detector.warm_up()
         self.index.search(["warm up"], 1)
         return self
 
@@ -300,6 +322,38 @@ class Pipeline:
         return self.ask_batch([question], [premises], top_k=top_k)[0]
 
     # ------------------------------------------------------------------ the steps
+    def _learned_premises(
+        self,
+        question: str,
+        analysis: QuestionAnalysis,
+        checks: list[PremiseCheck],
+        answered: bool | None,
+        mentions: list[Mention],
+        hits: list[Hit],
+    ) -> tuple[list[PremiseCheck], dict[str, Any] | None]:
+        """The checks with the learned detector's judgement (:func:`apply_detector`), and what it scored.
+
+        ``answered``: whether the graph or an entailing passage answers the question (``None``: not
+        known yet, so only presuppositions left unknown are scored; see :func:`needs_detector`).
+        """
+        det = self.detector
+        if det is None or not needs_detector(analysis, checks, answered):
+            return checks, None
+        scores = det.score([question])
+        if scores is None:  # no model folder: the detector is off
+            return checks, None
+        score, threshold = float(scores[0]), det.threshold
+        checks = apply_detector(question, checks, score, threshold, entity_context(self.kg, mentions, hits), det.name)
+        info = {"decided_by": "model", "model": det.name, "score": round(score, 4), "threshold": threshold}
+        return checks, {**info, "flagged": score >= threshold}
+
+    def _no_answer_threshold(self) -> float | None:
+        """The reader's null threshold: the config's override, else the reader model's own (``None``: never abstain)."""
+        if self.config.reader_no_answer_threshold is not None:
+            return float(self.config.reader_no_answer_threshold)
+        value = getattr(self.reader, "no_answer_threshold", None)
+        return float(value) if isinstance(value, int | float) else None
+
     def _answer(
         self,
         question: str,
@@ -341,6 +395,13 @@ class Pipeline:
                 spans = sorted(spans, key=lambda sp: sp.score + w * prior.get(sp.passage_id, 0.0), reverse=True)
                 reader_best = spans[0]
             st.outputs["spans"] = [s.to_dict() for s in spans[:5]]
+            na_threshold = self._no_answer_threshold()
+            abstained = analysis.qtype != "yes_no" and abstains(spans, na_threshold)
+            st.outputs["no_answer"] = {
+                "threshold": na_threshold,
+                "null_scores": passage_no_answer_scores(spans),
+                "abstained": abstained,
+            }
 
         with trace.stage("graph") as st:
             if analysis.qtype in ("factoid", "other"):
@@ -361,6 +422,10 @@ class Pipeline:
                 checks.append(self._check_premise(p, "presupposed"))
             if analysis.qtype == "yes_no" and analysis.statement:
                 yes_no_check = self.checker.check(analysis.statement, source="question", hits=hits[: self.config.nli_k])
+            # presuppositions the graph and the passages left unknown (the question-level check waits for the NLI)
+            checks, learned = self._learned_premises(question, analysis, checks, None, mentions, hits)
+            if learned is not None:
+                st.outputs["learned_false_premise"] = learned
             st.outputs["checks"] = [c.to_dict() for c in checks]
             if yes_no_check is not None:
                 st.outputs["question_claim"] = yes_no_check.to_dict()
@@ -407,6 +472,18 @@ class Pipeline:
                         )
             st.outputs["checks"] = nli_records
 
+        if self.detector is not None and not any(c.source == "presupposed" for c in checks):
+            # a question without a stated presupposition: unless the graph or an entailing passage answers it
+            t0 = time.perf_counter()
+            et = self.config.entail_threshold
+            answered = gans is not None or any(r["probs"]["entailment"] >= et for r in nli_records)
+            checks, learned = self._learned_premises(question, analysis, checks, answered, mentions, hits)
+            step = trace.get("premise_check")
+            if learned is not None and step is not None:
+                step.outputs["learned_false_premise"] = learned
+                step.outputs["checks"] = [c.to_dict() for c in checks]
+                step.ms += (time.perf_counter() - t0) * 1000
+
         with trace.stage("decision") as st:
             result = decide(
                 analysis=analysis,
@@ -423,6 +500,7 @@ class Pipeline:
                 hits=hits,
                 config=self.config,
                 unknown_names=unknown,
+                reader_abstained=abstained,
             )
             answer = result.answer
             evidence = result.evidence

@@ -77,6 +77,18 @@ for _name, _module, _help in (
         "kgqa.bench.premise_suite",
         "false premises generated from the graph: detection precision/recall/F1 and answer accuracy",
     ),
+    (
+        "false-premise",
+        "kgqa.bench.false_premise_suite",
+        "the learned false-premise detector: FalseQA valid and generated graph questions "
+        "(accuracy, precision, recall, false alarms), and its effect through Pipeline.ask",
+    ),
+    (
+        "scale",
+        "kgqa.bench.scale_suite",
+        "graph load time, memory and check latency per backend at 10k-3M triples; vector index build, "
+        "latency, recall@10 and memory at 20k-1M passages",
+    ),
 ):
     register_suite(_name, _help, _lazy(_module, "add_arguments"), _lazy(_module, "run"))
 

@@ -3,6 +3,13 @@
 SQuAD v2.0 files (questions without answers) also get the official v2 breakdown:
 ``has_ans_f1``, ``no_ans_f1`` and the best no-answer threshold, searched over the
 reader's no-answer scores (``null score - best span score``).
+
+``--derived-unanswerable`` turns a SQuAD v1.1 file into a SQuAD 2.0-style set at run time:
+each question gets an unanswerable twin (:mod:`kgqa.train.unanswerable`: another paragraph of
+its article, a swapped entity, or its paragraph without the answer sentence), nothing is
+written to disk. It is scored at the reader model's stored null threshold (chosen on a dev
+split of the training articles); the best threshold on this set itself is reported beside it
+for reference only, since choosing it there would tune on the test set.
 """
 
 from __future__ import annotations
@@ -45,10 +52,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--null-threshold",
         type=float,
-        default=0.0,
-        help="v2.0 files: answer nothing where the no-answer score exceeds this",
+        default=None,
+        help="v2.0 files: answer nothing where the no-answer score exceeds this "
+        "(default: the threshold stored with the reader model, else 0)",
+    )
+    p.add_argument(
+        "--derived-unanswerable",
+        action="store_true",
+        help="add a derived unanswerable twin to each question of a v1.1 file (SQuAD 2.0-style, at run time)",
+    )
+    p.add_argument(
+        "--unanswerable-rate",
+        type=_rate,
+        default=1.0,
+        help="with --derived-unanswerable: twins per question, in (0, 1] (default 1: about half unanswerable)",
     )
     p.add_argument("--save-predictions", action="store_true", help="also write predictions.json (id -> answer)")
+
+
+def _rate(text: str) -> float:
+    """``--unanswerable-rate``: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {text}")
+    return value
 
 
 def load_reader(ns: argparse.Namespace) -> Any:
@@ -94,10 +124,30 @@ def read_best(
     return preds, na
 
 
+def derived_examples(examples: list[Any], limit: int | None, seed: int, rate: float = 1.0) -> list[Any]:
+    """A seeded sample of ``limit`` answerable questions (all: ``None``/0) and their derived unanswerable twins.
+
+    The twins are derived over the whole file (same-article paragraphs and entities), then kept
+    for the sampled questions only.
+    """
+    from kgqa.train.unanswerable import ID_SEP, derive_unanswerable
+
+    answerable = [ex for ex in examples if ex.answers]
+    twins = {ex.qid.partition(ID_SEP)[0]: ex for ex in derive_unanswerable(answerable, rate, seed)}
+    sample = seeded_sample(answerable, limit, seed)
+    return [*sample, *(twins[ex.qid] for ex in sample if ex.qid in twins)]
+
+
 def evaluate(
-    reader: Any, examples: list[Any], null_threshold: float = 0.0, max_answer_length: int = 30
+    reader: Any, examples: list[Any], null_threshold: float | None = None, max_answer_length: int = 30
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Official SQuAD metrics of ``reader`` on ``examples`` (``kgqa.train.data.QAExample``)."""
+    """Official SQuAD metrics of ``reader`` on ``examples`` (``kgqa.train.data.QAExample``).
+
+    ``null_threshold`` ``None`` takes the reader's stored ``no_answer_threshold`` (else 0).
+    """
+    stored = getattr(reader, "no_answer_threshold", None)
+    source = "given" if null_threshold is not None else ("model" if stored is not None else "default 0")
+    null_threshold = null_threshold if null_threshold is not None else (stored if stored is not None else 0.0)
     refs = {ex.qid: list(ex.answers) for ex in examples}
     is_v2 = any(not ex.answers for ex in examples)
     with Timer() as t:
@@ -107,7 +157,15 @@ def evaluate(
         v2 = metrics.squad_v2(preds, refs, na_scores=na, threshold=null_threshold)
         results.update(v2)
         results["null_threshold"] = null_threshold
+        results["null_threshold_source"] = source
         results["best_no_answer_threshold"] = v2["best_f1_thresh"]
+        results["best_threshold_note"] = "best_f1/best_exact: threshold chosen on this test set, for reference only"
+        no_ans = [q for q, g in refs.items() if not g]
+        results["no_ans_accuracy"] = sum(na[q] > null_threshold for q in no_ans) / len(no_ans) if no_ans else 0.0
+        has = [q for q, g in refs.items() if g]
+        results["has_ans_abstained"] = sum(na[q] > null_threshold for q in has) / len(has) if has else 0.0
+        probs = [1.0 / (1.0 + math.exp(-max(min(na[q], 700.0), -700.0))) for q in refs]
+        results["no_answer_ece"], _ = metrics.expected_calibration_error(probs, [not refs[q] for q in refs])
         final = {q: ("" if na[q] > null_threshold else p) for q, p in preds.items()}
     else:
         results.update(metrics.squad_v1(preds, refs))
@@ -152,7 +210,10 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     path = resolve_data(ns.data, DEFAULT_DATA)
     examples = read_squad(path)
     total = len(examples)
-    examples = seeded_sample(examples, ns.limit, ns.seed)
+    if getattr(ns, "derived_unanswerable", False):
+        examples = derived_examples(examples, ns.limit, ns.seed, getattr(ns, "unanswerable_rate", 1.0))
+    else:
+        examples = seeded_sample(examples, ns.limit, ns.seed)
     reader = load_reader(ns)
     results, details = evaluate(reader, examples, ns.null_threshold, ns.max_answer_length)
     results.update(
@@ -168,6 +229,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
                 )
             },
             "quantized": bool(ns.quantize),
+            "derived_unanswerable": bool(getattr(ns, "derived_unanswerable", False)),
         }
     )
     types = results["per_question_type"]

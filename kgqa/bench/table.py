@@ -14,11 +14,23 @@ from typing import Any
 #: the headline metrics of each suite, in table order
 HEADLINE: dict[str, tuple[str, ...]] = {
     "nli": ("accuracy", "macro_f1", "ece"),
-    "qa": ("exact_match", "f1", "has_ans_f1", "no_ans_f1"),
+    "qa": ("exact_match", "f1", "has_ans_f1", "no_ans_f1", "no_ans_accuracy", "null_threshold", "best_f1"),
     "open-qa": ("recall_at_1", "recall_at_5", "recall_at_20", "mrr", "exact_match", "f1"),
     "kgqa": ("hits_at_1",),
     "factcheck": ("accuracy", "macro_f1"),
     "premises": ("precision", "recall", "f1", "true_premise_answer_accuracy"),
+    "false-premise": (
+        "accuracy",
+        "precision",
+        "recall",
+        "false_alarm_rate",
+        "generated.accuracy",
+        "generated.f1",
+        "generated.false_alarm_rate",
+        "squad_false_alarm_rate",
+        "end_to_end.counts.false_premise.premise_rejected_rate",
+        "end_to_end.counts.true_premise.premise_rejected_rate",
+    ),
     "speed": (
         "ask_latency_p50_ms",
         "ask_latency_p95_ms",
@@ -67,6 +79,8 @@ def row(result: dict[str, Any]) -> str:
             name += f" ({data['split']})"
     else:
         name = str(data)
+    if result.get("derived_unanswerable"):
+        name += " + derived unanswerable twins"
     flat = _flat({k: v for k, v in result.items() if k not in ("args", "hardware", "software", "models", "data")})
     wanted = HEADLINE.get(suite, ())
     metrics = []

@@ -11,6 +11,7 @@ from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.types import Claim, Evidence, Triple
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.dates import KGDate
     from kgqa.graph.kg import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,44 @@ class GraphVerdict:
     evidence: list[Evidence] = field(default_factory=list)
     correction: str | None = None
     facts: list[Triple] = field(default_factory=list)
+
+
+def _fact_key(t: Triple) -> tuple[bool, str, str, str, str, str, str]:
+    return (
+        t.inferred,
+        (t.object_label or t.object).casefold(),
+        t.object,
+        (t.subject_label or t.subject).casefold(),
+        t.subject,
+        t.predicate,
+        t.source,
+    )
+
+
+def stable_order(facts: list[Triple]) -> list[Triple]:
+    """``facts`` in an order every graph backend agrees on: asserted first, then by value, then by subject.
+
+    :meth:`KnowledgeGraph.facts` lists several values in file order for a graph loaded in
+    memory and in index order for one opened from a store; whatever cites "the first" of
+    them, or the first few, sorts them with this so that both cite the same facts.
+    """
+    return sorted(facts, key=_fact_key)
+
+
+def dated_facts(kg: KnowledgeGraph, iri: str, prop: str) -> list[tuple[Triple, KGDate]]:
+    """The facts ``iri prop ?`` whose value reads as a date, with the date, earliest first.
+
+    A fact cited for a date is the one that holds that date, not the first value of the
+    property (which may be another date, or no date at all).
+    """
+    from kgqa.graph.dates import parse_date
+
+    out = []
+    for t in stable_order(kg.facts(iri, prop, None)):
+        found = parse_date(t.object) if not t.object.startswith(("http://", "https://")) else None
+        if found is not None:
+            out.append((t, found))
+    return sorted(out, key=lambda x: x[1]._key())
 
 
 def path_text(triples: list[Triple]) -> str:
@@ -64,7 +103,7 @@ class GraphChecker:
             nxt_paths, nxt = [], []
             for node, path in zip(current, frontier, strict=True):
                 for prop in self.vocab.containment:
-                    for t in self.kg.facts(node, prop, None):
+                    for t in stable_order(self.kg.facts(node, prop, None)):
                         p = [*path, t]
                         paths.append(p)
                         nxt_paths.append(p)
@@ -121,13 +160,13 @@ class GraphChecker:
     # ------------------------------------------------------------------ facts
     def _check_fact(self, claim: Claim) -> GraphVerdict:
         s, p, o = claim.subject, claim.relation, claim.object
-        direct = self.kg.facts(s, p, o)
+        direct = stable_order(self.kg.facts(s, p, o))
         if direct:
             ev = Evidence(
                 "triple", "supports", direct[0].text(), 1.0, triples=tuple(direct[:1]), detail={"rule": "fact_in_graph"}
             )
             return GraphVerdict(True, 0.97 if not direct[0].inferred else 0.95, "fact_in_graph", [ev], facts=direct[:1])
-        values = self.kg.facts(s, p, None)
+        values = stable_order(self.kg.facts(s, p, None))
         # a place claim holds when the graph's place lies inside the claimed one (Stratford in England)
         for v in values:
             for path in self._containers(v.object):
@@ -163,7 +202,7 @@ class GraphChecker:
         # the inverse is functional: "Port Vell is the capital of Norland" vs Norland's one capital
         inv_f = self.kg.inverse_of(p)
         if inv_f and self.kg.is_functional(inv_f):
-            held = self.kg.facts(o, inv_f, None)
+            held = stable_order(self.kg.facts(o, inv_f, None))
             if held and all(t.object != s for t in held):
                 known = ", ".join(t.object_label or self.label(t.object) for t in held)
                 ev = Evidence(
@@ -187,7 +226,7 @@ class GraphChecker:
         for prop, holder, claimed in ((inv, o, s), (p, s, o)):
             if not prop or prop not in self.vocab.closed_inverse:
                 continue
-            listed = self.kg.facts(holder, prop, None)
+            listed = stable_order(self.kg.facts(holder, prop, None))
             if listed and all(t.object != claimed for t in listed):
                 known = ", ".join(t.object_label or self.label(t.object) for t in listed)
                 ev = Evidence(
@@ -212,7 +251,7 @@ class GraphChecker:
             ("domain", s, "http://www.w3.org/2000/01/rdf-schema#domain"),
             ("range", o, "http://www.w3.org/2000/01/rdf-schema#range"),
         ):
-            for d in self.kg.facts(p, key, None, inferred=False):
+            for d in stable_order(self.kg.facts(p, key, None, inferred=False)):
                 for t in sorted(self.kg.types(node, inferred=False)):
                     dis, why = self.kg.disjoint(t, d.object)
                     if dis:
@@ -230,27 +269,33 @@ class GraphChecker:
 
     # ------------------------------------------------------------------ dates
     def _check_date(self, claim: Claim) -> GraphVerdict:
+        """A date claim holds when one of the graph's dates for it agrees (at the coarser precision).
+
+        The cited fact is the agreeing one; when none agrees, the earliest date is cited
+        against the claim.
+        """
         from kgqa.graph.dates import parse_date
 
-        known = self.kg.date(claim.subject, claim.relation)
+        dated = dated_facts(self.kg, claim.subject, claim.relation)
         claimed = parse_date(claim.literal)
-        if known is None or claimed is None:
+        if not dated or claimed is None:
             return GraphVerdict(None, 0.0, "date_unknown")
-        facts = self.kg.facts(claim.subject, claim.relation, None)
-        same = known.year == claimed.year and (
-            claimed.month is None or known.month is None or (known.month, known.day) == (claimed.month, claimed.day)
-        )
-        stance = "supports" if same else "contradicts"
+
+        def agrees(known: KGDate) -> bool:
+            return known.year == claimed.year and (
+                claimed.month is None or known.month is None or (known.month, known.day) == (claimed.month, claimed.day)
+            )
+
+        same = [(t, d) for t, d in dated if agrees(d)]
+        fact, known = (same or dated)[0]
         ev = Evidence(
             "date",
-            stance,
-            facts[0].text() if facts else str(known),
+            "supports" if same else "contradicts",
+            fact.text(),
             1.0,
-            triples=tuple(facts[:1]),
+            triples=(fact,),
             detail={"rule": "date_value", "graph": str(known), "claimed": claim.literal},
         )
         if same:
-            return GraphVerdict(True, 0.95, "date_value", [ev], facts=facts[:1])
-        return GraphVerdict(
-            False, 0.9, "date_value", [ev], correction=facts[0].text() if facts else None, facts=facts[:1]
-        )
+            return GraphVerdict(True, 0.95, "date_value", [ev], facts=[fact])
+        return GraphVerdict(False, 0.9, "date_value", [ev], correction=fact.text(), facts=[fact])

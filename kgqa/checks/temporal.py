@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kgqa.checks.graph_check import GraphVerdict, path_text
+from kgqa.checks.graph_check import GraphVerdict, dated_facts, path_text
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.types import Claim, Evidence, Triple
 
@@ -47,12 +47,8 @@ class TemporalChecker:
         self.vocab = vocab
 
     def _dated(self, iri: str, props: tuple[str, ...], pick_min: bool) -> Dated | None:
-        found: list[Dated] = []
-        for p in props:
-            d = self.kg.date(iri, p)
-            if d is not None:
-                facts = self.kg.facts(iri, p, None)
-                found.append(Dated(d, facts[0] if facts else None))
+        """The earliest (or latest) date of ``iri`` over ``props``, with the fact that holds that date."""
+        found = [Dated(d, t) for p in props for t, d in dated_facts(self.kg, iri, p)]
         if not found:
             return None
         return min(found, key=lambda x: x.date._key()) if pick_min else max(found, key=lambda x: x.date._key())

@@ -9,7 +9,9 @@ Rules, in order (the first that applies decides):
 3. ``contradicted`` — the graph or the NLI contradicts the reader's best answer; the
    alternative the evidence supports is given.
 4. ``unverified`` — an answer was found, but nothing confirms or refutes it.
-5. ``no_answer`` — nothing was found.
+5. ``no_answer`` — nothing was found (rule ``nothing_found``), or the reader abstained on every
+   passage it read and the graph has no answer (rule ``reader_abstained``: its no-answer score
+   exceeded the null threshold chosen with the model; a graph answer still wins).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ def decide(
     hits: list[Hit],
     config: PipelineConfig,
     unknown_names: list[str] | None = None,
+    reader_abstained: bool = False,
 ) -> Decision:
     """Apply the rules above to everything the pipeline found.
 
@@ -105,8 +108,11 @@ def decide(
     know: without a graph answer, the question then has no answer here. The thresholds
     come from ``config``: ``entail_threshold`` and ``contradict_threshold`` for the NLI
     probabilities, ``min_retrieval_score`` for dropping an unconfirmed answer when no
-    passage was retrieved closely.
+    passage was retrieved closely. ``reader_abstained`` (every read passage's no-answer score
+    above the reader's null threshold) sets the reader's span aside unless the graph names it.
     """
+    if reader_abstained and reader_best is not None and not (graph is not None and graph_agrees):
+        reader_best = None
     rejected = [c for c in checks if c.status == "contradicted"]
     entail = max((r["probs"]["entailment"] for r in nli_records), default=0.0)
     contra = max((r["probs"]["contradiction"] for r in nli_records), default=0.0)
@@ -201,6 +207,8 @@ def decide(
         conf = 0.85
         verdict, rule = "answered", "graph_only"
 
+    if reader_abstained and verdict == "no_answer" and rule == "nothing_found":
+        rule = "reader_abstained"
     if unknown_names and graph is None and verdict != "no_answer":
         answer, alternative, evidence, conf = None, None, [], 0.0
         verdict, rule = "no_answer", "unknown_entity:" + ", ".join(unknown_names)

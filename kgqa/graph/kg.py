@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,9 @@ class KnowledgeGraph(SchemaMixin):
         self._lock = threading.RLock()  # reentrant: one cached view is built from another
         self._labels: dict[Node, str] = {}
         self._triples: dict[Key, Triple] = {}
-        self._store: Any = None  # a pyoxigraph Store when opened from a graph store folder
+        self._store: Any = None  # a pyoxigraph Store (graph store folder) or an EndpointStore (SPARQL endpoint)
+        #: identifies the remote graph when connected to a SPARQL endpoint (its URL and export description)
+        self.endpoint_fingerprint: str | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> KnowledgeGraph:
@@ -86,6 +88,75 @@ class KnowledgeGraph(SchemaMixin):
         kg = cls()
         open_store(kg, path)
         return kg
+
+    @classmethod
+    def connect(cls, url: str, catalogue: str | Path | None = None, **options: Any) -> KnowledgeGraph:
+        """A graph whose facts live on a remote SPARQL endpoint (see :mod:`kgqa.graph.endpoint`).
+
+        Lookups, linking, answering and the checks run unchanged; each lookup is a SPARQL query with
+        its values bound in ``VALUES``, retried with backoff and cached. An endpoint loaded with
+        :meth:`export_nquads` gives sources, inferences and explanations as the files do; any other
+        endpoint's default graph is read as asserted facts.
+
+        Args:
+            url: the SPARQL query endpoint (``http://127.0.0.1:7878/query``).
+            catalogue: a names catalogue file for the entity linker; written from the endpoint (one
+                bulk scan) when it does not exist yet, then reused.
+            options: ``timeout_s`` (30), ``retries`` (3), ``cache_size`` (4096), ``headers`` and
+                ``languages`` (``("en",)``) of :func:`kgqa.graph.endpoint.connect_endpoint`.
+
+        Raises:
+            InputError: a URL that is not http(s), bad numbers or an unknown option.
+            EndpointError: the endpoint cannot be reached or refuses the first query.
+
+        Example:
+            >>> kg = KnowledgeGraph.connect("http://127.0.0.1:7878/query")  # doctest: +SKIP
+        """
+        from kgqa.graph.endpoint import CONNECT_OPTIONS, connect_endpoint
+
+        unknown = sorted(set(options) - set(CONNECT_OPTIONS))
+        if unknown:
+            raise InputError(
+                f"unknown option(s) {', '.join(unknown)}; KnowledgeGraph.connect takes {', '.join(CONNECT_OPTIONS)}"
+            )
+        kg = cls()
+        connect_endpoint(kg, url, catalogue=catalogue, **options)
+        return kg
+
+    def export_nquads(self, path: str | Path) -> Path:
+        """Write this graph, reasoned, as N-Quads to load into a SPARQL server for :meth:`connect` (``.gz`` compresses).
+
+        Raises:
+            GraphError: the file cannot be written.
+        """
+        from kgqa.graph.export import export_nquads
+
+        return export_nquads(self, path)
+
+    def sourced_keys(self, inferred: bool = False) -> Iterator[tuple[Key, str]]:
+        """Every asserted triple (and inferred one when asked) with its source: the file name or ``inferred:<rule>``."""
+        for index in self._indexes(inferred):
+            sourced = getattr(index, "sourced_triples", None)
+            if sourced is not None:
+                yield from sourced(None, None, None)
+            elif index is self._asserted:
+                for key in index:
+                    yield key, self._origin[key]
+            else:
+                for key in index:
+                    yield key, f"inferred:{self._why[key][0]}"
+
+    def derivations(self) -> Iterator[tuple[Key, str, tuple[Key, ...]]]:
+        """Every inferred triple with the rule that derived it and its premises."""
+        self._ready(True)
+        for key in self._inferred:
+            rule, premises = self._why[key]
+            yield key, rule, tuple(premises)
+
+    @property
+    def reasoned_with_domain_range(self) -> bool:
+        """Whether the inferences include the types implied by ``rdfs:domain`` and ``rdfs:range``."""
+        return self._domain_range
 
     def save_store(self, path: str | Path) -> Path:
         """Write this graph, reasoned, to a new graph store folder that :meth:`open` reads.
@@ -391,6 +462,16 @@ class KnowledgeGraph(SchemaMixin):
             sum(1 for _ in ix.triples(node, None, None)) + sum(1 for _ in ix.triples(None, None, node))
             for ix in self._indexes(inferred)
         )
+
+    def scan(self, p: str | Node | None = None, inferred: bool = False) -> Iterator[Key]:
+        """Every asserted (with ``inferred``, also every inferred) triple with predicate ``p`` (``None``: any).
+
+        The bulk read behind catalogues of a whole graph (:mod:`kgqa.graph.catalogue`): rdflib terms,
+        no :class:`Triple` objects or labels, one streamed pass over each index in its own order.
+        """
+        pn = None if p is None else self._node(p)
+        for index in self._indexes(inferred):
+            yield from index.triples(None, pn, None)
 
     def __contains__(self, item: object) -> bool:
         """``iri in kg``: the node occurs in a fact; ``(s, p, o) in kg``: such a fact holds (``None`` = any)."""

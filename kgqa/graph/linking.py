@@ -19,7 +19,8 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +31,7 @@ from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
 
 if TYPE_CHECKING:
+    from kgqa.graph.catalogue import NamesCatalogue
     from kgqa.graph.kg import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
@@ -132,35 +134,106 @@ def pluralize(key: str) -> str:
     return f"{head} {plural}" if head else plural
 
 
-class _Catalog:
-    """Normalised names of a set of nodes with exact, fuzzy and embedding lookups."""
+@dataclass
+class NameIndex:
+    """The lookups of one catalogue of names, as :func:`index_names` builds them.
 
-    def __init__(self, names: Iterable[tuple[str, str, bool]], rank: Callable[[str], float]) -> None:
-        """``names``: (iri, normalised name, is the preferred label); ``rank`` breaks ties (higher first)."""
-        self.exact: dict[str, list[tuple[str, bool]]] = {}
-        for iri, key, primary in names:
-            if key:
-                bucket = self.exact.setdefault(key, [])
-                if all(i != iri for i, _ in bucket):
-                    bucket.append((iri, primary))
-        for bucket in self.exact.values():
-            bucket.sort(key=lambda x: (not x[1], -rank(x[0]), x[0]))
-        self.affix: dict[str, set[str]] = {}
-        for key in self.exact:
-            for tok in key.split():
-                self.affix.setdefault("^" + tok[:3], set()).add(key)
-                self.affix.setdefault(tok[-3:] + "$", set()).add(key)
-        self.max_tokens = max((k.count(" ") + 1 for k in self.exact), default=0)
+    Attributes:
+        exact: normalised name -> ``(iri, is the preferred label)`` candidates, best first; keys in
+            the order the names were first given.
+        affix: ``"^abc"`` (a token's first three letters) or ``"abc$"`` (its last three) -> the names
+            holding such a token: the candidates of a fuzzy match.
+        max_tokens: the number of tokens of the longest name.
+    """
+
+    exact: dict[str, list[tuple[str, bool]]]
+    affix: dict[str, set[str]]
+    max_tokens: int
+
+
+def name_entries(
+    iris: Iterable[str], label: Callable[[str], str], labels: Callable[[str], list[str]], plurals: bool
+) -> list[tuple[str, str, bool]]:
+    """``(iri, normalised name, is the preferred label)`` for every name of every node, plurals after their singular.
+
+    Args:
+        iris: the nodes, in the order their names should come.
+        label: a node's preferred label (:meth:`~kgqa.graph.kg.KnowledgeGraph.label`).
+        labels: all its names (:meth:`~kgqa.graph.kg.KnowledgeGraph.labels`).
+        plurals: also give each name's plural (class names: "writers").
+    """
+    out = []
+    for iri in iris:
+        primary = normalize(label(iri))
+        for name in labels(iri):
+            key = normalize(name)
+            out.append((iri, key, key == primary))
+            if plurals and key:
+                out.append((iri, pluralize(key), key == primary))
+    return out
+
+
+def index_names(names: Iterable[tuple[str, str, bool]], rank: Callable[[str], float]) -> NameIndex:
+    """The exact and affix lookups of ``names`` (see :func:`name_entries`).
+
+    Candidates of one name are sorted preferred label first, then by ``rank`` (higher first,
+    the linker uses the node's degree), then by IRI. The in-memory linker and the on-disk
+    names catalogue (:mod:`kgqa.graph.catalogue`) are both built by this function, so they agree.
+    """
+    exact: dict[str, list[tuple[str, bool]]] = {}
+    for iri, key, primary in names:
+        if key:
+            bucket = exact.setdefault(key, [])
+            if all(i != iri for i, _ in bucket):
+                bucket.append((iri, primary))
+    for bucket in exact.values():
+        bucket.sort(key=lambda x: (not x[1], -rank(x[0]), x[0]))
+    affix: dict[str, set[str]] = {}
+    for key in exact:
+        for tok in key.split():
+            affix.setdefault("^" + tok[:3], set()).add(key)
+            affix.setdefault(tok[-3:] + "$", set()).add(key)
+    max_tokens = max((k.count(" ") + 1 for k in exact), default=0)
+    return NameIndex(exact, affix, max_tokens)
+
+
+class _Catalog:
+    """Normalised names of a set of nodes with exact, fuzzy and embedding lookups.
+
+    The lookups are plain dicts (:meth:`from_names`, small graphs) or read-only mappings served
+    from a names catalogue file (:class:`~kgqa.graph.catalogue.NamesCatalogue`, large graphs).
+    """
+
+    def __init__(
+        self,
+        exact: Mapping[str, Sequence[tuple[str, bool]]],
+        affix: Mapping[str, AbstractSet[str]],
+        max_tokens: int,
+    ) -> None:
+        self.exact = exact
+        self.affix = affix
+        self.max_tokens = max_tokens
         self._emb_keys: list[str] | None = None
         self._emb: np.ndarray | None = None
         self._emb_lock = threading.Lock()
+
+    @classmethod
+    def from_names(cls, names: Iterable[tuple[str, str, bool]], rank: Callable[[str], float]) -> _Catalog:
+        """``names``: (iri, normalised name, is the preferred label); ``rank`` breaks ties (higher first)."""
+        index = index_names(names, rank)
+        return cls(index.exact, index.affix, index.max_tokens)
+
+    @classmethod
+    def from_catalogue(cls, catalogue: NamesCatalogue, which: str) -> _Catalog:
+        """The ``"entities"`` or ``"classes"`` names of a names catalogue file, looked up on demand."""
+        return cls(catalogue.names(which), catalogue.affixes(which), catalogue.max_tokens(which))
 
     def fuzzy(self, query: str, threshold: float) -> list[tuple[str, float]]:
         """(name, score) of names similar to ``query``, best first."""
         q_toks = query.split()
         cands: set[str] = set()
         for tok in q_toks:
-            cands |= self.affix.get("^" + tok[:3], set()) | self.affix.get(tok[-3:] + "$", set())
+            cands.update(self.affix.get("^" + tok[:3], ()), self.affix.get(tok[-3:] + "$", ()))
         scored = []
         matcher = SequenceMatcher(autojunk=False)
         matcher.set_seq2(query)
@@ -222,28 +295,28 @@ class EntityLinker:
         self.encoder = encoder
         self.fuzzy_threshold = fuzzy_threshold
         self.embedding_threshold = embedding_threshold
-        self._degree: dict[str, int] = {}
-        self.entities = _Catalog(self._names(kg.entities(), plurals=False), self._rank)
-        # the graph's own vocabulary (class and property names): a lower-case "capital" in a text
-        # that uses capitals elsewhere is the relation, not "Capital", an alias of "Das Kapital"
-        self._vocabulary = {normalize(name) for iri in [*kg.classes(), *kg.properties()] for name in kg.labels(iri)}
-        self.classes = _Catalog(self._names(kg.classes(), plurals=True), self._rank)
+        self._degrees: dict[str, int] = {}
+        catalogue = kg.catalogue()
+        if catalogue is not None:  # a large graph: names served from its catalogue file, nothing built here
+            self.entities = _Catalog.from_catalogue(catalogue, "entities")
+            self._vocabulary: Container[str] = catalogue.vocabulary
+            self.classes = _Catalog.from_catalogue(catalogue, "classes")
+            self._degree: Callable[[str], int] = catalogue.degree
+        else:
+            self._degree = kg.degree
+            self.entities = _Catalog.from_names(self._names(kg.entities(), plurals=False), self._rank)
+            # the graph's own vocabulary (class and property names): a lower-case "capital" in a text
+            # that uses capitals elsewhere is the relation, not "Capital", an alias of "Das Kapital"
+            self._vocabulary = {normalize(name) for iri in [*kg.classes(), *kg.properties()] for name in kg.labels(iri)}
+            self.classes = _Catalog.from_names(self._names(kg.classes(), plurals=True), self._rank)
 
     def _rank(self, iri: str) -> float:
-        if iri not in self._degree:
-            self._degree[iri] = self.kg.degree(iri)
-        return self._degree[iri]
+        if iri not in self._degrees:
+            self._degrees[iri] = self._degree(iri)
+        return self._degrees[iri]
 
     def _names(self, iris: Iterable[str], plurals: bool) -> list[tuple[str, str, bool]]:
-        out = []
-        for iri in iris:
-            primary = normalize(self.kg.label(iri))
-            for name in self.kg.labels(iri):
-                key = normalize(name)
-                out.append((iri, key, key == primary))
-                if plurals and key:
-                    out.append((iri, pluralize(key), key == primary))
-        return out
+        return name_entries(iris, self.kg.label, self.kg.labels, plurals)
 
     def _mention(self, iri: str, text: str, start: int, end: int, score: float, method: str) -> Mention:
         return Mention(text, start, end, iri, self.kg.label(iri), round(score, 4), method)
@@ -334,4 +407,14 @@ class EntityLinker:
         return [self._mention(iri, name, 0, len(name), score, method) for iri, (score, method) in ranked[:top_k]]
 
 
-__all__ = ["STOP_WORDS", "EntityLinker", "Mention", "normalize", "pluralize", "tokens"]
+__all__ = [
+    "STOP_WORDS",
+    "EntityLinker",
+    "Mention",
+    "NameIndex",
+    "index_names",
+    "name_entries",
+    "normalize",
+    "pluralize",
+    "tokens",
+]

@@ -9,6 +9,9 @@ A store folder holds:
   and datatypes in use (to find literals by lexical form with index lookups, not a scan).
 - ``derivations.sqlite``: how each inferred triple was derived (its premises), looked up by
   :meth:`~kgqa.graph.kg.KnowledgeGraph.explain` one triple at a time.
+- ``catalogue.sqlite``: the names catalogue (:mod:`kgqa.graph.catalogue`) that the entity linker
+  and the vocabulary views read, so a large store opens in well under a second. A store written
+  without one still opens (names gathered in memory, slowly); :func:`add_catalogue` adds it.
 
 :class:`OxiIndex` answers the :class:`~kgqa.graph.store.TripleIndex` lookups from the store,
 converting Oxigraph terms to rdflib terms at the boundary, so the graph is held once (on disk,
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -33,6 +37,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from rdflib.util import from_n3
 
 from kgqa.errors import GraphError
+from kgqa.graph.catalogue import CATALOGUE_FILE, write_catalogue
 from kgqa.graph.store import Key
 
 if TYPE_CHECKING:
@@ -357,6 +362,7 @@ def save_store(kg: KnowledgeGraph, path: str | Path) -> Path:
                 ((json.dumps(_n3(k)), json.dumps([_n3(x) for x in kg._why[k][1]])) for k in kg._inferred),
             )
         db.close()
+        write_catalogue(kg, folder / CATALOGUE_FILE)
         meta = {
             "format": "kgqa-graph-store",
             "version": FORMAT_VERSION,
@@ -367,6 +373,7 @@ def save_store(kg: KnowledgeGraph, path: str | Path) -> Path:
             "domain_range": kg._domain_range,
             "languages": sorted(languages),
             "datatypes": sorted(datatypes),
+            "catalogue": CATALOGUE_FILE,
         }
         (folder / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     except (OSError, sqlite3.Error) as exc:
@@ -405,11 +412,24 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 
 def open_store(kg: KnowledgeGraph, path: str | Path) -> None:
-    """Point an empty ``kg`` at a store folder (see :meth:`KnowledgeGraph.open`)."""
+    """Point an empty ``kg`` at a store folder (see :meth:`KnowledgeGraph.open`), and at its names catalogue."""
+    folder = Path(path)
+    _open_quads(kg, folder, read_meta(folder))
+    if (folder / CATALOGUE_FILE).is_file():
+        kg.catalogue_path = folder / CATALOGUE_FILE
+    else:
+        logger.warning(
+            "the graph store %s has no names catalogue (%s): entity linking gathers every name in memory, which "
+            "takes minutes on a large graph; add one with `kgqa graph catalogue %s`",
+            folder,
+            CATALOGUE_FILE,
+            folder,
+        )
+
+
+def _open_quads(kg: KnowledgeGraph, folder: Path, meta: dict[str, Any]) -> None:
     import pyoxigraph as ox
 
-    folder = Path(path)
-    meta = read_meta(folder)
     try:
         store = ox.Store.read_only(str(folder / DB_DIR))
     except (OSError, ValueError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError
@@ -428,4 +448,44 @@ def open_store(kg: KnowledgeGraph, path: str | Path) -> None:
     kg._dirty = False
 
 
-__all__ = ["FORMAT_VERSION", "OxiIndex", "open_store", "read_meta", "save_store", "to_ox", "to_rdf"]
+def add_catalogue(path: str | Path, overwrite: bool = False) -> Path:
+    """Write the names catalogue of an existing graph store folder (one saved before stores had one).
+
+    Args:
+        path: the graph store folder.
+        overwrite: replace a catalogue the folder already has.
+
+    Returns:
+        The catalogue file.
+
+    Raises:
+        GraphError: the folder is not a readable graph store, it has a catalogue and ``overwrite``
+            is false, or the catalogue cannot be written.
+
+    Example:
+        >>> add_catalogue("world/graph-store")  # doctest: +SKIP
+    """
+    from kgqa.graph.kg import KnowledgeGraph
+
+    folder = Path(path)
+    target = folder / CATALOGUE_FILE
+    meta = read_meta(folder)
+    if target.exists() and not overwrite:
+        raise GraphError(
+            f"the graph store {folder} already has a names catalogue; to rebuild it, run `kgqa graph catalogue "
+            f"{folder} --overwrite` (add_catalogue(..., overwrite=True))"
+        )
+    kg = KnowledgeGraph()
+    _open_quads(kg, folder, meta)  # the names come from the graph itself, not from a catalogue being replaced
+    write_catalogue(kg, target)
+    meta["catalogue"] = CATALOGUE_FILE
+    tmp = folder / (META_FILE + ".tmp")
+    try:
+        tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / META_FILE)
+    except OSError as exc:
+        raise GraphError(f"cannot update {folder / META_FILE}: {exc}; choose a store folder you can write to") from exc
+    return target
+
+
+__all__ = ["FORMAT_VERSION", "OxiIndex", "add_catalogue", "open_store", "read_meta", "save_store", "to_ox", "to_rdf"]

@@ -7,13 +7,19 @@ the graph's asserted index, its caches and its term helpers, declared below.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Literal, Node
 
+from kgqa.errors import GraphError
 from kgqa.graph.store import Key, TripleIndex
 from kgqa.types import Triple
+
+if TYPE_CHECKING:
+    from kgqa.graph.catalogue import NamesCatalogue
 
 _CLASS_TYPES = frozenset({RDFS.Class, OWL.Class})
 _PROPERTY_TYPES = frozenset(
@@ -30,6 +36,15 @@ class SchemaMixin:
     _asserted: TripleIndex
     _inferred: TripleIndex
     _cache: dict[str, Any]
+    #: a names catalogue file (see :mod:`kgqa.graph.catalogue`) that serves the vocabulary views and
+    #: the entity linker's names; set when a graph store holding one is opened, ``None`` otherwise
+    catalogue_path: Path | None = None
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _cached(self, key: str, build: Any) -> Any:
+        raise NotImplementedError
 
     def _node(self, x: str | Node) -> Node:
         raise NotImplementedError
@@ -121,9 +136,47 @@ class SchemaMixin:
         return (self._node(p), RDF.type, OWL.TransitiveProperty) in self._asserted
 
     # ------------------------------------------------------------------ vocabulary views
-    def _views(self) -> dict[str, frozenset[Node]]:
+    def catalogue(self) -> NamesCatalogue | None:
+        """The names catalogue at :attr:`catalogue_path`, opened once; ``None`` when the graph has none.
+
+        Raises:
+            GraphError: the file is missing, corrupt, of another version, or describes another graph
+                (its count of asserted triples differs).
+        """
+        path = self.catalogue_path
+        if path is None:
+            return None
+
+        def open_checked() -> NamesCatalogue:
+            from kgqa.graph.catalogue import NamesCatalogue
+
+            found = NamesCatalogue(path)
+            if found.meta["asserted"] != len(self):
+                raise GraphError(
+                    f"the names catalogue {path} describes a graph of {found.meta['asserted']} asserted triples, "
+                    f"this graph has {len(self)}; rebuild it with `kgqa graph catalogue {Path(path).parent} "
+                    "--overwrite` (or write_catalogue) from this graph"
+                )
+            return found
+
+        catalogue: NamesCatalogue = self._cached(f"catalogue:{path}", open_checked)
+        return catalogue
+
+    def vocabulary_views(self) -> dict[str, frozenset[Node]]:
+        """The ``"entities"``, ``"classes"`` and ``"properties"`` nodes as sets of rdflib terms (see :meth:`entities`).
+
+        Read from the names catalogue when the graph has one, else gathered from the ``rdf:type``
+        and schema triples (once; cached).
+        """
+        return dict(self._views())
+
+    def _views(self) -> Mapping[str, frozenset[Node]]:
         views = self._cache.get("views")
         if views is None:
+            catalogue = self.catalogue()
+            if catalogue is not None:
+                views = self._cache["views"] = catalogue.views()
+                return views
             self._ready(True)
             a = self._asserted
             classes = {s for t in _CLASS_TYPES for s in a.subjects(RDF.type, t)}

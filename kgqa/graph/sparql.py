@@ -129,7 +129,8 @@ def run_oxigraph_query(
     from kgqa.graph.oxi_store import to_ox
 
     timeout_s, prepared = prepare_checked(sparql, namespaces, timeout_s)
-    if bindings:
+    remote = getattr(store, "remote", False)  # a SPARQL endpoint: VALUES binds any variable, the server keeps time
+    if bindings and not remote:
         algebra = prepared.algebra
         projected = dict.get(algebra, "PV") if getattr(algebra, "name", "") == "SelectQuery" else None
         names = {str(v) for v in projected or ()}
@@ -144,17 +145,31 @@ def run_oxigraph_query(
         if not match:
             raise InputError(f"binding name {name!r} is not a SPARQL variable name")
         subs[ox.Variable(match.group(1))] = to_ox(binding_term(value, namespaces, to_node))
+    if remote:
+        return _evaluate_oxigraph(store, sparql, namespaces, subs, timeout_s)
     return run_with_deadline(lambda: _evaluate_oxigraph(store, sparql, namespaces, subs), timeout_s)
 
 
-def _evaluate_oxigraph(store: Any, sparql: str, namespaces: dict[str, str], subs: dict[Any, Any]) -> Rows:
-    """Evaluate on Oxigraph and convert every term to the string rdflib would give."""
+def _evaluate_oxigraph(
+    store: Any, sparql: str, namespaces: dict[str, str], subs: dict[Any, Any], timeout_s: float | None = None
+) -> Rows:
+    """Evaluate on Oxigraph (or a remote endpoint, given ``timeout_s``) and convert every term to the string rdflib would give."""
     import pyoxigraph as ox
 
     from kgqa.graph.oxi_store import to_rdf
 
     try:
-        result = store.query(sparql, prefixes=namespaces, use_default_graph_as_union=True, substitutions=subs)
+        extra = {} if timeout_s is None else {"timeout_s": timeout_s}
+        result = store.query(sparql, prefixes=namespaces, use_default_graph_as_union=True, substitutions=subs, **extra)
+        if isinstance(result, list):  # CONSTRUCT/DESCRIBE from an endpoint: parsed triples
+            return [
+                {
+                    "subject": str(to_rdf(t.subject)),
+                    "predicate": str(to_rdf(t.predicate)),
+                    "object": str(to_rdf(t.object)),
+                }
+                for t in result
+            ]
         if isinstance(result, ox.QueryBoolean):
             return [{}] if bool(result) else []
         if isinstance(result, ox.QueryTriples):
@@ -176,6 +191,8 @@ def _evaluate_oxigraph(store: Any, sparql: str, namespaces: dict[str, str], subs
                     row[n] = str(to_rdf(term))
             rows.append(row)
         return rows
+    except KGQAError:
+        raise
     except Exception as exc:  # pyoxigraph raises SyntaxError, OSError, ValueError while evaluating
         raise GraphError(f"SPARQL query failed: {type(exc).__name__}: {exc}") from exc
 

@@ -107,6 +107,22 @@ def read_meta(model_dir: str | Path) -> dict[str, Any]:
         raise ModelNotFoundError(f"{path} is not valid JSON ({exc}); re-run `kgqa train` or restore the file") from exc
 
 
+def update_meta(model_dir: str | Path, updates: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``updates`` into ``kgqa_model.json`` of a model folder (written atomically); return the new metadata.
+
+    Raises:
+        ModelNotFoundError: if the folder has no ``kgqa_model.json``.
+    """
+    path = Path(model_dir) / META_FILE
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path} does not exist; write the model folder with `kgqa train` first")
+    meta = {**read_meta(model_dir), **updates}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    tmp.replace(path)
+    return meta
+
+
 def check_model_folder(model_dir: str | Path) -> Path:
     """Raise :class:`ModelNotFoundError` unless ``model_dir`` looks like a complete model folder."""
     path = Path(model_dir)

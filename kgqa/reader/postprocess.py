@@ -3,8 +3,10 @@
 Follows the SQuAD practice of transformers' ``utils_qa.py``: for each window, the
 ``n_best`` start and end logits are combined, spans outside the context or longer
 than ``max_answer_length`` tokens are dropped, and the best spans over all windows of
-an example are kept. The no-answer score is the best ``[CLS]`` score over windows
-minus the best span score (positive means "no answer" is preferred).
+an example are kept. The no-answer score is the lowest ``[CLS]`` score over windows
+minus the best span score (positive means "no answer" is preferred): as in
+``utils_qa.py``, the window that sees the answer decides, so the other windows of a long
+passage, which rightly see none, do not make the reader abstain.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from kgqa.types import ReaderSpan
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def best_spans(
 
     Returns:
         The candidates sorted by score (best first, at most ``n_best``, no duplicate
-        character spans) and ``null_score - best_span_score``.
+        character spans) and ``null_score - best_span_score`` (the lowest null score over windows).
 
     Example:
         >>> s = np.array([0.0, 5.0, 0.0]); e = np.array([0.0, 0.0, 5.0])
@@ -60,12 +64,12 @@ def best_spans(
     if not (len(start_logits) == len(end_logits) == len(offsets)):
         raise ValueError("start_logits, end_logits and offsets must have one entry per window")
     candidates: dict[tuple[int, int], SpanCandidate] = {}
-    null_score = -np.inf
+    null_score = np.inf
     for w, (sl, el, offs) in enumerate(zip(start_logits, end_logits, offsets, strict=True)):
         sl = np.asarray(sl, dtype=np.float32)
         el = np.asarray(el, dtype=np.float32)
         n = min(len(sl), len(offs))
-        null_score = max(null_score, float(sl[0] + el[0]))
+        null_score = min(null_score, float(sl[0] + el[0]))
         is_context = np.fromiter((o is not None for o in offs[:n]), dtype=bool, count=n)
         starts = np.argsort(sl[:n])[::-1][:n_best]
         ends = np.argsort(el[:n])[::-1][:n_best]
@@ -102,6 +106,30 @@ def best_spans(
     best = ranked[0].score if ranked else -np.inf
     no_answer = float(null_score - best) if ranked else float("inf")
     return ranked, no_answer
+
+
+def passage_no_answer_scores(spans: Sequence[ReaderSpan]) -> dict[str, float]:
+    """The no-answer score of each passage that gave spans (all spans of a passage share it)."""
+    out: dict[str, float] = {}
+    for s in spans:
+        out.setdefault(s.passage_id, float(s.no_answer_score))
+    return out
+
+
+def abstains(spans: Sequence[ReaderSpan], threshold: float | None) -> bool:
+    """Whether the reader abstains: a threshold is set, there are spans, and every passage's no-answer score exceeds it.
+
+    One passage whose best span beats its null score by the threshold is enough to answer.
+
+    Example:
+        >>> abstains([ReaderSpan("p1", "x", 0, 1, 2.0, 3.5)], threshold=1.0)
+        True
+        >>> abstains([ReaderSpan("p1", "x", 0, 1, 2.0, 3.5)], threshold=None)
+        False
+    """
+    if threshold is None or not spans:
+        return False
+    return all(score > threshold for score in passage_no_answer_scores(spans).values())
 
 
 def softmax_scores(candidates: Sequence[SpanCandidate]) -> list[float]:

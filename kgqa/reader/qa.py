@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,13 +16,25 @@ import torch
 from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype, quantize_int8
 from kgqa.reader.batching import collate
-from kgqa.reader.modelio import load_model_folder
-from kgqa.reader.postprocess import best_spans
+from kgqa.reader.modelio import load_model_folder, read_meta
+from kgqa.reader.postprocess import abstains, best_spans
 from kgqa.reader.tokenizer_pool import TokenizerPool
 from kgqa.reader.windows import Window, sliding_windows, tokenize_contexts
 from kgqa.types import ReaderSpan
 
 logger = logging.getLogger(__name__)
+
+
+def no_answer_probability(no_answer_score: float) -> float:
+    """``sigmoid(no-answer score)``: the reader's probability that the passage holds no answer.
+
+    The no-answer score is ``null - best span`` in logits, so this is the two-way softmax of
+    the ``[CLS]`` score against the best span's.
+    """
+    if no_answer_score >= 0:
+        return 1.0 / (1.0 + math.exp(-min(no_answer_score, 700.0)))
+    z = math.exp(max(no_answer_score, -700.0))
+    return z / (1.0 + z)
 
 
 class Reader:
@@ -35,6 +48,10 @@ class Reader:
         quantize: int8 dynamic quantisation (CPU only; see :func:`kgqa.precision.quantize_int8`).
         precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
             :mod:`kgqa.precision`); ``"fp32"`` turns it off.
+        no_answer_threshold: the reader abstains on a passage whose no-answer score exceeds
+            this; ``None`` takes the threshold stored with the model (``kgqa_model.json``,
+            ``no_answer.threshold``, chosen on a dev split by ``kgqa train qa --unanswerable-rate``);
+            a model without one never abstains.
 
     Example:
         >>> reader = Reader()  # doctest: +SKIP
@@ -52,6 +69,7 @@ class Reader:
         quantize: bool = False,
         device: str | None = None,
         precision: str = "auto",
+        no_answer_threshold: float | None = None,
     ) -> None:
         from kgqa.paths import models_dir
 
@@ -67,6 +85,28 @@ class Reader:
         self._model: torch.nn.Module | None = None
         self._tokenizers: TokenizerPool | None = None
         self._load_lock = threading.Lock()
+        self._threshold_override = no_answer_threshold
+        self._model_threshold: tuple[float | None] | None = None  # read from the folder once
+
+    @property
+    def no_answer_threshold(self) -> float | None:
+        """The null threshold in use: the override, else the model's, else ``None`` (never abstain)."""
+        if self._threshold_override is not None:
+            return float(self._threshold_override)
+        if self._model_threshold is None:
+            value = None
+            if Path(self.model_dir).is_dir():
+                value = (read_meta(self.model_dir).get("no_answer") or {}).get("threshold")
+            self._model_threshold = (float(value) if isinstance(value, (int, float)) else None,)
+        return self._model_threshold[0]
+
+    def abstains(self, spans: Sequence[ReaderSpan]) -> bool:
+        """Whether the reader declines to answer from these spans of one question.
+
+        True when a threshold is set and every passage's no-answer score exceeds it (see
+        :func:`kgqa.reader.postprocess.abstains`; no spans at all is not an abstention).
+        """
+        return abstains(spans, self.no_answer_threshold)
 
     @classmethod
     def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> Reader:

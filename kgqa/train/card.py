@@ -19,7 +19,34 @@ HEADLINE = {
     "nli": ("accuracy", "macro_f1", "ece"),
     "qa": ("exact_match", "f1"),
     "open-qa": ("recall_at_5", "exact_match", "f1"),
+    "false-premise": (
+        "accuracy",
+        "precision",
+        "recall",
+        "false_alarm_rate",
+        "generated.accuracy",
+        "generated.precision",
+        "generated.recall",
+        "generated.f1",
+        "generated.false_alarm_rate",
+    ),
 }
+#: card title, shipped folder and what the task's dev metric is, per task
+TASKS = {
+    "qa": ("kgqa reader (extractive QA)", "data/models/reader"),
+    "nli": ("kgqa NLI cross-encoder", "data/models/nli"),
+    "false-premise": ("kgqa false-premise detector (question classifier)", "data/models/false_premise"),
+}
+
+
+def _lookup(r: dict[str, Any], key: str) -> Any:
+    """``r[key]``, a dotted key reading nested dicts (``generated.f1``); ``None`` when absent."""
+    value: Any = r
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def _fmt(v: Any) -> str:
@@ -41,8 +68,15 @@ def _results_rows(paths: Sequence[Path]) -> list[str]:
         if isinstance(cmd, list):
             cmd = " ".join(cmd)
         for key in HEADLINE.get(suite, ("accuracy",)):
-            if key in r:
-                rows.append(f"| {name} | {r.get('n', '?')} | {key} | {_fmt(r[key])} | `{cmd}` |")
+            value = _lookup(r, key)
+            if value is not None and not isinstance(value, dict):
+                head = key.split(".")[0]
+                n, where = r.get("n", "?"), name
+                if "." in key and isinstance(r.get(head), dict):
+                    n = r[head].get("n", "?")
+                    split = (r.get(f"{head}_data") or {}).get("split", "")
+                    where = f"{head} questions{f', {split}' if split else ''}"
+                rows.append(f"| {where} | {n} | {key} | {_fmt(value)} | `{cmd}` |")
         groups = r.get("per_group", {}).get("heuristic") if isinstance(r.get("per_group"), dict) else None
         if groups:
             for g, v in groups.items():
@@ -98,7 +132,8 @@ def write_card(
     size_mb = (model_dir / WEIGHTS_FILE).stat().st_size / 1e6 if (model_dir / WEIGHTS_FILE).is_file() else 0
     stages = earlier_stages(model_dir)
     first_args = json.loads(stages[0][0].read_text()) if stages else args
-    lines = [f"# {title or ('kgqa reader (extractive QA)' if task == 'qa' else 'kgqa NLI cross-encoder')}", ""]
+    default_title, target = TASKS.get(task, TASKS["nli"])
+    lines = [f"# {title or default_title}", ""]
     lines += [
         f"- **Base model:** {meta.get('base_model', 'all-MiniLM-L6-v2')} (BERT, 6 layers, hidden 384, 22M parameters).",
         *(
@@ -120,6 +155,25 @@ def write_card(
         _averaged_line(meta["averaged_from"], _stage_exports(stages, args, task))
         if meta.get("averaged_from")
         else _selection_line(best, args),
+        *(
+            [
+                f"- **Decision threshold:** {float(meta['threshold']):.4f}, stored in `kgqa_model.json` and chosen on "
+                "the dev splits only: the false-alarm rate on each dev set's true-premise half at most "
+                f"{float(best.get('dev', {}).get('max_false_alarm', 0.1)):.2f}, then the highest mean accuracy."
+            ]
+            if task == "false-premise" and meta.get("threshold") is not None
+            else []
+        ),
+        *(
+            [
+                f"- **No-answer threshold:** {float(meta['no_answer']['threshold']):.4f} (`kgqa_model.json`, "
+                "`no_answer.threshold`): the reader abstains on a passage whose no-answer score (null minus best "
+                f"span logit) exceeds it; chosen on {meta['no_answer'].get('chosen_on', 'a dev split')} to maximise "
+                "SQuAD 2.0 F1, never on a test set."
+            ]
+            if task == "qa" and isinstance(meta.get("no_answer"), dict) and "threshold" in meta["no_answer"]
+            else []
+        ),
         f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
         f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
         f"transformers {meta.get('transformers', '?')}.",
@@ -127,7 +181,6 @@ def write_card(
         "## Reproduce",
         "",
     ]
-    target = "data/models/reader" if task == "qa" else "data/models/nli"
     averaged = meta.get("averaged_from") or []
     if stages:
         # a model trained in stages: each starts from the weights the one before exported
@@ -141,6 +194,10 @@ def write_card(
             run, prev = f"runs/{task}-stage{k}", f"runs/{task}-stage{k}/export"
             lines.append(_command(task, stage_args, export=prev))
             lines += _export_line(_stage_best(model_dir, k), stage_args, run, prev)
+            stage_avg = _stage_meta(model_dir, k).get("averaged_from")
+            if stage_avg:  # this stage shipped a weight average, and the next stage started from it
+                prev = f"runs/{task}-stage{k}-average"
+                lines.append(_average_command(stage_avg, renamed, prev))
         if averaged:
             last = f"runs/{task}-stage{len(stages) + 1}/export"
             lines += [
@@ -234,10 +291,15 @@ def _selection_line(best: dict[str, Any], args: dict[str, Any]) -> str:
     return f"- **Best checkpoint:** step {step} (dev: {dev})."
 
 
+def _stage_meta(model_dir: Path, k: int) -> dict[str, Any]:
+    """The ``kgqa_model.json`` kept for earlier stage ``k`` (empty when it was not kept)."""
+    path = model_dir / f"stage{k}_kgqa_model.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def _stage_best(model_dir: Path, k: int) -> dict[str, Any]:
     """The ``best`` record of earlier stage ``k`` (empty when its metadata was not kept)."""
-    path = model_dir / f"stage{k}_kgqa_model.json"
-    return json.loads(path.read_text()).get("best", {}) if path.is_file() else {}
+    return _stage_meta(model_dir, k).get("best", {})
 
 
 def _export_line(best: dict[str, Any], args: dict[str, Any], run: str, target: str) -> list[str]:
@@ -249,11 +311,35 @@ def _export_line(best: dict[str, Any], args: dict[str, Any], run: str, target: s
 def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str:
     if task == "qa":
         files = args.get("train_files") or ["squad/train-v1.1.json"]
-        return (
+        text = (
             f"{', '.join(files)} ({best.get('train_questions', '?')} questions, "
             f"{best.get('train_windows', '?')} answer-centred windows of at most {args.get('max_length')} tokens)."
         )
+        if args.get("unanswerable_rate"):
+            text += (
+                f" Plus {best.get('train_unanswerable', '?')} derived unanswerable questions labelled at [CLS] "
+                f"(kgqa.train.unanswerable, rate {args['unanswerable_rate']}, kinds "
+                f"{' '.join(args.get('unanswerable_kinds') or ['all'])}: the question with another paragraph of its "
+                "article that holds none of its answers, the question with an entity swapped for one of the same "
+                "shape absent from its paragraph, the paragraph without its answer sentences). Dev (checkpoint and "
+                f"null threshold): {best.get('dev_file', '?')}, {best.get('dev_questions', '?')} questions incl. "
+                "derived unanswerable twins; those articles are not trained on in this stage."
+            )
+        return text
     sources = best.get("train_sources")
+    if task == "false-premise":
+        parts = ", ".join(f"{k} {v}" for k, v in (sources or {}).items())
+        dev = ", ".join(f"{k} {v}" for k, v in (best.get("dev_sizes") or {}).items())
+        return (
+            f"{best.get('train_questions', '?')} questions: {parts}. falseqa = FalseQA train minus a seeded 15% "
+            f"dev carve-out (seed {args.get('dev_split_seed')}); fb15k237, conceptnet, wordnet = the train split of "
+            f"{args.get('generated_pairs')} (true, false) question pairs generated from FB15k-237, ConceptNet CN-100K "
+            "and WN18RR (kgqa.train.false_premise_data: a true fact with its object swapped for another object of "
+            "the relation that is false under the graph, both phrased with the same generic frame built from the "
+            "relation's label), split by subject entity 80/10/10 with the same seed. "
+            f"Dev (checkpoint and threshold): {dev}. Never trained on or tuned with: FalseQA valid and the "
+            "generated test split."
+        )
     if sources:
         parts = ", ".join(f"{k} {v}" for k, v in sources.items())
         return (
@@ -290,7 +376,11 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
         flags += f" --lora --lora-r {args.get('lora_r')}"
     if args.get("patience") not in (None, 5):
         flags += f" --patience {args['patience']}"
-    if task != "qa":
+    if task == "false-premise":
+        flags += f" --dev-split-seed {args.get('dev_split_seed', 42)} --generated-pairs {args.get('generated_pairs')}"
+        if args.get("repeat"):
+            flags += " --repeat " + " ".join(args["repeat"])
+    elif task != "qa":
         # before dev_split_seed existed, the MNLI dev carve-out followed --seed
         split_seed = args.get("dev_split_seed", args.get("seed", 42))
         if split_seed != 42:
@@ -299,9 +389,17 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
             flags += " --repeat " + " ".join(args["repeat"])
         if args.get("unrelated_pairs"):
             flags += f" --unrelated-pairs {args['unrelated_pairs']}"
+    if task == "qa" and args.get("unanswerable_rate"):
+        flags += (
+            f" --unanswerable-rate {args['unanswerable_rate']} --unanswerable-kinds "
+            f"{' '.join(args.get('unanswerable_kinds') or ['all'])} --dev-articles {args.get('dev_articles')} "
+            f"--dev-split-seed {args.get('dev_split_seed', 42)}"
+        )
+    if task == "qa" and args.get("train_layers"):
+        flags += f" --train-layers {args['train_layers']}"
     if args.get("select_last"):
         flags += " --select-last"
-    out = export or ("data/models/reader" if task == "qa" else "data/models/nli")
+    out = export or TASKS.get(task, TASKS["nli"])[1]
     run_dir = export.rsplit("/", 1)[0] if export else f"runs/{task}"
     return f"kgqa train {task} --output-dir {run_dir} --export-dir {out} {flags}"
 

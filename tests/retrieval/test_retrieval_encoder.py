@@ -96,3 +96,37 @@ def test_base_folder_given_explicitly_keeps_the_base_name() -> None:
 
     enc = Encoder(base_model_dir())
     assert enc.name == BASE_MODEL_NAME and not enc.loaded
+
+
+def test_dim_is_read_from_the_folder_without_loading_the_model() -> None:
+    enc = Encoder()
+    assert enc.dim == 384 and not enc.loaded  # Pipeline.load checks an index's dimension without importing torch
+
+
+def _st_folder(root: Path, modules: list[dict], configs: dict[str, dict]) -> Path:
+    import json
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    for sub, config in configs.items():
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / sub / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return root
+
+
+def test_dim_from_folder_follows_a_dense_module_and_gives_up_on_unknown_ones(tmp_path: Path) -> None:
+    from kgqa.retrieval.encoder import _dim_from_folder
+
+    t = {"path": "", "type": "sentence_transformers.models.Transformer"}
+    pool = {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}
+    dense = {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}
+    configs = {"1_Pooling": {"word_embedding_dimension": 384}, "2_Dense": {"out_features": 128}}
+    assert _dim_from_folder(_st_folder(tmp_path / "a", [t, pool], configs)) == 384
+    assert _dim_from_folder(_st_folder(tmp_path / "b", [t, pool, dense], configs)) == 128
+    odd = {"path": "3_Odd", "type": "my.package.Projection"}
+    assert _dim_from_folder(_st_folder(tmp_path / "c", [t, pool, odd], configs)) is None
+    assert (
+        _dim_from_folder(_st_folder(tmp_path / "d", [t, pool], {"1_Pooling": {"word_embedding_dimension": "x"}}))
+        is None
+    )
+    assert _dim_from_folder(tmp_path / "missing") is None
