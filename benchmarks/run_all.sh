@@ -49,10 +49,10 @@ if want speed; then
   kgqa bench speed --out $OUT/speed
 fi
 if want scale; then
-  # graph backends at 10k / 300k / 3M triples (the FB15k-237 world's real triples first, synthetic beyond:
-  # build the world with `kgqa world build --out /tmp/fbworld`) and vector backends at 20k / 1M synthetic
-  # vectors; each measurement in its own process, an hour at most each; about two hours on 2 cores
+  # graph backends at 10k / 300k / 3M triples (the FB15k-237 world's real triples first, synthetic beyond)
+  # and vector backends at 20k / 1M synthetic vectors; each measurement in its own process, an hour at
+  # most each; about 70 minutes on 2 cores. python -m kgqa.bench (= kgqa bench) so that -v logs progress
   W="${KGQA_WORLD:-/tmp/fbworld}"
   [ -f "$W/kgqa.json" ] || kgqa world build --out "$W"
-  kgqa bench scale --world "$W" --out $OUT/scale -v
+  python -m kgqa.bench scale --world "$W" --out $OUT/scale -v
 fi

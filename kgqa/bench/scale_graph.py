@@ -159,6 +159,11 @@ class RealWorld:
             self.triples.extend(_n3_triples(path))
             self.file_of.extend([i] * (len(self.triples) - start))
             logger.info("read %d triples from %s", len(self.triples) - start, path)
+        #: the N-Triples file each world file's triples are written to (its stem, made unique)
+        self.out_names: list[str] = []
+        for path in self.files:
+            name = _stem(path) + ".nt"
+            self.out_names.append(name if name not in self.out_names else f"{len(self.out_names)}-{name}")
         self.described: dict[str, list[int]] = {}
         self.facts: list[int] = []
         for i, (s, p, o) in enumerate(self.triples):
@@ -202,16 +207,17 @@ class RealWorld:
         return sorted(list(chosen)[:size])
 
     def write(self, indices: list[int], folder: Path) -> list[Path]:
-        """Write the chosen triples into ``folder``, one N-Triples file per world file that has any."""
+        """Write the chosen triples into ``folder`` (created), one N-Triples file per world file that has any."""
+        folder.mkdir(parents=True, exist_ok=True)
         writers: dict[int, NTWriter] = {}
         for i in indices:
             f = self.file_of[i]
             if f not in writers:
-                writers[f] = NTWriter(folder / (_stem(self.files[f]) + ".nt"))
+                writers[f] = NTWriter(folder / self.out_names[f])
             writers[f].add_terms(*self.triples[i])
         for w in writers.values():
             w.close()
-        return [folder / (_stem(self.files[f]) + ".nt") for f in sorted(writers)]
+        return [folder / self.out_names[f] for f in sorted(writers)]
 
     def claims(self, indices: list[int], n: int, seed: int) -> list[ClaimCase]:
         """``n`` claims from the chosen facts whose subject, property and object have labels; every other one false."""

@@ -56,7 +56,8 @@ class OxigraphServer:
         location: the server's data folder (created when missing).
         nquads: N-Quads files bulk-loaded (``oxigraph load``) before the server starts.
         read_only: serve with ``serve-read-only`` (no updates, no Graph Store POST).
-        timeout_s: the server's own limit on each query, in seconds.
+        timeout_s: the server's own limit on each query, in seconds (Oxigraph holds a thread per query for up
+            to that long, so a long limit under many small lookups exhausts its threads).
         start_timeout_s: how long to wait for the server to answer.
     """
 
@@ -65,7 +66,7 @@ class OxigraphServer:
         location: str | Path,
         nquads: list[str | Path] | None = None,
         read_only: bool = False,
-        timeout_s: float = 60.0,
+        timeout_s: float = 10.0,
         start_timeout_s: float = 30.0,
     ) -> None:
         self.location = Path(location)

@@ -170,6 +170,18 @@ def test_real_world_sample_keeps_the_names_of_its_facts(tmp_path):
     assert all(c.text.endswith(".") and " knows " in c.text for c in claims)
 
 
+def test_real_world_files_of_the_same_stem_stay_apart(tmp_path):
+    world = _tiny_world(tmp_path / "world")
+    ex = "http://example.org/"
+    (world / "people.ttl").write_text(f'<{ex}p9> <http://www.w3.org/2000/01/rdf-schema#label> "Nine" .\n')
+    (world / "kgqa.json").write_text(json.dumps({"graphs": ["people.nt", "people.ttl"]}))
+    real = scale_graph.RealWorld(world)
+    assert real.out_names == ["people.nt", "1-people.nt"] and len(real) == 33
+    files = real.write(list(range(len(real))), tmp_path / "out")
+    assert [f.name for f in files] == ["people.nt", "1-people.nt"]
+    assert len(files[0].read_text().splitlines()) == 32 and "Nine" in files[1].read_text()
+
+
 def test_world_files_errors(tmp_path):
     with pytest.raises(DataNotFoundError, match="no world folder"):
         scale_graph.world_files(tmp_path / "missing")
