@@ -56,3 +56,18 @@ if want scale; then
   [ -f "$W/kgqa.json" ] || kgqa world build --out "$W"
   python -m kgqa.bench scale --world "$W" --out $OUT/scale -v
 fi
+if want tog || want fb-premises; then
+  # issue 14 on the FB15k-237 world (kgqa world build; the same folder as scale). --passages 200 indexes only
+  # the first 200 of its 18,896 SQuAD paragraphs (embedding them all takes over an hour on 1 busy core);
+  # drop it, or pass --index DIR (kgqa index build DIR/passages.jsonl --out DIR), for the full world
+  W="${KGQA_WORLD:-/tmp/fbworld}"
+  [ -f "$W/kgqa.json" ] || kgqa world build --out "$W"
+fi
+if want tog; then
+  # ComplexWebQuestions is the development set; WebQuestions is for measurement only (its records hold no questions)
+  kgqa bench tog --dataset cwq --world "$W" --limit 100 --passages 200 --threads 1 --out $OUT/tog-cwq
+  kgqa bench tog --dataset webqsp --world "$W" --limit 200 --passages 200 --threads 1 --out $OUT/tog-webqsp
+fi
+if want fb-premises; then
+  kgqa bench fb-premises --world "$W" --limit 100 --passages 200 --threads 1 --out $OUT/fb-premises
+fi

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from kgqa.checks.graph_check import stable_order
 from kgqa.graph.linking import normalize
 from kgqa.text import normalize_answer
-from kgqa.types import Triple
+from kgqa.types import ReaderSpan, Triple
 
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.kg import KnowledgeGraph
@@ -49,13 +49,21 @@ def relation_phrase(focus: str, mention_text: str) -> str:
     return " ".join(kept) or phrase.strip()
 
 
+def mention_span(text: str, mention: str) -> tuple[int, int]:
+    """Where ``mention`` is in ``text`` (case-insensitive); ``(0, 0)`` when it is not there."""
+    at = text.lower().find(mention.lower()) if mention else -1
+    return (at, at + len(mention)) if at >= 0 else (0, 0)
+
+
 def graph_answer(
     kg: KnowledgeGraph, relations: RelationMatcher, mentions: Sequence[Mention], focus: str, wh: str | None
 ) -> GraphAnswer | None:
     """Look the question up in the graph: the mention's values for the matched relation.
 
     Tries each linked mention (longest first) and each matching relation in both
-    directions; ``when`` questions prefer dated properties, ``who`` questions people.
+    directions (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,
+    else the learned model's candidates above its threshold, then weaker name matches);
+    ``when`` questions prefer dated properties, ``who`` questions people.
     Several values come in :func:`~kgqa.checks.graph_check.stable_order`, the same on
     every graph backend; an alias question cites the alias the question used.
     """
@@ -69,7 +77,8 @@ def graph_answer(
         phrase = relation_phrase(focus, m.text)
         if wh == "when" and not phrase:
             phrase = "date"
-        candidates = relations.match(phrase, top_k=6) if phrase else []
+        start, end = mention_span(focus, m.text)
+        candidates = relations.match_text(focus, start, end, phrase=phrase, top_k=6) if phrase else []
         if wh == "when":
             dated = [c for c in candidates if _is_datatype(kg, c[0])]
             candidates = dated + relations.match(f"{phrase} date", top_k=3)
@@ -164,3 +173,28 @@ def unknown_names(question: str, mentions: Sequence[Mention], passages: Sequence
         if not any(name.lower() in t for t in texts):
             out.append(name)
     return out
+
+
+def narrow_to_graph_answer(kg: KnowledgeGraph, span: ReaderSpan, graph: GraphAnswer) -> ReaderSpan | None:
+    """The part of a reader span that names the graph's answer, when the span says more than that.
+
+    A reader span such as "Dodoma, while its largest city is Dar es Salaam. Tanzania is a country in
+    Africa" matches the graph's "Africa" by containment (:func:`answers_match`), but the answer is
+    "Africa". The first occurrence (case-insensitive, on word boundaries) of the longest of the
+    graph answers' labels and aliases inside the span gives the narrowed span, with its character
+    offsets in the passage. ``None`` when the span already is the answer or names none of them.
+    """
+    norm = normalize_answer(span.text)
+    names: list[str] = []
+    for text, iri in zip(graph.texts, graph.iris, strict=True):
+        names.append(text)
+        if iri.startswith("http"):
+            names += list(kg.labels(iri))
+    if any(normalize_answer(n) == norm for n in names if n):
+        return None
+    for name in sorted({n for n in names if n and len(n) < len(span.text)}, key=len, reverse=True):
+        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", span.text, re.I)
+        if m:
+            start = span.start + m.start()
+            return replace(span, text=span.text[m.start() : m.end()], start=start, end=start + len(m.group(0)))
+    return None

@@ -308,6 +308,12 @@ class PipelineConfig:
     false_premise_dir: str | None = None
     #: the probability in (0, 1) from which it rejects a premise; None: the threshold stored with the model
     false_premise_threshold: float | None = None
+    #: the verdict calibrator (kgqa.calibration): None: the shipped data/models/calibration/verdict.json;
+    #: "none": off (confidence is then each rule's own score); or the path of a file from `kgqa train calibration`
+    calibration_file: str | None = None
+    #: the learned relation matcher (kgqa.graph.relation_model): "default": the shipped data/models/relations;
+    #: None or "none": off (relations are matched by their names only); or a folder from `kgqa train relations`
+    relation_model_dir: str | None = "default"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -384,6 +390,11 @@ class PipelineConfig:
             for key in _PATH_FIELDS:
                 if data.get(key):
                     data[key] = absolute(data[key])
+            if data.get("calibration_file") and str(data["calibration_file"]).lower() not in ("none", "off"):
+                data["calibration_file"] = absolute(data["calibration_file"])
+            rel = data.get("relation_model_dir")
+            if rel and str(rel).lower() not in ("none", "default"):
+                data["relation_model_dir"] = absolute(rel)
         try:
             return cls(**data)
         except ConfigError as exc:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgqa.answering import GraphAnswer, answers_match, graph_answer, unknown_names
+from kgqa.answering import GraphAnswer, answers_match, graph_answer, narrow_to_graph_answer, unknown_names
+from kgqa.calibration import VerdictCalibrator, load_calibrator
 from kgqa.checks.claims import validate_text
 from kgqa.checks.false_premise import FalsePremiseDetector, apply_detector, entity_context, needs_detector
 from kgqa.checks.premise import PremiseChecker
@@ -19,6 +20,7 @@ from kgqa.checks.verdict import decide
 from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
+from kgqa.reader.calibrated import calibrated_probs, label_probs, span_records
 from kgqa.reader.postprocess import abstains, passage_no_answer_scores
 from kgqa.trace import Trace
 from kgqa.types import Answer, Evidence, Hit, NLIRecord, PremiseCheck, ReaderSpan
@@ -127,8 +129,11 @@ class Pipeline:
         linker: EntityLinker,
         relations: RelationMatcher,
         detector: FalsePremiseDetector | None = None,
+        calibrator: VerdictCalibrator | None = None,
     ) -> None:
         self.config = config
+        #: maps each rule's score to the probability that the verdict is right (``None``: rule scores as they are)
+        self.calibrator = calibrator
         #: the learned false-premise detector (``None``: off; see :mod:`kgqa.checks.false_premise`)
         self.detector = detector
         self.kg = kg
@@ -162,6 +167,7 @@ class Pipeline:
         """
         from kgqa.graph.kg import KnowledgeGraph
         from kgqa.graph.linking import EntityLinker
+        from kgqa.graph.relation_model import relation_model
         from kgqa.graph.relations import RelationMatcher
         from kgqa.reader.nli import NLIModel
         from kgqa.reader.qa import Reader
@@ -215,7 +221,7 @@ class Pipeline:
             fuzzy_threshold=config.linker_fuzzy_threshold,
             embedding_threshold=config.linker_embedding_threshold,
         )
-        relations = RelationMatcher(kg)
+        relations = RelationMatcher(kg, model=relation_model(config.relation_model_dir, config.device))
         detector = (
             FalsePremiseDetector(
                 config.false_premise_dir,
@@ -227,7 +233,8 @@ class Pipeline:
             if config.false_premise_detector
             else None
         )
-        return cls(config, kg, index, reader, nli, linker, relations, detector)
+        calibrator = load_calibrator(config.calibration_file)
+        return cls(config, kg, index, reader, nli, linker, relations, detector, calibrator)
 
     def warm_up(self) -> Pipeline:
         """Load every model now (the first question is otherwise slower)."""
@@ -254,7 +261,8 @@ class Pipeline:
             'contradicted'
         """
         text = validate_text(claim, "claim", self.config.max_claim_chars)
-        return self._check_premise(text, "stated")
+        result = self._check_premise(text, "stated")
+        return self.calibrator.check(result) if self.calibrator is not None else result
 
     def _check_premise(self, text: str, source: str) -> PremiseCheck:
         if text.rstrip().endswith("?"):
@@ -394,7 +402,7 @@ class Pipeline:
                 w = self.config.retrieval_weight
                 spans = sorted(spans, key=lambda sp: sp.score + w * prior.get(sp.passage_id, 0.0), reverse=True)
                 reader_best = spans[0]
-            st.outputs["spans"] = [s.to_dict() for s in spans[:5]]
+            st.outputs["spans"] = span_records(self.reader, spans[:5], spans)  # with calibrated probabilities
             na_threshold = self._no_answer_threshold()
             abstained = analysis.qtype != "yes_no" and abstains(spans, na_threshold)
             st.outputs["no_answer"] = {
@@ -412,6 +420,10 @@ class Pipeline:
                 if chosen is not None:
                     reader_best = chosen
                     st.outputs["span_selected_by_graph"] = chosen.to_dict()
+            narrowed = narrow_to_graph_answer(self.kg, reader_best, gans) if gans and reader_best else None
+            if narrowed is not None and reader_best is not None:
+                st.outputs["span_narrowed_to_graph_answer"] = {"from": reader_best.text, "to": narrowed.text}
+                reader_best = narrowed
             st.outputs["answer"] = None if gans is None else {"texts": gans.texts, "relation": gans.relation}
             st.outputs["facts"] = [t.to_dict() for t in (gans.facts if gans else [])]
 
@@ -450,6 +462,7 @@ class Pipeline:
                                 "hypothesis": analysis.statement,
                                 "probs": e.nli,
                                 "label": max(e.nli, key=e.nli.get),
+                                "calibrated": e.detail.get("calibrated_nli", e.nli),
                             }
                         )
             elif reader_best is not None and reader_best.text.strip():
@@ -459,7 +472,8 @@ class Pipeline:
                 pairs = supporting + others[: max(self.config.nli_k - 1, 0)]
                 if pairs:
                     probs = self.nli.predict([(h.passage.text, statement) for h in pairs])
-                    for h, p in zip(pairs, probs, strict=True):
+                    cal = calibrated_probs(self.nli, probs)  # for the trace; the thresholds read the raw ones
+                    for h, p, c in zip(pairs, probs, cal, strict=True):
                         dist = {"entailment": float(p[0]), "neutral": float(p[1]), "contradiction": float(p[2])}
                         nli_records.append(
                             {
@@ -468,6 +482,7 @@ class Pipeline:
                                 "hypothesis": statement,
                                 "probs": dist,
                                 "label": max(dist, key=dist.get),
+                                "calibrated": label_probs(c),
                             }
                         )
             st.outputs["checks"] = nli_records
@@ -535,7 +550,7 @@ class Pipeline:
             if key not in seen:
                 seen.add(key)
                 unique_facts.append(t)
-        return Answer(
+        out = Answer(
             question=question,
             answer=answer,
             verdict=result.verdict,
@@ -546,3 +561,4 @@ class Pipeline:
             alternative=result.alternative,
             trace=trace,
         )
+        return self.calibrator.answer(out) if self.calibrator is not None else out

@@ -9,7 +9,7 @@ needs of the others (a retriever, a reader, an NLI model) is in :mod:`kgqa.proto
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.trace import Trace
@@ -83,6 +83,9 @@ class NLIRecord(TypedDict):
     probs: dict[str, float]
     #: the most probable of the three
     label: str
+    #: the same probabilities after the NLI model's calibration temperature (``probs`` where it has none);
+    #: the decision thresholds read ``probs``
+    calibrated: NotRequired[dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,8 @@ class PremiseCheck:
     source: str = "stated"  # "stated" (given by the user) or "presupposed" (from the question)
     correction: str | None = None
     rule: str = ""
+    #: the rule's own score before calibration (``None``: not calibrated; ``confidence`` is then that score)
+    rule_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -195,6 +200,7 @@ class PremiseCheck:
             "source": self.source,
             "correction": self.correction,
             "rule": self.rule,
+            "rule_score": self.rule_score,
         }
 
     def _repr_html_(self) -> str:
@@ -216,6 +222,7 @@ class PremiseCheck:
             source=d.get("source", "stated"),
             correction=d.get("correction"),
             rule=d.get("rule", ""),
+            rule_score=float(d["rule_score"]) if d.get("rule_score") is not None else None,
         )
 
 
@@ -227,12 +234,14 @@ class Answer:
         question: the question as asked.
         answer: the answer text (``"yes"``/``"no"`` for yes/no questions), or ``None``.
         verdict: one of :data:`VERDICTS`.
-        confidence: in ``[0, 1]``.
+        confidence: the calibrated probability that the verdict is right (see :mod:`kgqa.calibration`);
+            the rule's own score when no calibrator is loaded.
         evidence: passages (with the character span of the answer) and facts behind it.
         premises: the check of every stated and presupposed premise.
         graph_facts: the triples used in the decision.
         alternative: with ``contradicted``, the answer the evidence supports instead.
         trace: the explanation trace (:class:`kgqa.trace.Trace`).
+        rule_score: the deciding rule's own score before calibration (``None``: not calibrated).
     """
 
     question: str
@@ -244,6 +253,7 @@ class Answer:
     graph_facts: list[Triple] = field(default_factory=list)
     alternative: str | None = None
     trace: Trace | None = None
+    rule_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``answer``, ``verdict``, ``confidence``, ``evidence``, ``premises``, ``trace``, ..."""
@@ -252,6 +262,7 @@ class Answer:
             "answer": self.answer,
             "verdict": self.verdict,
             "confidence": self.confidence,
+            "rule_score": self.rule_score,
             "alternative": self.alternative,
             "evidence": [e.to_dict() for e in self.evidence],
             "premises": [p.to_dict() for p in self.premises],
@@ -274,6 +285,7 @@ class Answer:
             graph_facts=[Triple.from_dict(t) for t in d.get("graph_facts", ())],
             alternative=d.get("alternative"),
             trace=Trace.from_dict(d["trace"]) if d.get("trace") else None,
+            rule_score=float(d["rule_score"]) if d.get("rule_score") is not None else None,
         )
 
     def __repr__(self) -> str:

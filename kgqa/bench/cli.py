@@ -84,6 +84,23 @@ for _name, _module, _help in (
         "(accuracy, precision, recall, false alarms), and its effect through Pipeline.ask",
     ),
     (
+        "calibration",
+        "kgqa.bench.calibration_suite",
+        "expected calibration error of the verdict confidence before and after the calibrator, on held-out cases",
+    ),
+    (
+        "tog",
+        "kgqa.bench.tog_suite",
+        "WebQuestions / ComplexWebQuestions questions one graph edge from their topic, asked on a world "
+        "(hits@1, entity linking, relation accuracy, load time, memory, ask latency)",
+    ),
+    (
+        "fb-premises",
+        "kgqa.bench.fb_premise_suite",
+        "false presuppositions generated from a world's facts with templates, and their true twins "
+        "(precision, recall, F1, false-alarm rate per relation)",
+    ),
+    (
         "scale",
         "kgqa.bench.scale_suite",
         "graph load time, memory and check latency per backend at 10k-3M triples; vector index build, "

@@ -19,6 +19,17 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "kgqa": ("hits_at_1",),
     "factcheck": ("accuracy", "macro_f1"),
     "premises": ("precision", "recall", "f1", "true_premise_answer_accuracy"),
+    "tog": (
+        "hits_at_1",
+        "entity_linking_accuracy",
+        "relation_accuracy",
+        "answered_rate",
+        "ask_s.p95",
+        "ask_s.max",
+        "world_cost.load_s",
+        "world_cost.peak_rss_mb",
+    ),
+    "fb-premises": ("precision", "recall", "f1", "false_alarm_rate", "presupposition_found_rate"),
     "false-premise": (
         "accuracy",
         "precision",

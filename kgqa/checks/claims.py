@@ -2,7 +2,8 @@
 
 The parser is deliberately simple and transparent: it finds entity mentions with
 the graph's entity linker, reads the words between them as the relation phrase,
-and maps that phrase to a property with the relation matcher. Type statements
+and maps that phrase to a property with the relation matcher (its name match, else its learned
+model scoring the claim with the subject mention marked). Type statements
 ("X is a Y"), causal statements ("X caused Y", "Y happened because of X"), order
 statements ("X was born before Y"), dated statements ("X was born in 1564") and
 negation are recognised by patterns.
@@ -158,6 +159,10 @@ class ClaimParser:
             return res[0].iri, res[0].label
         return None, phrase
 
+    def _used(self, prop: str, s: str, o: str) -> bool:
+        """Whether the graph holds a ``prop`` fact of the subject, or of the object as value."""
+        return bool(self.kg.facts(s, prop, None)) or bool(self.kg.facts(None, prop, o))
+
     def resolve_class(self, phrase: str) -> str | None:
         """Class IRI named by ``phrase`` ("a writer", "playwrights"), if any."""
         phrase = re.sub(r"^(a|an|the|one of the)\s+", "", phrase.strip(" .,;:!?"), flags=re.I)
@@ -239,7 +244,12 @@ class ClaimParser:
         if date and mentions:
             subj_m = mentions[0]
             phrase = body[subj_m.end : date[1]].strip()
-            for prop, _score in self.relations.match(phrase or "date", top_k=5):
+            found = (
+                self.relations.match_text(body, subj_m.start, subj_m.end, phrase=phrase, top_k=5)
+                if phrase
+                else self.relations.match("date", top_k=5)
+            )
+            for prop, _score in found:
                 if self._is_datatype(prop):
                     return Claim(
                         original,
@@ -261,13 +271,16 @@ class ClaimParser:
             subj_m, obj_m = mentions[0], mentions[-1]
             phrase = body[subj_m.end : obj_m.start].strip()
             tail = body[obj_m.end :].strip()
-            candidates = self.relations.match(phrase, top_k=5) if phrase else []
+            candidates = (
+                self.relations.match_text(body, subj_m.start, subj_m.end, phrase=phrase, top_k=5) if phrase else []
+            )
             if not candidates and tail:
                 candidates = self.relations.match(tail, top_k=5)
-            for prop, _score in candidates:
-                if self._is_datatype(prop):
-                    continue
-                prop, s, o = self._orient(prop, subj_m.iri, obj_m.iri)
+            oriented = [self._orient(p, subj_m.iri, obj_m.iri) for p, _ in candidates if not self._is_datatype(p)]
+            # a relation the graph uses for these entities beats one it holds no fact of for them (a graph
+            # that merges vocabularies has several "born in"s, and only one has their facts)
+            used = [c for c in oriented if self._used(*c)]
+            for prop, s, o in used[:1] or oriented[:1]:
                 label_s = subj_m.label if s == subj_m.iri else obj_m.label
                 label_o = obj_m.label if o == obj_m.iri else subj_m.label
                 return Claim(original, s, prop, o, negated, "fact", label_s, phrase, label_o)

@@ -181,46 +181,17 @@ class GraphChecker:
                         detail={"rule": "place_containment"},
                     )
                     return GraphVerdict(True, 0.9, "place_containment", [ev], facts=chain)
-        if values and self.kg.is_functional(p):
-            known = ", ".join(v.object_label or self.label(v.object) for v in values)
-            ev = Evidence(
-                "triple",
-                "contradicts",
-                values[0].text(),
-                1.0,
-                triples=tuple(values[:3]),
-                detail={"rule": "functional_property", "claimed": self.label(o)},
-            )
-            return GraphVerdict(
-                False,
-                0.92,
-                "functional_property",
-                [ev],
-                correction=f"{self.label(s)} {values[0].predicate_label or 'is'} {known}",
-                facts=values[:3],
-            )
+        # a functional property's other value excludes the claimed one (declared, or inferred with care)
+        excluded = self._functional_exclusion(s, p, o, values)
+        if excluded is not None:
+            return excluded
         # the inverse is functional: "Port Vell is the capital of Norland" vs Norland's one capital
         inv_f = self.kg.inverse_of(p)
-        if inv_f and self.kg.is_functional(inv_f):
+        if inv_f and self.kg.graph_vocabulary().functional(inv_f) is not None:
             held = stable_order(self.kg.facts(o, inv_f, None))
-            if held and all(t.object != s for t in held):
-                known = ", ".join(t.object_label or self.label(t.object) for t in held)
-                ev = Evidence(
-                    "triple",
-                    "contradicts",
-                    held[0].text(),
-                    1.0,
-                    triples=tuple(held[:3]),
-                    detail={"rule": "functional_property", "claimed": self.label(s)},
-                )
-                return GraphVerdict(
-                    False,
-                    0.92,
-                    "functional_property",
-                    [ev],
-                    correction=f"{self.label(o)} {held[0].predicate_label or 'is'} {known}",
-                    facts=held[:3],
-                )
+            excluded = self._functional_exclusion(o, inv_f, s, held)
+            if excluded is not None:
+                return excluded
         # closed world for a work's creators: Harry Potter's author is known, and it is not Shakespeare
         inv = self.kg.inverse_of(p)
         for prop, holder, claimed in ((inv, o, s), (p, s, o)):
@@ -266,6 +237,55 @@ class GraphChecker:
                         )
                         return GraphVerdict(False, 0.85, f"{role}_violation", [ev], facts=path)
         return GraphVerdict(None, 0.0, "fact_unknown")
+
+    def _functional_exclusion(self, holder: str, prop: str, claimed: str, values: list[Triple]) -> GraphVerdict | None:
+        """A contradiction when ``prop`` is functional and ``holder`` has only other values than ``claimed``.
+
+        A declared functional property contradicts when no value of the holder may be the claimed
+        thing (:func:`~kgqa.graph.vocabulary.may_be_same`: same IRI, ``owl:sameAs``, or names that
+        agree, "Edinburgh" and "Edinburgh, Scotland"). One inferred from the data (open world: the
+        graph may simply lack the claimed value) contradicts only under stricter conditions: the
+        claimed value is an entity, shares a class with a value the graph holds, and no value may
+        be it. Literal values of an inferred one never contradict ("5 million" vs "5000000").
+        The evidence records whether the property was declared or inferred, with its counts.
+        """
+        from kgqa.graph.vocabulary import may_be_same
+
+        if not values:
+            return None
+        functional = self.kg.graph_vocabulary().functional(prop)
+        if functional is None or any(may_be_same(self.kg, v.object, claimed) for v in values):
+            return None
+        if not functional.declared and not self._same_kind(claimed, values):
+            return None
+        known = ", ".join(v.object_label or self.label(v.object) for v in values)
+        detail = {"rule": "functional_property", "claimed": self.label(claimed), "functional": functional.to_dict()}
+        ev = Evidence(
+            "triple",
+            "contradicts",
+            values[0].text(),
+            1.0 if functional.declared else 0.85,
+            triples=tuple(values[:3]),
+            detail=detail,
+        )
+        return GraphVerdict(
+            False,
+            0.92 if functional.declared else 0.8,
+            "functional_property",
+            [ev],
+            correction=f"{self.label(holder)} {values[0].predicate_label or 'is'} {known}",
+            facts=values[:3],
+        )
+
+    def _same_kind(self, claimed: str, values: list[Triple]) -> bool:
+        """Whether ``claimed`` is an entity sharing an asserted class with one of ``values`` (both typed)."""
+        if not claimed.startswith(("http://", "https://", "urn:")):
+            return False
+        vocab = self.kg.graph_vocabulary()
+        mine = set(vocab.asserted_types(claimed))
+        if not mine:
+            return False
+        return any(mine & set(vocab.asserted_types(v.object)) for v in values if v.object.startswith(("http", "urn:")))
 
     # ------------------------------------------------------------------ dates
     def _check_date(self, claim: Claim) -> GraphVerdict:

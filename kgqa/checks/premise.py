@@ -20,6 +20,7 @@ from kgqa.checks.temporal import TemporalChecker
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.config import PipelineConfig
 from kgqa.protocols import NLIPredictor, Retrieve
+from kgqa.reader.calibrated import calibrated_probs, label_probs
 from kgqa.types import Claim, Evidence, Hit, PremiseCheck
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,8 +142,9 @@ class PremiseChecker:
         if not hits:
             return []
         probs = self.nli.predict([(h.passage.text, text) for h in hits])
+        cal = calibrated_probs(self.nli, probs)  # shown in the evidence; the thresholds read the raw ones
         out = []
-        for h, p in zip(hits, probs, strict=True):
+        for h, p, c in zip(hits, probs, cal, strict=True):
             dist = {"entailment": float(p[0]), "neutral": float(p[1]), "contradiction": float(p[2])}
             label = max(dist, key=dist.get)
             stance = {"entailment": "supports", "contradiction": "contradicts"}.get(label, "neutral")
@@ -156,11 +158,27 @@ class PremiseChecker:
                     start=0,
                     end=len(h.passage.text),
                     nli=dist,
-                    detail={"title": h.passage.title, "retrieval_score": float(h.score)},
+                    detail={
+                        "title": h.passage.title,
+                        "retrieval_score": float(h.score),
+                        "calibrated_nli": label_probs(c),
+                    },
                 )
             )
         out.sort(key=lambda e: -max(e.nli["entailment"], e.nli["contradiction"]) if e.nli else 0.0)
         return out
+
+    def _names_all(self, passage: str, claim: Claim) -> bool:
+        """Whether ``passage`` names (a label or alias of) each entity the claim links.
+
+        A passage about the subject alone, or about neither, says nothing against a claim relating it
+        to something else: read as contradicting, it would turn a claim the passages do not discuss into
+        a false contradiction (an unrelated passage about the United States "contradicting" a claim
+        about one of its citizens).
+        """
+        text = passage.lower()
+        iris = [x for x in (claim.subject, claim.object) if x and x.startswith(("http://", "https://", "urn:"))]
+        return all(any(n and n.lower() in text for n in self.kg.labels(iri)) for iri in iris)
 
     def check(
         self, text: str, source: str = "stated", hits: Sequence[Hit] | None = None, claim: Claim | None = None
@@ -177,7 +195,8 @@ class PremiseChecker:
         verdict = self.graph_verdict(claim)
         passages = self.passage_evidence(text, hits, claim)
         ent = max((e.nli["entailment"] for e in passages if e.nli), default=0.0)
-        con = max((e.nli["contradiction"] for e in passages if e.nli), default=0.0)
+        # open world: only a passage that names every entity the claim links can contradict it
+        con = max((e.nli["contradiction"] for e in passages if e.nli and self._names_all(e.text, claim)), default=0.0)
         evidence = list(verdict.evidence)
         if claim.negated:
             # graph evidence speaks about the claim without its negation: flip its stance

@@ -1,9 +1,15 @@
 """Entity linking: find mentions of graph entities in text and resolve names to IRIs.
 
 Three tiers, cheapest first: exact match of normalised labels and ``skos:altLabel``
-aliases; fuzzy match (difflib, over candidates sharing a token prefix or suffix with the
-query, so a typo like "Shakspeare" still finds "Shakespeare"); and, when an encoder is
-given, cosine similarity of label embeddings (computed once, on first use).
+aliases; fuzzy match (rapidfuzz's ratio, over candidates sharing a token prefix or suffix
+with the query, so a typo like "Shakspeare" still finds "Shakespeare"); and, when an encoder
+is given, cosine similarity of label embeddings (computed once, on first use).
+
+An ambiguous name keeps its candidates (:class:`Candidate`) on the mention, each with the parts
+of its score: the prior (a preferred label over an alias over a fuzzy match, and the node's
+degree in the graph) and, once the relation asked about is known, the type fit of its classes
+to the relation's domain or range (:mod:`kgqa.graph.disambiguation`; the classes come from
+:mod:`kgqa.graph.vocabulary`, declared or inferred from the data).
 
 Example:
     >>> linker = EntityLinker(kg)                                  # doctest: +SKIP
@@ -16,16 +22,17 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass
-from difflib import SequenceMatcher
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
@@ -39,6 +46,14 @@ logger = logging.getLogger(__name__)
 #: a query that is only part of a longer label ("Hathaway" for "Anne Hathaway") scores this much less
 PARTIAL_DISCOUNT = 0.9
 _MAX_NGRAM = 10
+#: the prior of how a name matched: a node's preferred label, one of its aliases, a fuzzy or an embedding match
+MATCH_PRIOR = {"label": 1.0, "alias": 0.8, "fuzzy": 0.6, "embedding": 0.5}
+#: the weight of a candidate's degree (log-scaled, relative to the best connected candidate) in its prior
+DEGREE_WEIGHT = 0.3
+#: the weight of a candidate's type fit to the relation asked about (see :func:`rerank`)
+TYPE_WEIGHT = 0.6
+#: candidates kept on a mention (the best by prior)
+MAX_CANDIDATES = 10
 
 STOP_WORDS = frozenset(
     """a an the and or but nor of in on at to for from by with without about as into onto over under
@@ -62,6 +77,47 @@ class Encoder(Protocol):
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One node a name may refer to, with the parts of its score.
+
+    Attributes:
+        iri: the node.
+        label: its preferred label.
+        match: how the name matched: ``"label"`` (its preferred label), ``"alias"`` (another of its
+            names), ``"fuzzy"`` or ``"embedding"``.
+        similarity: 1.0 for an exact match, else the fuzzy ratio or cosine.
+        degree: how many asserted facts it takes part in.
+        prior: ``MATCH_PRIOR[match] * similarity + DEGREE_WEIGHT * log(1 + degree) / log(1 + top degree)``.
+        type_fit: how well its classes fit the relation asked about (0..1, see
+            :func:`kgqa.graph.disambiguation.type_fit`);
+            ``None`` when no relation was given or the relation's classes are unknown.
+        score: ``prior + TYPE_WEIGHT * type_fit`` (the prior alone without a type fit); candidates are ranked by it.
+        classes: the classes behind the type fit, each with where it comes from ("rdf:type", "domain of <p>").
+    """
+
+    iri: str
+    label: str
+    match: str
+    similarity: float
+    degree: int
+    prior: float
+    type_fit: float | None = None
+    score: float = 0.0
+    classes: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict."""
+        d = asdict(self)
+        d["classes"] = [list(c) for c in self.classes]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Candidate:
+        """The inverse of :meth:`to_dict`."""
+        return cls(**{**d, "classes": tuple(tuple(c) for c in d.get("classes", ()))})
+
+
+@dataclass(frozen=True)
 class Mention:
     """A span of text linked to a graph node.
 
@@ -69,10 +125,12 @@ class Mention:
         text: the span as written (or the phrase given to :meth:`EntityLinker.resolve`).
         start: character offset of the span in the original text.
         end: offset one past the span's end.
-        iri: the linked entity or class.
+        iri: the linked entity or class (the best of ``candidates``).
         label: the node's preferred label.
         score: 1.0 for exact matches, the similarity for fuzzy and embedding matches.
         method: ``"exact"``, ``"fuzzy"`` or ``"embedding"``.
+        candidates: the nodes the span may name, best first, with their score parts (empty when
+            the mention was built by hand).
     """
 
     text: str
@@ -82,13 +140,19 @@ class Mention:
     label: str
     score: float
     method: str
+    candidates: tuple[Candidate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a JSON-ready dict (the candidates as dicts)."""
+        d = asdict(self)
+        d["candidates"] = [c.to_dict() for c in self.candidates]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Mention:
-        return cls(**d)
+        """The inverse of :meth:`to_dict`."""
+        cands = tuple(Candidate.from_dict(c) for c in d.get("candidates", ()))
+        return cls(**{**d, "candidates": cands})
 
 
 def _fold(token: str) -> str:
@@ -197,6 +261,10 @@ def index_names(names: Iterable[tuple[str, str, bool]], rank: Callable[[str], fl
     return NameIndex(exact, affix, max_tokens)
 
 
+#: the most names the linker embeds for its embedding tier (a bound on the first question's cost)
+MAX_EMBEDDED_NAMES = 20_000
+
+
 class _Catalog:
     """Normalised names of a set of nodes with exact, fuzzy and embedding lookups.
 
@@ -216,6 +284,7 @@ class _Catalog:
         self._emb_keys: list[str] | None = None
         self._emb: np.ndarray | None = None
         self._emb_lock = threading.Lock()
+        self._too_many_logged = False
 
     @classmethod
     def from_names(cls, names: Iterable[tuple[str, str, bool]], rank: Callable[[str], float]) -> _Catalog:
@@ -229,22 +298,20 @@ class _Catalog:
         return cls(catalogue.names(which), catalogue.affixes(which), catalogue.max_tokens(which))
 
     def fuzzy(self, query: str, threshold: float) -> list[tuple[str, float]]:
-        """(name, score) of names similar to ``query``, best first."""
+        """(name, score) of names similar to ``query``, best first (rapidfuzz's normalised Indel ratio, 0..1)."""
         q_toks = query.split()
         cands: set[str] = set()
         for tok in q_toks:
             cands.update(self.affix.get("^" + tok[:3], ()), self.affix.get(tok[-3:] + "$", ()))
         scored = []
-        matcher = SequenceMatcher(autojunk=False)
-        matcher.set_seq2(query)
+        cutoff = 100.0 * threshold
+        n = len(q_toks)
         for key in cands:
-            matcher.set_seq1(key)
-            score = matcher.ratio() if matcher.real_quick_ratio() >= threshold else 0.0
+            score = fuzz.ratio(key, query, score_cutoff=cutoff) / 100.0
             k_toks = key.split()
-            if len(k_toks) > len(q_toks):  # the query may name part of the label ("Hathaway")
-                n = len(q_toks)
+            if len(k_toks) > n:  # the query may name part of the label ("Hathaway")
                 for i in range(len(k_toks) - n + 1):
-                    part = SequenceMatcher(None, " ".join(k_toks[i : i + n]), query, autojunk=False).ratio()
+                    part = fuzz.ratio(" ".join(k_toks[i : i + n]), query) / 100.0
                     score = max(score, PARTIAL_DISCOUNT * part)
             if score >= threshold:
                 scored.append((key, score))
@@ -252,7 +319,21 @@ class _Catalog:
         return scored
 
     def embedding(self, query: str, encoder: Encoder, threshold: float) -> list[tuple[str, float]]:
-        """(name, cosine) of names whose embedding is close to the query's, best first."""
+        """(name, cosine) of names whose embedding is close to the query's, best first.
+
+        A catalogue of more than :data:`MAX_EMBEDDED_NAMES` names is not embedded (on the FB15k-237
+        world's 74,385 WordNet class names it took 9 minutes and doubled the memory on the first
+        question): the exact and fuzzy tiers then decide alone, and ``[]`` is returned.
+        """
+        if self._emb is None and len(self.exact) > MAX_EMBEDDED_NAMES:
+            if not self._too_many_logged:
+                self._too_many_logged = True
+                logger.info(
+                    "%d names: above MAX_EMBEDDED_NAMES (%d), the embedding tier of linking is off",
+                    len(self.exact),
+                    MAX_EMBEDDED_NAMES,
+                )
+            return []
         if self._emb is None:
             # every name is embedded once, by one thread, however many ask at the same time
             with self._emb_lock:
@@ -277,7 +358,7 @@ class EntityLinker:
     Args:
         kg: the graph.
         encoder: optional sentence encoder for the embedding fallback of :meth:`resolve`.
-        fuzzy_threshold: minimum difflib ratio for a fuzzy match.
+        fuzzy_threshold: minimum rapidfuzz ratio (0..1) for a fuzzy match.
         embedding_threshold: minimum cosine for an embedding match.
 
     The thresholds default to :class:`~kgqa.config.PipelineConfig`'s ``linker_fuzzy_threshold`` and
@@ -318,15 +399,57 @@ class EntityLinker:
     def _names(self, iris: Iterable[str], plurals: bool) -> list[tuple[str, str, bool]]:
         return name_entries(iris, self.kg.label, self.kg.labels, plurals)
 
-    def _mention(self, iri: str, text: str, start: int, end: int, score: float, method: str) -> Mention:
-        return Mention(text, start, end, iri, self.kg.label(iri), round(score, 4), method)
+    def _mention(
+        self, iri: str, text: str, start: int, end: int, score: float, method: str, cands: tuple[Candidate, ...] = ()
+    ) -> Mention:
+        return Mention(text, start, end, iri, self.kg.label(iri), round(score, 4), method, cands)
+
+    def candidates(self, hits: Iterable[tuple[str, str, float]]) -> tuple[Candidate, ...]:
+        """``(iri, match, similarity)`` hits as :class:`Candidate` objects with their priors, best first.
+
+        ``match`` is ``"label"``, ``"alias"``, ``"fuzzy"`` or ``"embedding"``; a node hit twice keeps its
+        best prior. At most :data:`MAX_CANDIDATES` are kept.
+        """
+        found = list(hits)
+        degrees = {iri: int(self._rank(iri)) for iri, _, _ in found}
+        top = math.log1p(max(degrees.values(), default=0))
+        best: dict[str, Candidate] = {}
+        for iri, match, similarity in found:
+            share = math.log1p(degrees[iri]) / top if top > 0 else 0.0
+            prior = round(MATCH_PRIOR[match] * similarity + DEGREE_WEIGHT * share, 4)
+            if iri not in best or best[iri].prior < prior:
+                best[iri] = Candidate(iri, "", match, round(similarity, 4), degrees[iri], prior, None, prior)
+        ranked = sorted(best.values(), key=lambda c: (-c.score, c.iri))[:MAX_CANDIDATES]
+        return tuple(replace(c, label=self.kg.label(c.iri)) for c in ranked)
+
+    def _exact_candidates(self, bucket: Sequence[tuple[str, bool]]) -> tuple[Candidate, ...]:
+        # the bucket is sorted label first, then by degree: its head holds the best priors
+        return self.candidates((iri, "label" if primary else "alias", 1.0) for iri, primary in bucket[:MAX_CANDIDATES])
+
+    def link(
+        self, text: str, relations: Sequence[str] = (), role: str | None = None, classes: bool = False
+    ) -> list[Mention]:
+        """The mentions of :meth:`find_mentions`, re-ranked by type fit to ``relations`` when given.
+
+        See :func:`kgqa.graph.disambiguation.rerank`; ``role`` is the mentions' role in the relations.
+
+        Example:
+            >>> linker.link("Where was Paris born?", ["fb:people/person/place_of_birth"])  # doctest: +SKIP
+        """
+        from kgqa.graph.disambiguation import rerank
+
+        mentions = self.find_mentions(text, classes=classes)
+        if not relations:
+            return mentions
+        return rerank(mentions, relations, self.kg.graph_vocabulary(), role=role)
 
     def find_mentions(self, text: str, classes: bool = False) -> list[Mention]:
         """Longest non-overlapping exact matches of entity names in ``text``, left to right.
 
         Names made only of stop words are ignored. An ambiguous name yields one mention, of
-        its best candidate (preferred label over alias, then the most connected node); call
-        :meth:`resolve` on ``mention.text`` for the others.
+        its best candidate by prior (preferred label over alias, and the most connected node);
+        ``mention.candidates`` lists the others with their score parts (:meth:`link` and
+        :func:`~kgqa.graph.disambiguation.rerank` re-rank them by the relation asked about).
 
         Args:
             text: a sentence or question.
@@ -353,14 +476,15 @@ class EntityLinker:
                     if cat is self.entities and cased and surface.islower() and key in self._vocabulary:
                         continue
                     if key in cat.exact:
-                        found = (n, cat.exact[key][0][0])
+                        found = (n, cat.exact[key])
                         break
                 if found:
                     break
             if found:
-                n, iri = found
+                n, bucket = found
                 start, end = toks[i][1], toks[i + n - 1][2]
-                out.append(self._mention(iri, text[start:end], start, end, 1.0, "exact"))
+                cands = self._exact_candidates(bucket)
+                out.append(self._mention(cands[0].iri, text[start:end], start, end, 1.0, "exact", cands))
                 i += n
             else:
                 i += 1
@@ -388,8 +512,10 @@ class EntityLinker:
         if not query:
             return []
         hits: dict[str, tuple[float, str]] = {}
-        for iri, _ in cat.exact.get(query, ()):
+        matches: list[tuple[str, str, float]] = []
+        for iri, primary in cat.exact.get(query, ()):
             hits.setdefault(iri, (1.0, "exact"))
+            matches.append((iri, "label" if primary else "alias", 1.0))
         tiers: list[tuple[str, Callable[[], list[tuple[str, float]]]]] = [
             ("fuzzy", lambda: cat.fuzzy(query, self.fuzzy_threshold)),
         ]
@@ -401,14 +527,23 @@ class EntityLinker:
                 break
             for key, score in run():
                 for iri, _ in cat.exact[key]:
+                    matches.append((iri, method, score))
                     if iri not in hits or hits[iri][0] < score:
                         hits[iri] = (score, method)
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1][0], -self._rank(kv[0]), kv[0]))
-        return [self._mention(iri, name, 0, len(name), score, method) for iri, (score, method) in ranked[:top_k]]
+        cands = self.candidates(matches)
+        order = {c.iri: i for i, c in enumerate(cands)}
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1][0], order.get(kv[0], len(order)), kv[0]))
+        return [self._mention(iri, name, 0, len(name), score, method, cands) for iri, (score, method) in ranked[:top_k]]
 
 
 __all__ = [
+    "DEGREE_WEIGHT",
+    "MAX_EMBEDDED_NAMES",
+    "MATCH_PRIOR",
+    "MAX_CANDIDATES",
     "STOP_WORDS",
+    "TYPE_WEIGHT",
+    "Candidate",
     "EntityLinker",
     "Mention",
     "NameIndex",

@@ -7,6 +7,13 @@ scores 1.0; otherwise the score is the token overlap (Dice), discounted, or a di
 difflib ratio for typos. Prepositions are kept: they tell "born in" (place) from "born"
 (date) and "capital of" from "capital".
 
+A property without a real label is also named by the phrase its IRI gives
+(:func:`kgqa.graph.relation_text.iri_phrase`: ``birthPlace`` -> "birth place").
+
+With a learned model (:class:`kgqa.graph.relation_model.RelationModel`), :meth:`RelationMatcher.match_text`
+also scores the whole question or claim, its entity mention marked, against every property: an exact
+name match still wins; otherwise the model's candidates above its dev-chosen threshold come first.
+
 Example:
     >>> RelationMatcher(kg).match("was written by")[0]    # doctest: +SKIP
     ('https://kgqa.dev/ontology#author', 1.0)
@@ -22,9 +29,11 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kgqa.errors import InputError
 from kgqa.graph.linking import normalize
+from kgqa.graph.relation_text import property_text
 
 if TYPE_CHECKING:
     from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.relation_model import RelationModel
 
 logger = logging.getLogger(__name__)
 
@@ -66,18 +75,25 @@ class RelationMatcher:
 
     Args:
         kg: the graph; its declared properties outside the RDF/RDFS/OWL/SKOS vocabularies are used.
+        model: the learned relation model used by :meth:`match_text` (``None``: names only).
     """
 
-    def __init__(self, kg: KnowledgeGraph) -> None:
+    def __init__(self, kg: KnowledgeGraph, model: RelationModel | None = None) -> None:
         self.kg = kg
+        self.model = model
         self._names: list[tuple[str, tuple[str, ...]]] = []  # (property, stems of one of its names)
         self._exact: dict[tuple[str, ...], list[str]] = {}
         self._primary: set[tuple[str, tuple[str, ...]]] = set()  # (property, stems of its rdfs:label)
         for prop in kg.properties():
             if prop.startswith(_VOCAB):
                 continue
+            names = list(kg.labels(prop))
+            text = property_text(kg, prop)
+            if not text.labelled and text.iri_phrase:
+                names.append(text.iri_phrase)  # no real label: the IRI's phrase names it
+                self._primary.add((prop, lemmas(text.iri_phrase)))
             self._primary.add((prop, lemmas(kg.label(prop))))
-            for name in kg.labels(prop):
+            for name in names:
                 key = lemmas(name)
                 if key:
                     self._names.append((prop, key))
@@ -129,6 +145,65 @@ class RelationMatcher:
         # among equal scores, a property whose own label matches beats one whose alias does
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], (kv[0], query) not in self._primary, kv[0]))
         return ranked[:top_k]
+
+    def learned(self, text: str, start: int, end: int, top_k: int = 3) -> list[tuple[str, float]]:
+        """The learned model's properties for ``text`` with ``text[start:end]`` as the entity mention.
+
+        Only candidates scoring at least the model's threshold are returned; ``[]`` without a model.
+        ``start == end`` scores the text with no mention marked.
+        """
+        if self.model is None or not text.strip():
+            return []
+        from kgqa.graph.relation_model import mark_mention
+
+        marked = mark_mention(text, start, end) if start != end else text
+        ranked = self.model.rank(self.kg, marked, top_k=top_k)
+        return [(prop, score) for prop, score in ranked if score >= self.model.threshold]
+
+    def match_text(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        phrase: str | None = None,
+        top_k: int = 3,
+        min_score: float = 0.3,
+    ) -> list[tuple[str, float]]:
+        """Properties a question or claim asks about its mention ``text[start:end]``, best first.
+
+        The relation ``phrase`` (the words around the mention) is matched by name: when a name matches exactly
+        (score 1.0) the name matches come first and the learned model's candidates above its threshold after
+        them (a caller that finds no fact for the first candidates, or needs another kind of property, moves
+        on to them); otherwise the learned candidates come first, then the weaker name matches.
+
+        Args:
+            text: the question or claim.
+            start: where the entity mention starts in ``text``.
+            end: where it ends (``start == end``: no mention marked).
+            phrase: the relation phrase for the name match (``None``: the learned model only).
+            top_k: how many properties to return at most.
+            min_score: drop weaker name matches.
+
+        Returns:
+            ``(property IRI, score)`` pairs: up to ``top_k`` name matches and up to ``top_k`` learned ones
+            (cosines), without repeats.
+
+        Raises:
+            InputError: if the arguments are malformed.
+        """
+        if not isinstance(text, str):
+            raise InputError(f"expected a question or claim string, got {type(text).__name__}")
+        if top_k < 1:
+            raise InputError(f"top_k must be >= 1, got {top_k}")
+        if not 0 <= start <= end <= len(text):
+            raise InputError(f"mention span ({start}, {end}) is not inside a text of {len(text)} characters")
+        lexical = self.match(phrase, top_k=top_k, min_score=min_score) if phrase else []
+        learned = self.learned(text, start, end, top_k=top_k)
+        first, then = (lexical, learned) if lexical and lexical[0][1] >= 1.0 else (learned, lexical)
+        merged = dict(first)
+        for prop, score in then:
+            merged.setdefault(prop, score)
+        return list(merged.items())
 
 
 __all__ = ["RelationMatcher", "lemmas", "stem"]

@@ -20,6 +20,7 @@ from kgqa.types import Triple
 
 if TYPE_CHECKING:
     from kgqa.graph.catalogue import NamesCatalogue
+    from kgqa.graph.vocabulary import GraphVocabulary
 
 _CLASS_TYPES = frozenset({RDFS.Class, OWL.Class})
 _PROPERTY_TYPES = frozenset(
@@ -134,6 +135,20 @@ class SchemaMixin:
     def is_transitive(self, p: str | Node) -> bool:
         """Whether ``p`` is an ``owl:TransitiveProperty``."""
         return (self._node(p), RDF.type, OWL.TransitiveProperty) in self._asserted
+
+    def iri(self, x: str | Node) -> str:
+        """``x`` as a full IRI string: a prefixed name (``"o:Writer"``) or ``<...>`` expanded, an rdflib term's text."""
+        return str(self._node(x))
+
+    def graph_vocabulary(self) -> GraphVocabulary:
+        """The declared-or-inferred characteristics, domains, ranges and classes (see :mod:`kgqa.graph.vocabulary`).
+
+        One per graph, built on first use and dropped with the other caches when a file is added.
+        """
+        from kgqa.graph.vocabulary import GraphVocabulary
+
+        found: GraphVocabulary = self._cached("graph_vocabulary", lambda: GraphVocabulary(self))  # type: ignore[arg-type]
+        return found
 
     # ------------------------------------------------------------------ vocabulary views
     def catalogue(self) -> NamesCatalogue | None:

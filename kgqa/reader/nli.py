@@ -11,13 +11,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from kgqa.calibration import TemperatureScaling
 from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype, quantize_int8
 from kgqa.reader.batching import collate
-from kgqa.reader.modelio import load_model_folder
+from kgqa.reader.calibrated import NLI_LABELS, temperature_from_meta
+from kgqa.reader.modelio import load_model_folder, read_meta
 from kgqa.reader.tokenizer_pool import TokenizerPool
 
-LABELS = ("entailment", "neutral", "contradiction")
+LABELS = NLI_LABELS
 
 
 class NLIModel:
@@ -30,6 +32,13 @@ class NLIModel:
         quantize: int8 dynamic quantisation (CPU only; see :func:`kgqa.precision.quantize_int8`).
         precision: ``"auto"`` runs bfloat16 autocast where the hardware has it (see
             :mod:`kgqa.precision`); ``"fp32"`` turns it off.
+        temperature: the calibration temperature; ``None`` takes the one stored with the model
+            (``kgqa_model.json``, ``calibration.temperature``, fitted by ``kgqa train calibrate-models``),
+            and a model without one uses 1 (the raw probabilities).
+
+    :meth:`predict` returns the raw probabilities unless asked for ``calibrated=True``: the
+    pipeline's entailment and contradiction thresholds were chosen on the raw ones, and the
+    temperature never changes the arg-max.
 
     Example:
         >>> nli = NLIModel()  # doctest: +SKIP
@@ -47,6 +56,7 @@ class NLIModel:
         quantize: bool = False,
         device: str | None = None,
         precision: str = "auto",
+        temperature: float | None = None,
     ) -> None:
         from kgqa.paths import models_dir
 
@@ -60,6 +70,30 @@ class NLIModel:
         self._model: torch.nn.Module | None = None
         self._tokenizers: TokenizerPool | None = None
         self._load_lock = threading.Lock()
+        self._scaling: tuple[TemperatureScaling | None] | None = None  # read from the folder once
+        if temperature is not None:
+            self._scaling = (TemperatureScaling(float(temperature)),)
+
+    @property
+    def calibration(self) -> TemperatureScaling | None:
+        """The temperature scaling in use, or ``None`` (raw probabilities); read from the folder once."""
+        if self._scaling is None:
+            folder = Path(self.model_dir)
+            meta = read_meta(folder) if folder.is_dir() else {}
+            self._scaling = (temperature_from_meta(meta, folder / "kgqa_model.json"),)
+        return self._scaling[0]
+
+    @property
+    def temperature(self) -> float:
+        """The calibration temperature (1.0 without calibration)."""
+        scaling = self.calibration
+        return 1.0 if scaling is None else scaling.temperature
+
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from raw ones ``[..., 3]`` (unchanged without a temperature; same arg-max)."""
+        scaling = self.calibration
+        probs = np.asarray(probs, dtype=np.float32)
+        return probs.copy() if scaling is None or probs.size == 0 else scaling.probs(probs)
 
     @classmethod
     def from_model(cls, model: torch.nn.Module, tokenizer: Any, **kwargs: Any) -> NLIModel:
@@ -88,6 +122,7 @@ class NLIModel:
             return
         with self._load_lock:
             if self._model is None:
+                _ = self.calibration  # a malformed calibration block fails at load time, not mid-question
                 model, tok = load_model_folder(self.model_dir, head="nli")
                 if self.quantize and self.device.type == "cpu":
                     model = quantize_int8(model.float())
@@ -116,8 +151,11 @@ class NLIModel:
             for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
         ]
 
-    def predict(self, pairs: Sequence[tuple[str, str]] | tuple[str, str]) -> np.ndarray:
-        """Probabilities ``[n, 3]`` over :attr:`labels` (a single pair gives shape ``[3]``)."""
+    def predict(self, pairs: Sequence[tuple[str, str]] | tuple[str, str], calibrated: bool = False) -> np.ndarray:
+        """Probabilities ``[n, 3]`` over :attr:`labels` (a single pair gives shape ``[3]``).
+
+        With ``calibrated``, the probabilities after the stored temperature (see :meth:`calibrate`).
+        """
         single = isinstance(pairs, tuple) and len(pairs) == 2 and isinstance(pairs[0], str)
         plist = [pairs] if single else list(pairs)
         for p in plist:
@@ -135,6 +173,8 @@ class NLIModel:
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 logits = model(**batch).logits.float()
                 out[chunk] = torch.softmax(logits, dim=-1).cpu().numpy()
+        if calibrated:
+            out = self.calibrate(out)
         return out[0] if single else out
 
     def predict_labels(self, pairs: Sequence[tuple[str, str]]) -> list[str]:

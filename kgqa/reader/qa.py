@@ -16,6 +16,7 @@ import torch
 from kgqa.errors import InputError
 from kgqa.precision import autocast, autocast_dtype, quantize_int8
 from kgqa.reader.batching import collate
+from kgqa.reader.calibrated import ReaderCalibration, reader_calibration_from_meta
 from kgqa.reader.modelio import load_model_folder, read_meta
 from kgqa.reader.postprocess import abstains, best_spans
 from kgqa.reader.tokenizer_pool import TokenizerPool
@@ -53,6 +54,10 @@ class Reader:
             ``no_answer.threshold``, chosen on a dev split by ``kgqa train qa --unanswerable-rate``);
             a model without one never abstains.
 
+    With a calibration stored with the model (``kgqa_model.json``, ``calibration``, fitted by
+    ``kgqa train calibrate-models --reader``), :meth:`answer_probability` and
+    :meth:`no_answer_probability` give probabilities; without one they give ``None``.
+
     Example:
         >>> reader = Reader()  # doctest: +SKIP
         >>> reader.read("Who wrote Hamlet?", [("p1", "Hamlet is a tragedy by William Shakespeare.")])[0].text  # doctest: +SKIP
@@ -87,6 +92,30 @@ class Reader:
         self._load_lock = threading.Lock()
         self._threshold_override = no_answer_threshold
         self._model_threshold: tuple[float | None] | None = None  # read from the folder once
+        self._calibration: tuple[ReaderCalibration | None] | None = None  # read from the folder once
+
+    @property
+    def calibration(self) -> ReaderCalibration | None:
+        """The stored probability maps, or ``None``; read from the folder once."""
+        if self._calibration is None:
+            folder = Path(self.model_dir)
+            meta = read_meta(folder) if folder.is_dir() else {}
+            self._calibration = (reader_calibration_from_meta(meta, folder / "kgqa_model.json"),)
+        return self._calibration[0]
+
+    def answer_probability(self, span: ReaderSpan, candidates: Sequence[ReaderSpan] | None = None) -> float | None:
+        """P(``span`` is a right answer), from its features among ``candidates`` (see :func:`kgqa.reader.calibrated.span_features`).
+
+        Pass the spans the reader returned for the question as ``candidates`` (those of other
+        passages are ignored); ``None`` without a calibration.
+        """
+        cal = self.calibration
+        return None if cal is None else round(cal.answer_probability(span, candidates), 4)
+
+    def no_answer_probability(self, span: ReaderSpan) -> float | None:
+        """P(the passage of ``span`` holds no answer), from its no-answer score; ``None`` without a calibration."""
+        cal = self.calibration
+        return None if cal is None else round(cal.no_answer_probability(span), 4)
 
     @property
     def no_answer_threshold(self) -> float | None:
@@ -135,6 +164,7 @@ class Reader:
             return
         with self._load_lock:
             if self._model is None:
+                _ = self.calibration  # a malformed calibration block fails at load time, not mid-question
                 model, tok = load_model_folder(self.model_dir, head="qa")
                 if self.quantize and self.device.type == "cpu":
                     model = quantize_int8(model.float())

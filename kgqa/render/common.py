@@ -300,9 +300,11 @@ def gist(stage: str, out: dict[str, Any]) -> str:
         return f"{len(checks)} checks" + (": " + ", ".join(items) if items else "")
     if stage == "entity_linking":
         ms = dicts(out.get("mentions"))
-        return ", ".join(f"{m.get('text', '?')}→{m.get('label') or short(m.get('iri')) or '?'}" for m in ms) or (
-            "no mentions"
-        )
+        return ", ".join(
+            f"{m.get('text', '?')}→{m.get('label') or short(m.get('iri')) or '?'}"
+            + (f" (of {len(m['candidates'])} candidates)" if len(m.get("candidates") or ()) > 1 else "")
+            for m in ms
+        ) or ("no mentions")
     if stage == "graph":
         facts, paths = out.get("facts") or [], out.get("paths") or []
         return f"{len(facts)} fact{'s' * (len(facts) != 1)}, {len(paths)} path{'s' * (len(paths) != 1)}"

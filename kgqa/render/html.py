@@ -271,7 +271,18 @@ def _body_nli(out: dict[str, Any], ctx: dict[str, Any]) -> str:
 
 
 def _body_entity_linking(out: dict[str, Any], ctx: dict[str, Any]) -> str:
-    return _mentions(dicts(out.get("mentions"))) if dicts(out.get("mentions")) else _kv(out)
+    ms = dicts(out.get("mentions"))
+    if not ms:
+        return _kv(out)
+    rows = [
+        (esc(m.get("text")), esc(c.get("label")), esc(c.get("match")), fmt(c.get("prior")), fmt(c.get("type_fit")))
+        + (fmt(c.get("score")),)
+        for m in ms
+        for c in dicts(m.get("candidates"))
+        if len(dicts(m.get("candidates"))) > 1
+    ]
+    cands = _table(("mention", "candidate", "match", "prior", "type fit", "score"), rows) if rows else ""
+    return _mentions(ms) + ("<h4>Candidates</h4>" + cands if cands else "")
 
 
 def _body_graph(out: dict[str, Any], ctx: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""``python -m kgqa.train {qa,nli,false-premise,export,average} [flags]``: fine-tune the reader, the NLI model or the false-premise detector."""
+"""``python -m kgqa.train {qa,nli,false-premise,relations,export,average} [flags]``: fine-tune the reader, the NLI model, the false-premise detector or the relation matcher."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from kgqa.errors import KGQAError
 from kgqa.train.args import add_arguments, from_namespace
+from kgqa.train.relation_matcher import add_relations_parser
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -21,6 +22,27 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         ("false-premise", "fine-tune the question classifier that flags false premises (FalseQA + graph questions)"),
     ):
         add_arguments(sub.add_parser(task, help=helptext, description=helptext))
+    from kgqa.train.calibrate import add_arguments as add_calibration_arguments
+
+    add_calibration_arguments(
+        sub.add_parser(
+            "calibration",
+            help="fit the verdict calibrator (confidence = probability the verdict is right)",
+            description="Fit kgqa.calibration.VerdictCalibrator on labelled cases generated from the pipeline's graph "
+            "(the held-out part is left for `kgqa bench calibration`).",
+        )
+    )
+    from kgqa.train.calibrate_models import add_arguments as add_model_calibration_arguments
+
+    add_model_calibration_arguments(
+        sub.add_parser(
+            "calibrate-models",
+            help="fit the NLI model's temperature and the reader's probability maps on their dev splits",
+            description="Fit calibrated probabilities of the NLI model (one temperature) and the reader (logistic maps "
+            "to P(answer right) and P(no answer)) on each recipe's carved-out dev data; writes them into kgqa_model.json.",
+        )
+    )
+    add_relations_parser(sub)
     exp = sub.add_parser(
         "export",
         help="write a run's latest checkpoint as a model folder",
@@ -71,6 +93,19 @@ def run_from_namespace(ns: argparse.Namespace) -> dict:
         from kgqa.train.average import average_models
 
         return {"averaged": str(average_models(ns.models, ns.out, ns.weights, ns.overwrite))}
+    if ns.task == "relations":
+        from kgqa.train.relation_matcher import args_from_namespace
+        from kgqa.train.relation_matcher import run as run_relations
+
+        return run_relations(args_from_namespace(ns))
+    if ns.task == "calibrate-models":
+        from kgqa.train.calibrate_models import run as run_model_calibration
+
+        return run_model_calibration(ns)
+    if ns.task == "calibration":
+        from kgqa.train.calibrate import run as run_calibration
+
+        return run_calibration(ns)
     args = from_namespace(ns.task, ns)
     if args.task == "qa":
         from kgqa.train.qa import run

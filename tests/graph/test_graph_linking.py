@@ -126,6 +126,18 @@ def test_embedding_fallback_and_cache(kg: KnowledgeGraph) -> None:
     assert EntityLinker(kg).resolve("Swan of Avon") == []  # no encoder, no fallback
 
 
+def test_a_catalogue_too_large_to_embed_skips_the_embedding_tier(
+    kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kgqa.graph.linking as linking
+
+    monkeypatch.setattr(linking, "MAX_EMBEDDED_NAMES", 5)
+    encoder = SynonymEncoder()
+    linker = EntityLinker(kg, encoder=encoder)
+    assert linker.resolve("Swan of Avon") == [] and encoder.calls == []  # nothing embedded
+    assert linker.resolve("Shakespeare")[0].method == "exact"  # the other tiers still link
+
+
 def test_mention_round_trip() -> None:
     m = Mention("Bard", 4, 8, f"{E}Shakespeare", "William Shakespeare", 1.0, "exact")
     assert Mention.from_dict(m.to_dict()) == m

@@ -1,0 +1,234 @@
+"""The ToG one-edge benchmark on a toy graph and toy ToG-format rows (no data set rows)."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from kgqa.bench import cli, tog_suite
+from kgqa.bench.tog_data import OneEdgeQuestion, TogQuestion, names_gold, read_tog, select_one_edge
+from kgqa.errors import ConfigError, InputError
+from kgqa.graph.kg import KnowledgeGraph
+from kgqa.trace import Trace
+
+EX = "https://example.org/toy/"
+
+TOY = """
+@prefix ex:   <https://example.org/toy/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix owl:  <http://www.w3.org/2002/07/owl#> .
+
+ex:bornIn a owl:ObjectProperty ; rdfs:label "born in" .
+ex:directed a owl:ObjectProperty ; rdfs:label "directed" .
+ex:inCountry a owl:ObjectProperty ; rdfs:label "in country" .
+
+ex:m.alice rdfs:label "Alice Example" ; ex:bornIn ex:m.paris .
+ex:m.paris rdfs:label "Paris" ; skos:altLabel "City of Light" ; ex:inCountry ex:m.france .
+ex:m.france rdfs:label "France" .
+ex:m.bob rdfs:label "Bob Director" ; skos:altLabel "Bobby" ; ex:directed ex:m.film .
+ex:m.film rdfs:label "The Toy Film" ; rdfs:comment "Paris" .
+ex:m.carol rdfs:label "Carol" .
+"""
+
+
+def entity(mid: str) -> str:
+    return EX + mid
+
+
+@pytest.fixture(scope="module")
+def toy_kg(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tog") / "toy.ttl"
+    path.write_text(TOY, encoding="utf-8")
+    return KnowledgeGraph.load([path])
+
+
+def q(answers, topics, qid="q") -> TogQuestion:
+    return TogQuestion(qid, "a question?", tuple(answers), dict(topics))
+
+
+# --------------------------------------------------------------------------- reading
+def test_read_tog_both_formats(tmp_path):
+    path = tmp_path / "toy.json"
+    rows = [
+        {"question": "where?", "answers": ["Paris"], "topic_entity": {"m.alice": "Alice"}},
+        {"ID": "cwq-1", "question": "who?", "answer": "Bobby", "topic_entity": {"m.film": "Film"}},
+    ]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    got = read_tog(path)
+    assert got[0] == TogQuestion("toy-0", "where?", ("Paris",), {"m.alice": "Alice"})
+    assert got[1].id == "cwq-1" and got[1].answers == ("Bobby",)
+
+
+@pytest.mark.parametrize(
+    "rows, says",
+    [
+        ({"question": "x"}, "not a list"),
+        (["text"], "not an object"),
+        ([{"answers": ["a"]}], "no 'question'"),
+        ([{"question": "x", "answers": [1]}], "no 'answers'"),
+        ([{"question": "x", "answers": ["a"], "topic_entity": ["m.1"]}], "topic_entity"),
+    ],
+)
+def test_read_tog_refuses_bad_rows(tmp_path, rows, says):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(InputError, match=says):
+        read_tog(path)
+
+
+def test_read_tog_missing_and_broken_files(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_tog(tmp_path / "nope.json")
+    (tmp_path / "broken.json").write_text("[{", encoding="utf-8")
+    with pytest.raises(InputError, match="not a readable JSON"):
+        read_tog(tmp_path / "broken.json")
+
+
+# --------------------------------------------------------------------------- the one-edge filter
+def test_one_edge_forward_and_backward(toy_kg):
+    questions = [q(["paris"], {"m.alice": "Alice"}, "fwd"), q(["Bobby"], {"m.film": "Film"}, "back")]
+    selected, counts = select_one_edge(toy_kg, questions, entity)
+    assert counts == {"rows": 2, "with_topic": 2, "one_edge": 2}
+    fwd, back = selected
+    assert fwd.topics == (EX + "m.alice",) and fwd.relations == (EX + "bornIn",)
+    assert fwd.answer_iris == (EX + "m.paris",)
+    assert "paris" in fwd.gold_names and "Paris" in fwd.gold_names  # the gold text and the entity's label
+    assert "City of Light" not in fwd.gold_names  # aliases do not: they hold codes a wrong span may equal
+    assert back.relations == (EX + "directed",) and back.answer_iris == (EX + "m.bob",)
+
+
+def test_one_edge_rejects_two_hops_comments_and_unknown_topics(toy_kg):
+    questions = [
+        q(["France"], {"m.alice": "Alice"}, "two-hops"),  # alice -> paris -> france
+        q(["Paris"], {"m.film": "Film"}, "comment"),  # the film's comment says Paris: not an edge
+        q(["Paris"], {"m.nobody": "Nobody"}, "unknown-topic"),
+        q(["Paris"], {"m.carol": "Carol"}, "no-edges"),
+        q([""], {"m.alice": "Alice"}, "no-gold"),
+    ]
+    selected, counts = select_one_edge(toy_kg, questions, entity)
+    assert selected == []
+    assert counts == {"rows": 5, "with_topic": 4, "one_edge": 0}
+
+
+def test_names_gold():
+    assert names_gold("Paris", ["paris"])
+    assert names_gold("The Paris.", ["Paris"])
+    assert names_gold("Lyon, Paris and Nice", ["Paris"])
+    assert names_gold("Edinburgh, Scotland", ["Edinburgh"])  # a place with its region names the place
+    assert names_gold("Atheism; Buddhism", ["Buddhism"])
+    assert not names_gold("Atheism; Buddhism", ["Buddhism"], first_only=True)
+    assert names_gold("Buddhism; Atheism", ["Buddhism"], first_only=True)
+    assert not names_gold("Paris Hilton", ["Paris"])
+    assert not names_gold("Parisian", ["Paris"])
+    assert not names_gold(None, ["Paris"])
+    assert not names_gold("", ["Paris"])
+
+
+# --------------------------------------------------------------------------- scoring
+def _answer(text, linked=(), relation=None):
+    trace = Trace("q")
+    with trace.stage("entity_linking") as st:
+        st.outputs["mentions"] = [{"iri": iri} for iri in linked]
+    with trace.stage("graph") as st:
+        st.outputs["answer"] = None if relation is None else {"texts": [text], "relation": relation}
+    return SimpleNamespace(answer=text, verdict="answered" if text else "no_answer", trace=trace)
+
+
+class ScriptedPipe:
+    def __init__(self, kg, answers):
+        self.kg = kg
+        self.answers = answers
+        self.asked = []
+
+    def ask(self, question):
+        self.asked.append(question)
+        return self.answers[question]
+
+
+def _item(text, gold, topics, relations):
+    return OneEdgeQuestion(TogQuestion(text, text, tuple(gold), {}), tuple(topics), tuple(relations), (), tuple(gold))
+
+
+def test_evaluate_scores_hits_linking_and_relation():
+    items = [
+        _item("q1", ["Paris"], [EX + "a"], [EX + "bornIn"]),
+        _item("q2", ["Bob"], [EX + "f"], [EX + "directed"]),
+        _item("q3", ["Lyon"], [EX + "c"], [EX + "bornIn"]),
+        _item("q4", ["Nice"], [EX + "d"], [EX + "bornIn"]),
+    ]
+    pipe = ScriptedPipe(
+        None,
+        {
+            "q1": _answer("Paris", [EX + "a", EX + "x"], EX + "bornIn"),  # all right
+            "q2": _answer("Alice", [EX + "f"], EX + "wrote"),  # linked, wrong relation and answer
+            "q3": _answer("Lyon", [EX + "x"]),  # right answer from a passage, entity not linked
+            "q4": _answer(None),
+        },
+    )
+    results, records = tog_suite.evaluate(pipe, items)
+    assert results["n"] == 4
+    assert results["hits_at_1"] == 0.5 and results["hits_at_1_first_item"] == 0.5
+    assert results["entity_linking_accuracy"] == 0.5
+    assert results["relation_accuracy"] == 0.25
+    assert results["answered_rate"] == 0.75
+    assert results["graph_answered_rate"] == 0.5
+    assert set(results["ask_s"]) >= {"p50", "p95", "max"}
+    assert [r["hit"] for r in records] == [True, False, True, False]
+    no_text, _ = tog_suite.evaluate(pipe, items[:1], keep_text=False)
+    assert no_text["hits_at_1"] == 1.0
+    assert "question" not in tog_suite.evaluate(pipe, items[:1], keep_text=False)[1][0]
+
+
+# --------------------------------------------------------------------------- the suite
+def test_suite_writes_selection_and_cost(tmp_path, toy_kg, monkeypatch):
+    data = tmp_path / "toy.json"
+    rows = [
+        {"question": "Where was Alice Example born?", "answers": ["Paris"], "topic_entity": {"m.alice": "Alice"}},
+        {"question": "What country is Alice in?", "answers": ["France"], "topic_entity": {"m.alice": "Alice"}},
+    ]
+    data.write_text(json.dumps(rows), encoding="utf-8")
+    pipe = ScriptedPipe(toy_kg, {rows[0]["question"]: _answer("Paris", [EX + "m.alice"], EX + "bornIn")})
+    cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 1.0, "peak_rss_mb_after_load": 1.0}
+    monkeypatch.setattr(tog_suite, "load_world", lambda ns: (pipe, dict(cost)))
+    monkeypatch.setattr(tog_suite, "default_entity_iri", lambda: entity)
+    out = tmp_path / "out"
+    code = cli.main(["tog", "--data", str(data), "--out", str(out), "--save-records"])
+    assert code == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["suite"] == "tog" and res["n"] == 1
+    assert res["selection"]["rows"] == 2 and res["selection"]["one_edge"] == 1
+    assert res["hits_at_1"] == 1.0 and res["relation_accuracy"] == 1.0
+    assert res["world_cost"]["load_s"] == 1.0 and "peak_rss_mb" in res["world_cost"]
+    assert (out / "records.jsonl").is_file() and (out / "metrics.png").is_file()
+
+
+def test_world_option_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("KGQA_WORLD", raising=False)
+    with pytest.raises(ConfigError, match="--world"):
+        tog_suite.world_config(SimpleNamespace(world=None))
+    with pytest.raises(ConfigError, match="kgqa world build"):
+        tog_suite.world_config(SimpleNamespace(world=str(tmp_path)))
+    (tmp_path / "kgqa.json").write_text("{}", encoding="utf-8")
+    assert tog_suite.world_config(SimpleNamespace(world=str(tmp_path))) == tmp_path / "kgqa.json"
+    ns = SimpleNamespace(index=str(tmp_path / "no-index"), passages=None)
+    with pytest.raises(ConfigError, match="kgqa index build"):
+        tog_suite.world_overrides(ns, tmp_path / "kgqa.json", tmp_path)
+    with pytest.raises(ConfigError, match="exclude"):
+        tog_suite.world_overrides(SimpleNamespace(index=str(tmp_path), passages=3), tmp_path / "kgqa.json", tmp_path)
+    with pytest.raises(ConfigError, match="positive"):
+        tog_suite.world_overrides(SimpleNamespace(index=None, passages=0), tmp_path / "kgqa.json", tmp_path)
+
+
+def test_first_passages_keeps_n(tmp_path):
+    lines = [json.dumps({"id": f"p{i}", "text": f"passage {i}"}) for i in range(5)]
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "kgqa.json").write_text(json.dumps({"passages": ["p.jsonl"]}), encoding="utf-8")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    ns = SimpleNamespace(index=None, passages=3)
+    overrides = tog_suite.world_overrides(ns, tmp_path / "kgqa.json", sub)
+    kept = open(overrides["passages"][0], encoding="utf-8").read().splitlines()
+    assert [json.loads(x)["id"] for x in kept] == ["p0", "p1", "p2"]

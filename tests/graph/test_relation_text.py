@@ -1,0 +1,85 @@
+"""Relation texts: labels, descriptions and the phrases read off property IRIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kgqa.graph import KnowledgeGraph
+from kgqa.graph.relation_text import iri_phrase, is_iri_like, make_relation_text, relation_texts
+from kgqa.graph.relations import RelationMatcher
+
+IRI_ONLY = Path(__file__).parent / "fixtures" / "iri_only.ttl"
+
+
+@pytest.mark.parametrize(
+    ("iri", "expected"),
+    [
+        ("https://kgqa.dev/fb15k237/relation/people/person/place_of_birth", "place of birth"),
+        ("http://dbpedia.org/ontology/birthPlace", "birth place"),
+        ("http://example.org/o#dateOfDeath", "date of death"),
+        ("http://example.org/o/spouse-of/", "spouse of"),
+        ("http://example.org/o#HTMLVersion", "html version"),
+        ("urn:x:capital", "capital"),
+    ],
+)
+def test_iri_phrase(iri: str, expected: str) -> None:
+    assert iri_phrase(iri) == expected
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "http://www.wikidata.org/prop/direct/P19",
+        "http://www.wikidata.org/entity/Q5",
+        "https://kgqa.dev/fb15k237/entity/m.0dbpyd",
+        "http://example.org/p/123e4567-e89b-12d3-a456-426614174000",
+        "http://example.org/p/42",
+        "http://example.org/p/_",
+        "",
+    ],
+)
+def test_iri_phrase_opaque(iri: str) -> None:
+    assert iri_phrase(iri) is None
+
+
+def test_iri_phrase_not_a_string() -> None:
+    assert iri_phrase(None) is None  # type: ignore[arg-type]
+
+
+def test_is_iri_like() -> None:
+    iri = "http://example.org/o#birthPlace"
+    assert is_iri_like("", iri)
+    assert is_iri_like(iri, iri)
+    assert is_iri_like("birthPlace", iri)
+    assert not is_iri_like("birth place", iri)
+    assert not is_iri_like("author", "http://example.org/o#author")  # a plain word is a real name
+
+
+def test_make_relation_text_prefers_real_names() -> None:
+    labelled = make_relation_text("http://e.org/o#birthPlace", ["place of birth", "born in"], ["where one was born"])
+    assert labelled.labelled
+    assert labelled.texts == ("place of birth", "born in", "where one was born")
+    assert labelled.name_texts == ("place of birth", "born in")
+    bare = make_relation_text("http://e.org/o#birthPlace", ["http://e.org/o#birthPlace", "birthPlace"])
+    assert not bare.labelled
+    assert bare.texts == ("birth place",)
+    opaque = make_relation_text("http://e.org/p/P19", [])
+    assert opaque.texts == ()
+
+
+def test_relation_texts_of_a_graph() -> None:
+    kg = KnowledgeGraph.load([IRI_ONLY])
+    texts = relation_texts(kg)
+    assert texts["http://example.org/toy/birthPlace"].texts == ("birth place",)
+    assert texts["http://example.org/toy/spouse_of"].texts == ("spouse of",)
+    assert texts["http://example.org/toy/P7"].texts == ()
+    assert not any(p.startswith("http://www.w3.org/") for p in texts)
+
+
+def test_lexical_matcher_names_unlabelled_properties_by_iri() -> None:
+    matcher = RelationMatcher(KnowledgeGraph.load([IRI_ONLY]))
+    assert matcher.match("birth place")[0] == ("http://example.org/toy/birthPlace", 1.0)
+    assert matcher.match("spouse of")[0] == ("http://example.org/toy/spouse_of", 1.0)
+    assert matcher.match("colour of") == []

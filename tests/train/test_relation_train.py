@@ -1,0 +1,57 @@
+"""``kgqa train relations`` end to end on a toy graph: a few steps, export, load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kgqa.errors import InputError
+from kgqa.graph.relation_model import META_FILE, WEIGHTS_FILE, RelationModel
+from kgqa.train.__main__ import build_parser
+from kgqa.train.relation_matcher import RelationTrainArgs, args_from_namespace, run
+
+GRAPH = Path(__file__).resolve().parents[1] / "graph" / "fixtures" / "toy.ttl"
+
+
+def test_parser_builds_the_arguments(tmp_path: Path) -> None:
+    ns = build_parser().parse_args(
+        ["relations", "--graphs", f"{GRAPH}", "--output-dir", str(tmp_path), "--max-steps", "3", "--layers", "2"]
+    )
+    args = args_from_namespace(ns)
+    assert args.graphs == [str(GRAPH)] and args.max_steps == 3 and args.layers == 2
+    assert args.questions is None
+
+
+def test_train_export_and_load(tmp_path: Path) -> None:
+    args = RelationTrainArgs(
+        graphs=[str(GRAPH)],
+        output_dir=str(tmp_path / "run"),
+        export_dir=str(tmp_path / "model"),
+        batch_size=4,
+        max_steps=2,
+        max_dev=40,
+        per_property=6,
+        dev_share=0.3,
+        eval_minutes=100.0,
+    )
+    summary = run(args)
+    assert summary["layers"] == [5]
+    assert [h["step"] for h in summary["history"]] == [0, 2]
+    folder = tmp_path / "model"
+    meta = json.loads((folder / META_FILE).read_text())
+    assert meta["layers"] == [5] and -1 <= meta["threshold"] <= 1
+    assert (folder / WEIGHTS_FILE).stat().st_size < 4_000_000  # one layer in float16
+    assert "kgqa train relations" in (folder / "README.md").read_text()
+    from kgqa.graph import KnowledgeGraph
+
+    ranked = RelationModel(folder).rank(KnowledgeGraph.load([GRAPH]), "Who wrote [Hamlet]?", top_k=3)
+    assert len(ranked) == 3
+
+
+def test_no_examples(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no training examples"):
+        run(RelationTrainArgs(output_dir=str(tmp_path)))
+    with pytest.raises(InputError, match="--property-labels"):
+        run(RelationTrainArgs(output_dir=str(tmp_path), questions=str(tmp_path / "q.txt")))
