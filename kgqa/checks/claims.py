@@ -145,8 +145,16 @@ class ClaimParser:
 
     # ------------------------------------------------------------------ helpers
     def resolve_entity(self, phrase: str) -> tuple[str | None, str]:
-        """Best entity IRI for a noun phrase, and its label (or the phrase when unlinked)."""
-        phrase = re.sub(r"^(the|a|an)\s+", "", phrase.strip(" .,;:!?'\""), flags=re.I)
+        """Best entity IRI for a noun phrase, and its label (or the phrase when unlinked).
+
+        A name that starts with an article ("The Prince", "The Hague") links as written first; only
+        without such an exact name is the article dropped.
+        """
+        whole = phrase.strip(" .,;:!?'\"")
+        exact = [m for m in self.linker.resolve(whole, top_k=1) if m.method == "exact"] if whole else []
+        if exact and re.match(r"(the|a|an)\s", whole, flags=re.I):
+            return exact[0].iri, exact[0].label
+        phrase = re.sub(r"^(the|a|an)\s+", "", whole, flags=re.I)
         if not phrase:
             return None, ""
         mentions = self.linker.find_mentions(phrase)

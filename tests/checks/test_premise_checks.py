@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kgqa.checks.claims import find_date, strip_negation
@@ -173,3 +175,28 @@ def test_temporal_order_claims(checker, text: str, status: str) -> None:
 def test_negated_type_claim_gets_a_correction(checker) -> None:
     res = checker.check("Ada Finch was not a writer.")
     assert "Ada Finch is a novelist" in (res.correction or "")
+
+
+def test_a_name_that_starts_with_an_article_links_as_written(tmp_path) -> None:
+    """ "The Lantern" is the book; "Lantern" alone is someone else: dropping the article first mislinks."""
+    from kgqa.checks.premise import PremiseChecker
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import EntityLinker
+    from kgqa.graph.relations import RelationMatcher
+
+    root = Path(__file__).resolve().parents[2]
+    world = tmp_path / "lantern.ttl"
+    world.write_text(
+        "@prefix o: <https://kgqa.dev/ontology#> . @prefix m: <http://mini.example/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'm:The_Lantern a o:Treatise ; rdfs:label "The Lantern"@en .\n'
+        'm:Lantern_Smith a o:Person ; rdfs:label "Lantern"@en .\n',
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.load([root / "graphs" / "ontology.ttl", world])
+    checker = PremiseChecker(kg, EntityLinker(kg), RelationMatcher(kg), nli=None)
+    book = checker.check("The Lantern is a treatise.")
+    assert book.claim.subject == M + "The_Lantern" and book.status == "supported"
+    person = checker.check("Lantern is a person.")
+    assert person.claim.subject == M + "Lantern_Smith" and person.status == "supported"
+    assert checker.check("The Lantern is a person.").status == "contradicted"
