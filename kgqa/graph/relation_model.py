@@ -11,8 +11,8 @@ the best cosine between the text and any of its texts.
 
 Example:
     >>> model = RelationModel(shipped_model_dir())                       # doctest: +SKIP
-    >>> model.rank(kg, mark_mention("Where was Jeremy Irons born?", 10, 22))[0]   # doctest: +SKIP
-    ('https://kgqa.dev/fb15k237/relation/people/person/place_of_birth', 0.71)
+    >>> model.rank(kg, mark_mention("Who founded Acme Works?", 12, 22))[0]   # doctest: +SKIP
+    ('http://example.org/ns/org/company/founded_by', 0.71)
 """
 
 from __future__ import annotations

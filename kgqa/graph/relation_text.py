@@ -2,16 +2,16 @@
 
 A property's texts are its ``rdfs:label``/``skos:prefLabel`` and ``skos:altLabel`` values, its description
 (``rdfs:comment``, ``skos:definition``, ``dcterms:description``, ``schema:description``) and, where the graph
-gives no label or only the IRI itself, a phrase read off the IRI: ``/people/person/place_of_birth`` gives
-"place of birth" and ``birthPlace`` gives "birth place". Opaque identifiers (``P19``, ``m.0dbpyd``, a UUID)
+gives no label or only the IRI itself, a phrase read off the IRI: ``/org/company/founded_by`` gives
+"founded by" and ``headQuarter`` gives "head quarter". Opaque identifiers (``X42``, ``m.0abc12``, a UUID)
 give no phrase.
 
 Example:
-    >>> iri_phrase("http://rdf.freebase.com/ns/people/person/place_of_birth")
-    'place of birth'
-    >>> iri_phrase("http://dbpedia.org/ontology/birthPlace")
-    'birth place'
-    >>> iri_phrase("http://www.wikidata.org/prop/direct/P19") is None
+    >>> iri_phrase("http://example.org/ns/org/company/founded_by")
+    'founded by'
+    >>> iri_phrase("http://example.org/ontology/headQuarter")
+    'head quarter'
+    >>> iri_phrase("http://example.org/prop/X42") is None
     True
 """
 
@@ -58,9 +58,9 @@ def _local_part(iri: str) -> str:
 def iri_phrase(iri: str) -> str | None:
     """A phrase read off a property IRI's local name, or ``None`` when the name is an opaque identifier.
 
-    Underscores, hyphens and dots separate words and camelCase is split (``birthPlace`` -> "birth place");
+    Underscores, hyphens and dots separate words and camelCase is split (``headQuarter`` -> "head quarter");
     the result is lower-cased. A name without a word of two letters, or one shaped like an identifier
-    (``P19``, ``Q5``, ``m.0dbpyd``, a UUID), gives ``None``.
+    (``X42``, ``Q5``, ``m.0abc12``, a UUID), gives ``None``.
 
     Args:
         iri: the property IRI.
@@ -80,7 +80,7 @@ def iri_phrase(iri: str) -> str | None:
 def is_iri_like(label: str, iri: str) -> bool:
     """Whether ``label`` says no more than the IRI: empty, the IRI itself, or its local name as an identifier.
 
-    A local name that is already a plain word ("author") is a real name; ``place_of_birth`` or ``birthPlace``
+    A local name that is already a plain word ("author") is a real name; ``founded_by`` or ``headQuarter``
     copied into the label is not.
     """
     text = label.strip()
