@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: the fewest subjects (objects) a property needs before it is inferred functional (inverse functional)
-MIN_SUBJECTS = 20
+#: the fewest subjects (objects) a property needs before it is inferred functional (inverse functional);
+#: 20 was too few: the shipped world's spouse (38 of 38 people with one) would contradict a true second marriage
+MIN_SUBJECTS = 50
 #: the share of its subjects (objects) that must have exactly one value (subject)
 FUNCTIONAL_SHARE = 0.995
 #: the least share of a property's uses a class must cover to be one of its inferred domains / ranges

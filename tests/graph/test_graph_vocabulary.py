@@ -25,6 +25,16 @@ E = "http://toy.example/e/"
 BACKENDS = ["memory", "store", "endpoint"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _small_world_threshold() -> Iterator[None]:
+    """The fixture world has 30 people: infer functionality from 20 subjects here (the default asks for more)."""
+    import kgqa.graph.vocabulary as vocabulary
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(vocabulary, "MIN_SUBJECTS", 20)
+        yield
+
+
 @pytest.fixture(scope="module")
 def world() -> Path:
     return AMBIGUITY
