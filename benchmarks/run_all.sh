@@ -29,7 +29,7 @@ if want open-qa; then
   kgqa bench open-qa --data "$D/squad/dev-v1.1.json" --limit 500 --out $OUT/open-qa-squad-dev
 fi
 if want kgqa; then
-  kgqa bench kgqa --limit 1000 --out $OUT/kgqa-metaqa
+  kgqa bench kgqa --limit 300 --out $OUT/kgqa-metaqa
 fi
 if want factcheck; then
   kgqa bench factcheck --data "$D/factcheck/fever_symmetric_dev.jsonl" --out $OUT/factcheck-fever-symmetric

@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.graph_check import stable_order
 from kgqa.graph.linking import normalize
+from kgqa.graph.relation_paths import HOP_MARGIN, NODE_BUDGET, PathSearch, is_literal, path_facts, search_paths
 from kgqa.text import normalize_answer
 from kgqa.types import ReaderSpan, Triple
 
@@ -39,6 +40,7 @@ class GraphAnswer:
     iris: list[str]
     facts: list[Triple] = field(default_factory=list)
     relation: str = ""
+    path: dict[str, Any] | None = None
 
 
 def relation_phrase(focus: str, mention_text: str) -> str:
@@ -56,16 +58,39 @@ def mention_span(text: str, mention: str) -> tuple[int, int]:
 
 
 def graph_answer(
-    kg: KnowledgeGraph, relations: RelationMatcher, mentions: Sequence[Mention], focus: str, wh: str | None
+    kg: KnowledgeGraph,
+    relations: RelationMatcher,
+    mentions: Sequence[Mention],
+    focus: str,
+    wh: str | None,
+    question: str | None = None,
+    hop_margin: float = HOP_MARGIN,
+    node_budget: int = NODE_BUDGET,
 ) -> GraphAnswer | None:
-    """Look the question up in the graph: the mention's values for the matched relation.
+    """Look the question up in the graph: the values at the end of the relation path it asks about.
 
-    Tries each linked mention (longest first) and each matching relation in both
+    With a learned relation model, and unless a mention's relation phrase names one property exactly,
+    the answer comes from a relation path of 1 to 3 steps from the linked entities
+    (:func:`kgqa.graph.relation_paths.search_paths`: "Where was the author of Hamlet born?" walks
+    author, then birth place); the path search's record (chosen path, score, runner-ups, budget cuts)
+    is the answer's ``path``. A path is taken when its cosine reaches the model's threshold.
+
+    Otherwise each linked mention (longest first) and each matching relation is tried in both
     directions (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,
     else the learned model's candidates above its threshold, then weaker name matches);
     ``when`` questions prefer dated properties, ``who`` questions people.
     Several values come in :func:`~kgqa.checks.graph_check.stable_order`, the same on
     every graph backend; an alias question cites the alias the question used.
+
+    Args:
+        kg: the graph.
+        relations: its relation matcher (with or without a learned model).
+        mentions: the question's linked mentions.
+        focus: the question's focus (its words after the question word).
+        wh: the question word.
+        question: the whole question, which the mentions' offsets point into (``None``: the focus).
+        hop_margin: cosine a longer path must gain per extra step.
+        node_budget: nodes whose facts the path search may read (the config's ``path_budget``).
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
@@ -73,6 +98,12 @@ def graph_answer(
         for m in mentions:
             if m.start >= 0 and m.text.lower() in alias.group(1).lower():
                 return GraphAnswer([kg.label(m.iri)], [m.iri], _alias_fact(kg, m.iri, m.text), "alias")
+    if relations.model is not None and mentions and not _names_a_property(relations, mentions, focus, wh):
+        found = search_paths(
+            kg, relations.model, mentions, question or focus, wh, hop_margin=hop_margin, node_budget=node_budget
+        )
+        if found is not None and found.best.score >= found.threshold:
+            return _path_answer(kg, found)
     for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
         phrase = relation_phrase(focus, m.text)
         if wh == "when" and not phrase:
@@ -97,6 +128,38 @@ def graph_answer(
                 texts = [t.subject_label or kg.label(t.subject) for t in back]
                 return GraphAnswer(texts, [t.subject for t in back], back, prop)
     return None
+
+
+def _names_a_property(relations: RelationMatcher, mentions: Sequence[Mention], focus: str, wh: str | None) -> bool:
+    """Whether a mention's relation phrase is exactly a property's name ("the capital of X"): one relation."""
+    for m in mentions:
+        phrase = relation_phrase(focus, m.text)
+        if wh == "when" and not phrase:
+            return False
+        if phrase and any(score >= 1.0 for _, score in relations.match(phrase, top_k=1)):
+            return True
+    return False
+
+
+def _path_answer(kg: KnowledgeGraph, found: PathSearch) -> GraphAnswer:
+    """The graph answer of a path search: the best path's end values and the facts along it."""
+    best = found.best
+    record = found.to_dict(kg)
+    props = [s.prop for s in best.steps]
+    if len(best.steps) == 1:  # one relation: its facts in the backend-independent order, as for a matched relation
+        step = best.steps[0]
+        if step.forward:
+            facts = stable_order(kg.facts(best.entity, step.prop, None))
+            pairs = [(t.object_label or kg.label(t.object) or t.object, t.object) for t in facts]
+        else:
+            facts = stable_order(kg.facts(None, step.prop, best.entity))
+            pairs = [(t.subject_label or kg.label(t.subject), t.subject) for t in facts]
+        pairs = [p for p in dict.fromkeys(pairs) if p[1] in best.ends]
+        if pairs:
+            return GraphAnswer([t for t, _ in pairs], [i for _, i in pairs], facts, step.prop, record)
+    ends = best.answers(kg)
+    texts = [kg.label(n) if not is_literal(n) else n for n in ends]
+    return GraphAnswer(texts, ends, path_facts(kg, best.entity, best.steps), " ; ".join(props), record)
 
 
 def _alias_fact(kg: KnowledgeGraph, iri: str, said: str) -> list[Triple]:

@@ -28,11 +28,17 @@ THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "linker_fuzzy_threshold": (0.0, 1.0, False),
     "linker_embedding_threshold": (-1.0, 1.0, False),
 }
+#: the fact-sentence thresholds (kgqa.checks.fact_sentences), in the same form: calibrated probabilities and a share
+FACT_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
+    "fact_entail_threshold": (0.0, 1.0, False),
+    "fact_contradict_threshold": (0.0, 1.0, False),
+    "fact_single_valued_share": (0.0, 1.0, False),
+}
 
 
 def _check_thresholds(config: PipelineConfig) -> None:
     """Raise :class:`ConfigError` for a threshold that is not a number in its range, or one hidden in ``extra``."""
-    for name, (low, high, closed) in THRESHOLDS.items():
+    for name, (low, high, closed) in {**THRESHOLDS, **FACT_THRESHOLDS}.items():
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{name} must be a number, not {value!r}")
@@ -99,6 +105,9 @@ MINIMUMS: dict[str, float] = {
     "max_batch_size": 1,
     "passage_overlap_words": 0,
     "hybrid_dense_weight": 0.0,
+    "path_budget": 1,
+    "fact_budget": 1,
+    "nli_pair_budget": 1,
 }
 _PATH_LISTS = ("graphs", "passages")
 _PATH_FIELDS = (
@@ -314,6 +323,22 @@ class PipelineConfig:
     #: the learned relation matcher (kgqa.graph.relation_model): "default": the shipped data/models/relations;
     #: None or "none": off (relations are matched by their names only); or a folder from `kgqa train relations`
     relation_model_dir: str | None = "default"
+    # -- fact sentences judged by NLI (kgqa.checks.fact_sentences; thresholds chosen on graph-derived training
+    # cases, data/fact_sentence_thresholds.json records how) --
+    #: calibrated NLI entailment probability from which a fact sentence supports a claim the graph rules left unknown
+    fact_entail_threshold: float = 0.91
+    #: calibrated NLI contradiction probability from which a fact of the claim's subject and relation refutes it
+    fact_contradict_threshold: float = 0.84
+    #: the least share of a relation's holders with one value for a fact sentence to refute a claim
+    fact_single_valued_share: float = 0.9
+    # -- budgets: the most work one question may cost on a big graph; a cut is recorded in the trace as
+    # {"budget": NAME, "limit": N, "used": M} (kgqa.budget) --
+    #: nodes whose facts the relation-path search (kgqa.graph.relation_paths) may read per question
+    path_budget: int = 2_000
+    #: graph facts read around a claim's linked entities for fact sentences
+    fact_budget: int = 200
+    #: fact sentences judged by the NLI model per claim
+    nli_pair_budget: int = 16
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

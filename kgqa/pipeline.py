@@ -19,6 +19,7 @@ from kgqa.checks.questions import QuestionAnalysis, analyze_question, answer_sta
 from kgqa.checks.verdict import decide
 from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
+from kgqa.numeric_questions import numeric_answer
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
 from kgqa.reader.calibrated import calibrated_probs, label_probs, span_records
 from kgqa.reader.postprocess import abstains, passage_no_answer_scores
@@ -153,6 +154,11 @@ class Pipeline:
             entail_threshold=config.entail_threshold,
             contradict_threshold=config.contradict_threshold,
             min_relevance=config.min_passage_relevance,
+            fact_entail_threshold=config.fact_entail_threshold,
+            fact_contradict_threshold=config.fact_contradict_threshold,
+            fact_single_valued_share=config.fact_single_valued_share,
+            fact_budget=config.fact_budget,
+            nli_pair_budget=config.nli_pair_budget,
         )
 
     # ------------------------------------------------------------------ construction
@@ -314,7 +320,8 @@ class Pipeline:
         first_word = re.match(r"\s*\S+\s*", question)
         offset = first_word.end() if first_word else 0
         subj_end = next((m.end - offset for m in mentions if m.start >= offset), None)
-        return analyze_question(question, subject_end=subj_end), mentions
+        spans = [(m.start, m.end) for m in mentions]
+        return analyze_question(question, subject_end=subj_end, spans=spans), mentions
 
     def ask(self, question: str, premises: Sequence[str] | None = None, top_k: int | None = None) -> Answer:
         """Answer ``question``, checking the answer and every premise.
@@ -412,8 +419,26 @@ class Pipeline:
             }
 
         with trace.stage("graph") as st:
-            if analysis.qtype in ("factoid", "other"):
-                gans = graph_answer(self.kg, self.relations, mentions, analysis.focus, analysis.wh)
+            numeric = (
+                numeric_answer(self.kg, self.linker, self.relations, question, mentions)
+                if analysis.qtype in ("factoid", "other")
+                else None
+            )
+            if numeric is not None:
+                # counted or compared in the graph ("how many", "which ... first, A or B", "the largest"):
+                # a reader span is no answer to these; a withheld one says why in the trace
+                st.outputs["numeric"] = numeric.to_dict()
+                gans, spans, reader_best = numeric.graph_answer(), [], None
+            elif analysis.qtype in ("factoid", "other"):
+                gans = graph_answer(
+                    self.kg,
+                    self.relations,
+                    mentions,
+                    analysis.focus,
+                    analysis.wh,
+                    question,
+                    node_budget=self.config.path_budget,
+                )
             if gans is not None and spans and not answers_match(self.kg, spans[0].text, gans):
                 # the graph knows the answer: prefer a reader span that names it, if any
                 chosen = next((sp for sp in spans if answers_match(self.kg, sp.text, gans)), None)
@@ -425,6 +450,8 @@ class Pipeline:
                 st.outputs["span_narrowed_to_graph_answer"] = {"from": reader_best.text, "to": narrowed.text}
                 reader_best = narrowed
             st.outputs["answer"] = None if gans is None else {"texts": gans.texts, "relation": gans.relation}
+            if gans is not None and gans.path is not None:
+                st.outputs["relation_path"] = gans.path  # chosen path, score, runner-ups, budget cuts
             st.outputs["facts"] = [t.to_dict() for t in (gans.facts if gans else [])]
 
         with trace.stage("premise_check", stated=premises, presupposed=analysis.presuppositions) as st:

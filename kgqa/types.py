@@ -166,6 +166,7 @@ class Claim:
     relation_text: str = ""
     object_text: str = ""
     literal: str | None = None
+    reading: dict[str, Any] | None = None  # how a two-entity statement was read (kgqa.checks.readings)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -66,7 +66,11 @@ for _name, _module, _help in (
     ("qa", "kgqa.bench.qa_suite", "SQuAD exact match and F1 of the reader (v2.0: no-answer threshold)"),
     ("open-qa", "kgqa.bench.openqa_suite", "retrieve-then-read over a SQuAD file's paragraphs, dense vs BM25"),
     ("speed", "kgqa.bench.speed_suite", "latency, throughput and memory, against Haystack / transformers peers"),
-    ("kgqa", "kgqa.bench.kgqa_suite", "MetaQA 1/2/3-hop questions answered over kgqa's graph module (hits@1)"),
+    (
+        "kgqa",
+        "kgqa.bench.kgqa_suite",
+        "MetaQA 1/2/3-hop questions through Pipeline.ask's question understanding (hits@1)",
+    ),
     (
         "factcheck",
         "kgqa.bench.factcheck_suite",

@@ -1,8 +1,16 @@
-"""``kgqa bench kgqa``: MetaQA question answering through kgqa's graph module, scored by hits@1.
+"""``kgqa bench kgqa``: MetaQA questions asked through the question understanding that ``Pipeline.ask`` uses.
 
-The KB files and their RDF conversion are in :mod:`kgqa.bench.metaqa_kb`; the answerer and
-the scoring in :mod:`kgqa.bench.metaqa_answering`. This module holds the suite (options,
-:func:`run`) and re-exports both modules' public names, which earlier code imported from here.
+Each question's brackets are removed ("what movies did [Tom Hanks] star in" is asked as "what movies did
+Tom Hanks star in") and it goes through the same steps as :meth:`kgqa.pipeline.Pipeline.ask`'s graph answer:
+the entity linker finds the mentions, :func:`kgqa.checks.questions.analyze_question` reads the question word
+and focus, and :func:`kgqa.answering.graph_answer` answers from a relation path of 1 to 3 steps chosen by the
+learned relation model. The hop count is not given and the bracketed entity is not read: the linker and the
+path search choose both. No passages are retrieved (MetaQA is a KB-only benchmark).
+
+The data directory holds MetaQA dev only; the relation model's path training used the questions of 70% of the
+topic entities, so the suite measures on the other 30% (:func:`kgqa.bench.metaqa_kb.in_benchmark_split`;
+``--split all`` measures on every question). The KB files and their RDF conversion are in
+:mod:`kgqa.bench.metaqa_kb`.
 """
 
 from __future__ import annotations
@@ -10,92 +18,41 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kgqa.bench.metaqa_answering import (
-    MAX_FRONTIER,
-    WH_WORDS,
-    MetaQAAnswerer,
-    Prediction,
-    base_relation,
-    evaluate,
-    hops_of,
-    path_text,
-    score_path,
-)
 from kgqa.bench.metaqa_kb import (
-    CLASS_NS,
-    CONVERTER_VERSION,
-    ENTITY_NS,
-    INVERSE_SUFFIX,
-    NS,
-    READINGS,
-    RELATION_NS,
-    TAIL_CLASSES,
-    MetaQAKB,
     MetaQAQuestion,
-    cache_dir,
-    cached_ntriples,
-    inverse_reading,
-    kb_files,
-    kb_to_ntriples,
+    in_benchmark_split,
     load_kb_graph,
-    parse_question_line,
-    read_id_names,
-    read_kb,
     read_questions,
     relation_slug,
 )
 from kgqa.errors import DataNotFoundError, InputError
 
 __all__ = [
-    "CLASS_NS",
-    "CONVERTER_VERSION",
     "DEFAULT_FILES",
     "DEFAULT_KB",
-    "ENTITY_NS",
     "HELP",
-    "INVERSE_SUFFIX",
-    "MAX_FRONTIER",
-    "NS",
-    "READINGS",
-    "RELATION_NS",
-    "TAIL_CLASSES",
-    "WH_WORDS",
-    "MetaQAAnswerer",
-    "MetaQAKB",
-    "MetaQAQuestion",
-    "Prediction",
+    "MetaQARunner",
     "add_arguments",
-    "base_relation",
-    "cache_dir",
-    "cached_ntriples",
     "evaluate",
     "file_key",
-    "hops_of",
-    "inverse_reading",
-    "kb_files",
-    "kb_to_ntriples",
-    "load_kb_graph",
-    "parse_question_line",
-    "path_text",
-    "read_id_names",
-    "read_kb",
-    "read_questions",
-    "relation_slug",
     "run",
-    "score_path",
 ]
 
 DEFAULT_KB = "kgqa/metaqa"
 DEFAULT_FILES = ("kgqa/metaqa/1-hop/dev.txt", "kgqa/metaqa/2-hop/dev.txt", "kgqa/metaqa/3-hop/dev.txt")
 
 
-# --------------------------------------------------------------------------- the suite
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``kgqa`` suite."""
+    from kgqa.graph.relation_paths import HOP_MARGIN
+
     p.add_argument(
         "--kb",
         help=f"MetaQA KB folder with kb_ids.tsv, entity2text.txt, relation2text.txt (default: $KGQA_DATA/{DEFAULT_KB})",
@@ -107,7 +64,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="MetaQA question file (repeatable; default: the 1-, 2- and 3-hop dev.txt); --limit applies to each file",
     )
     p.add_argument(
-        "--hops", type=int, default=None, help="relation path length (default: from the file's N-hop folder, else 1)"
+        "--split",
+        choices=("benchmark", "train", "all"),
+        default="benchmark",
+        help="which questions: the benchmark split never trained on (default), the training part, or all",
+    )
+    p.add_argument("--relation-model", default="default", help="relation model folder (default: the shipped one)")
+    p.add_argument(
+        "--hop-margin", type=float, default=HOP_MARGIN, help=f"cosine per extra path step (default {HOP_MARGIN})"
+    )
+    p.add_argument(
+        "--path-threshold",
+        type=float,
+        default=None,
+        help="least cosine of a path answer (default: the model's path_threshold; -1 accepts every path)",
     )
     p.add_argument(
         "--cache-dir", help="where the N-Triples conversion is cached (default: $KGQA_CACHE or ~/.cache/kgqa)"
@@ -146,59 +116,229 @@ def file_key(path: Path, others: Iterable[Path]) -> str:
     return str(path)
 
 
+class MetaQARunner:
+    """Asks questions over a graph the way ``Pipeline.ask`` reads them: linker, question analysis, graph answer.
+
+    Args:
+        kg: the graph.
+        model_dir: the relation model folder setting (``"default"``: the shipped model; ``"none"``: names only).
+        hop_margin: cosine per extra path step.
+    """
+
+    def __init__(
+        self,
+        kg: Any,
+        model_dir: str | Path | None = "default",
+        hop_margin: float | None = None,
+        path_threshold: float | None = None,
+    ) -> None:
+        from kgqa.graph.linking import EntityLinker
+        from kgqa.graph.relation_model import relation_model
+        from kgqa.graph.relation_paths import HOP_MARGIN
+        from kgqa.graph.relations import RelationMatcher
+
+        self.kg = kg
+        self.linker = EntityLinker(kg)
+        self.relations = RelationMatcher(kg, relation_model(model_dir))
+        self.hop_margin = HOP_MARGIN if hop_margin is None else hop_margin
+        if path_threshold is not None:
+            if not -1.0 <= path_threshold <= 1.0:
+                raise InputError(f"--path-threshold must be a cosine in [-1, 1], got {path_threshold}")
+            if self.relations.model is not None:
+                self.relations.model.path_threshold = path_threshold
+
+    def ask(self, question: str) -> tuple[Any, list[Any]]:
+        """``(graph answer or None, mentions)`` for one question."""
+        from kgqa.answering import graph_answer
+        from kgqa.checks.questions import analyze_question
+
+        mentions = self.linker.find_mentions(question)
+        # as Pipeline._analyse: the subject ends with the first mention after the question word
+        first = re.match(r"\s*\S+\s*", question)
+        offset = first.end() if first else 0
+        subj_end = next((m.end - offset for m in mentions if m.start >= offset), None)
+        analysis = analyze_question(question, subject_end=subj_end)
+        answer = graph_answer(
+            self.kg,
+            self.relations,
+            mentions,
+            analysis.focus,
+            analysis.wh,
+            question=question,
+            hop_margin=self.hop_margin,
+        )
+        return answer, mentions
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def evaluate(runner: MetaQARunner, questions: Sequence[MetaQAQuestion], name: str = "") -> dict[str, Any]:
+    """hits@1, answer-set F1, the entity-link rate, the answered rate, paths chosen and timing.
+
+    The entity counts as linked when the path answered from was started at an entity named as the
+    bracketed topic entity (or, without an answer, when a mention spans that name).
+    """
+    from kgqa.bench.common import progress
+
+    hits = linked = answered = 0
+    f1_sum = 0.0
+    hop_counts: Counter[int] = Counter()
+    texts: Counter[str] = Counter()
+    errors: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    decisions: list[tuple[float, bool]] = []  # (chosen path's cosine, hit): for choosing a path threshold
+    start = time.perf_counter()
+    for q in progress(questions, total=len(questions), desc=name or "metaqa", unit="q"):
+        t0 = time.perf_counter()
+        ans, mentions = runner.ask(q.text)
+        latencies.append(time.perf_counter() - t0)
+        gold = {_norm(a) for a in q.answers}
+        got = [_norm(t) for t in ans.texts] if ans else []
+        path = (ans.path or {}).get("chosen") if ans else None
+        if path is not None:
+            linked += _norm(path.get("entity_label", "")) == _norm(q.entity)
+            hop_counts[int(path["hops"])] += 1
+            texts[path["text"]] += 1
+        else:
+            linked += any(_norm(m.text) == _norm(q.entity) for m in mentions)
+            texts["(no path)" if ans is None else f"(relation) {ans.relation}"] += 1
+        answered += bool(got)
+        ok = bool(got) and got[0] in gold
+        hits += ok
+        if path is not None:
+            decisions.append((round(float(path["score"]), 4), ok))
+        common = len(set(got) & gold)
+        if common:
+            p, r = common / len(set(got)), common / len(gold)
+            f1_sum += 2 * p * r / (p + r)
+        if not ok and len(errors) < 15:
+            errors.append(
+                {
+                    "question": q.text,
+                    "topic_entity": q.entity,
+                    "gold": list(q.answers)[:5],
+                    "predicted": (ans.texts if ans else [])[:5],
+                    "path": path,
+                }
+            )
+    seconds = time.perf_counter() - start
+    n = len(questions)
+    return {
+        "hits_at_1": hits / n if n else 0.0,
+        "answer_f1": f1_sum / n if n else 0.0,
+        "entity_link_rate": linked / n if n else 0.0,
+        "answered_rate": answered / n if n else 0.0,
+        "n": n,
+        "seconds": round(seconds, 2),
+        "seconds_per_question": {
+            "p50": round(_percentile(latencies, 0.5), 4),
+            "p95": round(_percentile(latencies, 0.95), 4),
+            "max": round(max(latencies, default=0.0), 4),
+        },
+        "hops_chosen": {str(k): v for k, v in sorted(hop_counts.items())},
+        "paths": dict(texts.most_common(15)),
+        "errors": errors,
+        "decisions": decisions,
+    }
+
+
+def _select(questions: list[MetaQAQuestion], split: str) -> list[MetaQAQuestion]:
+    if split == "all":
+        return questions
+    keep = split == "benchmark"
+    return [q for q in questions if in_benchmark_split(q.entity) == keep]
+
+
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
-    """Run the suite; returns the results (per file and overall) and writes the paths used and
-    the first errors of each file to ``details.json``."""
+    """Run the suite; returns the results (per file and overall) and writes the chosen paths and the first
+    errors of each file to ``details.json``."""
     from kgqa.bench.common import seeded_sample
     from kgqa.bench.report import data_info, plot_bars
 
     kb_dir = Path(ns.kb) if ns.kb else _default_path(DEFAULT_KB)
     files = [Path(f) for f in ns.questions] if ns.questions else [_default_path(f) for f in DEFAULT_FILES]
-    if ns.hops is not None and not 1 <= ns.hops <= 3:
-        raise InputError(f"--hops must be 1, 2 or 3, got {ns.hops}")
-    per_file_questions = {f: seeded_sample(read_questions(f), ns.limit, ns.seed) for f in files}
+    split = getattr(ns, "split", "benchmark")
+    per_file_questions = {}
+    for f in files:
+        chosen = _select(read_questions(f), split)
+        if not chosen:
+            raise InputError(f"{f} has no question in the {split} split; pass --split all")
+        per_file_questions[f] = seeded_sample(chosen, ns.limit, ns.seed)
+    t0 = time.perf_counter()
     kg = load_kb_graph(kb_dir, ns.cache_dir)
-    answerer = MetaQAAnswerer(kg)
+    runner = MetaQARunner(
+        kg,
+        getattr(ns, "relation_model", "default"),
+        getattr(ns, "hop_margin", None),
+        getattr(ns, "path_threshold", None),
+    )
+    load_seconds = time.perf_counter() - t0
     per_file: dict[str, Any] = {}
-    total_hits = total_n = 0.0
     for f, questions in per_file_questions.items():
-        hops = ns.hops or hops_of(f)
-        res = evaluate(answerer, questions, hops)
-        per_file[file_key(f, files)] = res
-        total_hits += res["hits_at_1"] * res["n"]
-        total_n += res["n"]
+        key = file_key(f, files)
+        per_file[key] = evaluate(runner, questions, key)
+    total_n = sum(r["n"] for r in per_file.values())
+    total_hits = sum(r["hits_at_1"] * r["n"] for r in per_file.values())
+    model = runner.relations.model
     results: dict[str, Any] = {
         "hits_at_1": total_hits / total_n if total_n else 0.0,
         "n": int(total_n),
         "per_file": {
             k: {
-                m: v[m] for m in ("hits_at_1", "answer_f1", "entity_link_rate", "answered_rate", "n", "hops", "seconds")
+                m: v[m]
+                for m in (
+                    "hits_at_1",
+                    "answer_f1",
+                    "entity_link_rate",
+                    "answered_rate",
+                    "n",
+                    "seconds",
+                    "seconds_per_question",
+                    "hops_chosen",
+                )
             }
             for k, v in per_file.items()
         },
+        "split": split,
+        "hop_margin": runner.hop_margin,
+        "path_threshold": getattr(model, "path_threshold", None),
+        "load_seconds": round(load_seconds, 2),
         "data": {**_files_info(files), "kb": {**data_info(kb_dir / "kb_ids.tsv"), "triples_in_graph": len(kg)}},
         "details": "details.json",
-        "models": {"relation_matcher": {"path": "<kgqa.graph.RelationMatcher: no trained model>"}},
+        "models": {"relation_matcher": {"path": str(model.model_dir) if model else None}},
         "notes": [
-            "hits@1: the top-ranked answer (the end node reached by most paths) is one of the gold answers",
-            "--limit samples each question file separately",
+            "asked through the linker and graph_answer that Pipeline.ask uses: brackets removed, hop count not given",
+            "hits@1: the top-ranked answer (the end node reached by most walks of the chosen path) is a gold answer",
+            "entity link rate: the chosen path starts at an entity named as the bracketed topic entity",
+            f"split {split}: MetaQA train is not in the data directory; the relation model trained on the questions "
+            "of the other topic entities (kgqa.bench.metaqa_kb.in_benchmark_split)",
+            "--limit samples each question file separately (seeded)",
         ],
     }
     if len(per_file) > 1:
         for key, res in per_file.items():
             results[f"hits_at_1_{relation_slug(key)}"] = res["hits_at_1"]
-    details = {k: {m: v[m] for m in ("paths", "errors", "questions_per_s")} for k, v in per_file.items()}
+    details = {k: {m: v[m] for m in ("paths", "errors", "decisions")} for k, v in per_file.items()}
     (out / "details.json").write_text(json.dumps(details, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     names = list(per_file)
     plot = plot_bars(
         names,
         {"hits@1": [per_file[k]["hits_at_1"] for k in names]},
         out / "hits_at_1.png",
-        title="MetaQA hits@1",
+        title="MetaQA hits@1 through the general question understanding",
         ylabel="hits@1",
     )
     results["plots"] = [plot.name]
     return results
 
 
-HELP = "MetaQA 1/2/3-hop questions answered over kgqa's graph module (hits@1)"
+HELP = "MetaQA 1/2/3-hop questions through the question understanding of Pipeline.ask (hits@1)"

@@ -4,10 +4,10 @@ MetaQA (WikiMovies KB) comes as ``kb_ids.tsv`` (``head_id<TAB>relation_id<TAB>ta
 ``entity2text.txt`` and ``relation2text.txt`` (``id<TAB>name``), and question files with
 lines ``question with [entity]<TAB>answer1|answer2``.
 
-The KB becomes RDF (:func:`kb_to_ntriples`): entities with ``rdfs:label`` names and a
-class per role (movie, person, year, ...), each relation an ``owl:ObjectProperty``
-labelled from its name ("directed by") with an inverse property carrying the inverse
-reading ("directed", "director of"). The file is written once as N-Triples under
+The KB becomes RDF (:func:`kb_to_ntriples`) as it is: entities with their ``rdfs:label``
+names (each an ``owl:NamedIndividual``) and each relation an ``owl:ObjectProperty`` labelled with its name from
+``relation2text.txt`` ("directed by"). No wording, class or inverse is added: questions
+are understood through the graph's own names and the learned relation model. The file is written once as N-Triples under
 ``$KGQA_CACHE`` (default ``~/.cache/kgqa``) and loaded with :class:`KnowledgeGraph`
 (:func:`load_kb_graph`).
 """
@@ -30,81 +30,41 @@ logger = logging.getLogger(__name__)
 NS = "https://kgqa.dev/metaqa/"
 ENTITY_NS = NS + "entity/"
 RELATION_NS = NS + "relation/"
-CLASS_NS = NS + "class/"
-INVERSE_SUFFIX = "__inverse"
 #: bump when the RDF conversion changes, so that cached N-Triples are rebuilt
-CONVERTER_VERSION = 2
+CONVERTER_VERSION = 4
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 OWL_OBJECT_PROPERTY = "http://www.w3.org/2002/07/owl#ObjectProperty"
-OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
-OWL_INVERSE = "http://www.w3.org/2002/07/owl#inverseOf"
+OWL_NAMED_INDIVIDUAL = "http://www.w3.org/2002/07/owl#NamedIndividual"
 
-#: extra readings of the WikiMovies relations, (forward, inverse): the names a question uses for them
-READINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "directed_by": (("director", "directors", "directed", "directed by the director"), ("direct", "director of")),
-    "written_by": (
-        (
-            "writer",
-            "writers",
-            "screenwriter",
-            "screenwriters",
-            "author",
-            "screenplay",
-            "script",
-            "story",
-            "creator",
-            "wrote",
-            "written",
-        ),
-        ("write", "writer of", "screenwriter of"),
-    ),
-    "starred_actors": (
-        ("actor", "actors", "starred", "star", "stars", "starring", "acted", "acted by", "starred by", "cast"),
-        (
-            "acted in",
-            "act in",
-            "starred in",
-            "appear",
-            "appears",
-            "appeared",
-            "co star",
-            "co stars",
-            "together with",
-            "together",
-        ),
-    ),
-    "release_year": (
-        ("released", "release", "release date", "release dates", "release years", "year", "years", "when"),
-        ("released in",),
-    ),
-    "in_language": (("language", "languages", "spoken"), ("language of",)),
-    "has_tags": (
-        ("tags", "tag", "describe", "described", "describing", "words", "topics", "topic", "about", "terms"),
-        ("tag of",),
-    ),
-    "has_genre": (("genre", "genres", "type", "types", "kind", "sort", "fall under"), ("genre of",)),
-    "has_imdb_votes": (("imdb votes", "votes", "popular", "popularity", "famous"), ()),
-    "has_imdb_rating": (("imdb rating", "rating", "rated", "rate", "think", "opinion", "good"), ()),
-}
-#: class of a relation's tail (the head of every WikiMovies relation is a movie)
-TAIL_CLASSES = {
-    "directed_by": "Person",
-    "written_by": "Person",
-    "starred_actors": "Person",
-    "release_year": "Year",
-    "in_language": "Language",
-    "has_tags": "Tag",
-    "has_genre": "Genre",
-    "has_imdb_votes": "Votes",
-    "has_imdb_rating": "Rating",
-}
+#: share of topic entities whose questions make the benchmark split (never trained on, see in_benchmark_split)
+BENCHMARK_SHARE = 0.3
+BENCHMARK_SEED = "metaqa-benchmark"
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 
 
 # --------------------------------------------------------------------------- reading
+def in_benchmark_split(entity: str, share: float = BENCHMARK_SHARE) -> bool:
+    """Whether questions about this topic entity (its name as bracketed) belong to the benchmark split.
+
+    The data directory holds MetaQA dev only: a seeded ``share`` of topic entities (by a hash of the
+    name, the same for every hop file) is kept for measuring, and the relation model's path training
+    (``kgqa train relations --metaqa``) uses only the other questions.
+    """
+    digest = hashlib.sha256(f"{BENCHMARK_SEED}:{entity.casefold()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def hops_of(path: str | Path, default: int = 1) -> int:
+    """The hop count named by a ``N-hop`` folder in ``path`` (the training data's label; the suite never reads it)."""
+    for part in reversed(Path(path).parts):
+        m = re.fullmatch(r"(\d)-hop", part)
+        if m:
+            return int(m.group(1))
+    return default
+
+
 @dataclass(frozen=True)
 class MetaQAQuestion:
     """One MetaQA question: the text (brackets removed), the topic entity's span in it, gold answers."""
@@ -241,16 +201,6 @@ def relation_slug(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
-def inverse_reading(name: str) -> str:
-    """The reading of a relation from its tail: "directed by" -> "directed", "has genre" -> "genre of"."""
-    words = name.replace("_", " ").split()
-    if len(words) > 1 and words[-1] == "by":
-        return " ".join(words[:-1])
-    if words and words[0] in ("has", "in"):
-        words = words[1:]
-    return " ".join([*words, "of"])
-
-
 def _literal(text: str) -> str:
     escaped = (
         text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
@@ -275,34 +225,17 @@ def kb_to_ntriples(kb: MetaQAKB, out: str | Path) -> int:
             fh.write(f"{s} {p} {o} .\n")
             n += 1
 
-        classes = {"Movie", *TAIL_CLASSES.values()}
-        for cls in sorted(classes):
-            emit(_iri(CLASS_NS + cls), _iri(RDF_TYPE), _iri(OWL_CLASS))
-            emit(_iri(CLASS_NS + cls), _iri(RDFS_LABEL), _literal(cls.lower()))
         slugs = {}
         for rid, name in sorted(kb.relations.items()):
             slug = slugs[rid] = relation_slug(name)
-            fwd, inv = _iri(RELATION_NS + slug), _iri(RELATION_NS + slug + INVERSE_SUFFIX)
-            extra_fwd, extra_inv = READINGS.get(slug, ((), ()))
-            emit(fwd, _iri(RDF_TYPE), _iri(OWL_OBJECT_PROPERTY))
-            emit(fwd, _iri(RDFS_LABEL), _literal(name.replace("_", " ")))
-            for alt in extra_fwd:
-                emit(fwd, _iri(SKOS_ALT), _literal(alt))
-            emit(inv, _iri(RDF_TYPE), _iri(OWL_OBJECT_PROPERTY))
-            emit(inv, _iri(OWL_INVERSE), fwd)
-            emit(inv, _iri(RDFS_LABEL), _literal(inverse_reading(name)))
-            for alt in extra_inv:
-                emit(inv, _iri(SKOS_ALT), _literal(alt))
-        types: dict[str, set[str]] = {}
-        for h, r, t in kb.triples:
-            types.setdefault(h, set()).add("Movie")
-            types.setdefault(t, set()).add(TAIL_CLASSES.get(slugs[r], "Value"))
+            prop = _iri(RELATION_NS + slug)
+            emit(prop, _iri(RDF_TYPE), _iri(OWL_OBJECT_PROPERTY))
+            emit(prop, _iri(RDFS_LABEL), _literal(name.replace("_", " ")))
+        used = {x for h, _, t in kb.triples for x in (h, t)}
         # every named entity gets its label, also those without a triple (questions still name them)
-        for eid in sorted(set(types) | set(kb.entities), key=lambda x: (len(x), x)):
-            e = _iri(ENTITY_NS + eid)
-            emit(e, _iri(RDFS_LABEL), _literal(kb.entities[eid]))
-            for cls in sorted(types.get(eid, ())):
-                emit(e, _iri(RDF_TYPE), _iri(CLASS_NS + cls))
+        for eid in sorted(used | set(kb.entities), key=lambda x: (len(x), x)):
+            emit(_iri(ENTITY_NS + eid), _iri(RDFS_LABEL), _literal(kb.entities[eid]))
+            emit(_iri(ENTITY_NS + eid), _iri(RDF_TYPE), _iri(OWL_NAMED_INDIVIDUAL))
         for h, r, t in kb.triples:
             emit(_iri(ENTITY_NS + h), _iri(RELATION_NS + slugs[r]), _iri(ENTITY_NS + t))
     os.replace(tmp, out)

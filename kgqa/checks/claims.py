@@ -15,6 +15,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+from kgqa.checks.presuppositions import undo_do_support
+from kgqa.checks.readings import choose_reading, local_relation, model_relations
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.errors import InputError
 from kgqa.types import Claim
@@ -77,8 +79,65 @@ def strip_negation(text: str) -> tuple[str, bool]:
     return re.sub(r"\s+", " ", cleaned).strip(), negated
 
 
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        )
+    )
+    for name in names.split()
+}
+_MONTH = r"(?P<mname>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# "24 May 1564", "May 24, 1564", "the 24th of May 1564", "May 1564" (English month names)
+_WORD_DATE = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    + _MONTH
+    + r"|"
+    + _MONTH.replace("mname", "m2")
+    + r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?)?)\s+(?P<wyear>\d{1,4})(?:\s*(?P<wera>BC|BCE|AD|CE)\b)?(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _word_date(text: str) -> tuple[str, int, int] | None:
+    """The first date written with an English month name in ``text`` (see :func:`find_date`)."""
+    from kgqa.graph.dates import KGDate
+
+    for m in _WORD_DATE.finditer(text):
+        month = _MONTHS[(m.group("mname") or m.group("m2")).lower()]
+        if len(m.group("wyear")) < 3 and not m.group("wera"):
+            continue  # "September 11 attacks": a day, not the year 11
+        day_text = m.group("d1") or m.group("d2")
+        year = int(m.group("wyear")) * (-1 if (m.group("wera") or "").upper() in ("BC", "BCE") else 1)
+        try:
+            date = KGDate(year, month, int(day_text) if day_text else None)
+        except InputError:
+            continue  # "31 February": not a date
+        return date.isoformat(), m.start(), m.end()
+    return None
+
+
 def find_date(text: str) -> tuple[str, int, int] | None:
-    """The first year or ISO date in ``text`` as ``(literal, start, end)``; BCE years become ``-0044``."""
+    """The first date in ``text`` as ``(literal, start, end)``: the ISO form of what it says, no more precise.
+
+    A day and month written out ("24 May 1564", "May 24, 1564", "May 1564") give ``1564-05-24`` and
+    ``1564-05``; a year alone or an ISO date is read as written; BCE years become ``-0044``.
+    """
+    worded = _word_date(text)
+    if worded is not None:
+        return worded
     for m in _YEAR.finditer(text):
         year = int(m.group("year"))
         if m.group("era") is None and not m.group("month") and not (100 <= year <= 2100 and len(m.group("year")) >= 3):
@@ -167,10 +226,6 @@ class ClaimParser:
             return res[0].iri, res[0].label
         return None, phrase
 
-    def _used(self, prop: str, s: str, o: str) -> bool:
-        """Whether the graph holds a ``prop`` fact of the subject, or of the object as value."""
-        return bool(self.kg.facts(s, prop, None)) or bool(self.kg.facts(None, prop, o))
-
     def resolve_class(self, phrase: str) -> str | None:
         """Class IRI named by ``phrase`` ("a writer", "playwrights"), if any."""
         phrase = re.sub(r"^(a|an|the|one of the)\s+", "", phrase.strip(" .,;:!?"), flags=re.I)
@@ -185,20 +240,6 @@ class ClaimParser:
             )
         )
 
-    def _orient(self, prop: str, subj: str, obj: str) -> tuple[str, str, str]:
-        """Swap subject/object (or use the inverse) when the property's domain fits the object instead."""
-        domains = [t.object for t in self.kg.facts(prop, "http://www.w3.org/2000/01/rdf-schema#domain", None)]
-        if not domains:
-            return prop, subj, obj
-        fits_s = any(self.kg.is_instance(subj, d)[0] for d in domains)
-        fits_o = any(self.kg.is_instance(obj, d)[0] for d in domains)
-        if not fits_s and fits_o:
-            inv = self.kg.inverse_of(prop)
-            if inv:
-                return inv, subj, obj
-            return prop, obj, subj
-        return prop, subj, obj
-
     # ------------------------------------------------------------------ parsing
     def parse(self, text: str) -> Claim:
         """Parse one statement.
@@ -210,6 +251,7 @@ class ClaimParser:
         """
         original = validate_text(text, "claim", max_chars=None)
         body, negated = strip_negation(original.rstrip(".!"))
+        body = undo_do_support(body)
 
         for pattern, _ in _CAUSAL:
             m = pattern.match(body)
@@ -284,14 +326,32 @@ class ClaimParser:
             )
             if not candidates and tail:
                 candidates = self.relations.match(tail, top_k=5)
-            oriented = [self._orient(p, subj_m.iri, obj_m.iri) for p, _ in candidates if not self._is_datatype(p)]
-            # a relation the graph uses for these entities beats one it holds no fact of for them (a graph
-            # that merges vocabularies has several "born in"s, and only one has their facts)
-            used = [c for c in oriented if self._used(*c)]
-            for prop, s, o in used[:1] or oriented[:1]:
-                label_s = subj_m.label if s == subj_m.iri else obj_m.label
-                label_o = obj_m.label if o == obj_m.iri else subj_m.label
-                return Claim(original, s, prop, o, negated, "fact", label_s, phrase, label_o)
+            # the relation, its direction and the entities read together: a graph that merges vocabularies has
+            # several "born in"s and several "Somalia"s, and only one reading holds their facts (kgqa.checks.readings)
+            ranked = model_relations(self.kg, self.relations.model, body, subj_m)
+            local = local_relation(self.kg, ranked, subj_m, obj_m)
+            reading = choose_reading(
+                self.kg,
+                subj_m,
+                obj_m,
+                candidates,
+                skip=self._is_datatype,
+                weak=[local] if local else [],
+                loose=ranked,
+            )
+            if reading is not None:
+                return Claim(
+                    original,
+                    reading.subject,
+                    reading.relation,
+                    reading.object,
+                    negated,
+                    "fact",
+                    reading.subject_label,
+                    phrase,
+                    reading.object_label,
+                    reading=reading.to_dict(),
+                )
             return Claim(original, subj_m.iri, None, obj_m.iri, negated, "fact", subj_m.label, phrase, obj_m.label)
         if mentions:
             return Claim(

@@ -181,6 +181,10 @@ class GraphChecker:
                         detail={"rule": "place_containment"},
                     )
                     return GraphVerdict(True, 0.9, "place_containment", [ev], facts=chain)
+        # a relation read below the matcher's threshold (kgqa.checks.readings: a "weak" reading) confirms
+        # what the graph holds but refutes nothing by rule: only a fact sentence read against the claim may
+        if claim.reading is not None and claim.reading.get("weak"):
+            return GraphVerdict(None, 0.0, "fact_unknown")
         # a functional property's other value excludes the claimed one (declared, or inferred with care)
         excluded = self._functional_exclusion(s, p, o, values)
         if excluded is not None:
@@ -217,7 +221,12 @@ class GraphChecker:
                     correction=f"{self.label(holder)}: {pl} {known}",
                     facts=listed[:3],
                 )
-        # domain/range violations through disjoint classes ("Hamlet wrote Shakespeare")
+        # domain/range violations through disjoint classes ("Shakespeare was born in Hamlet"); not for a reading
+        # in which neither entity has the relation and the classes fit neither way (kgqa.checks.readings tier
+        # "none"): that says the relation was misread ("lies in" matched by spelling to "died in"), not that
+        # the statement is false
+        if claim.reading is not None and claim.reading.get("tier") == "none":
+            return GraphVerdict(None, 0.0, "fact_unknown")
         for role, node, key in (
             ("domain", s, "http://www.w3.org/2000/01/rdf-schema#domain"),
             ("range", o, "http://www.w3.org/2000/01/rdf-schema#range"),
@@ -289,10 +298,15 @@ class GraphChecker:
 
     # ------------------------------------------------------------------ dates
     def _check_date(self, claim: Claim) -> GraphVerdict:
-        """A date claim holds when one of the graph's dates for it agrees (at the coarser precision).
+        """A date claim holds when one of the graph's dates for it says at least as much and agrees.
 
-        The cited fact is the agreeing one; when none agrees, the earliest date is cited
-        against the claim.
+        The graph's date and the claimed one are compared at the precision they share
+        (:meth:`KGDate.overlaps`). A claim no more precise than the graph's date holds when they agree
+        ("born in 1564" against 1564-04-23). A claim more precise than every agreeing graph date
+        ("born on 24 May 1564" against the year 1564 alone) is ``unknown``: the graph cannot confirm the
+        day, and the open world forbids refuting it. The claim is refuted when no graph date may be the
+        claimed one (another year, or another month or day where the graph holds one). The cited fact is
+        the agreeing one; when none agrees, the earliest date is cited against the claim.
         """
         from kgqa.graph.dates import parse_date
 
@@ -300,22 +314,26 @@ class GraphChecker:
         claimed = parse_date(claim.literal)
         if not dated or claimed is None:
             return GraphVerdict(None, 0.0, "date_unknown")
-
-        def agrees(known: KGDate) -> bool:
-            return known.year == claimed.year and (
-                claimed.month is None or known.month is None or (known.month, known.day) == (claimed.month, claimed.day)
-            )
-
-        same = [(t, d) for t, d in dated if agrees(d)]
-        fact, known = (same or dated)[0]
+        order = ("year", "month", "day")
+        same = [
+            (t, d)
+            for t, d in dated
+            if d.overlaps(claimed) and order.index(d.precision) >= order.index(claimed.precision)
+        ]
+        vaguer = [(t, d) for t, d in dated if d.overlaps(claimed) and (t, d) not in same]
+        fact, known = (same or vaguer or dated)[0]
+        stance = "supports" if same else ("neutral" if vaguer else "contradicts")
+        rule = "date_less_precise" if not same and vaguer else "date_value"
         ev = Evidence(
             "date",
-            "supports" if same else "contradicts",
+            stance,
             fact.text(),
             1.0,
             triples=(fact,),
-            detail={"rule": "date_value", "graph": str(known), "claimed": claim.literal},
+            detail={"rule": rule, "graph": str(known), "claimed": claim.literal, "graph_precision": known.precision},
         )
         if same:
             return GraphVerdict(True, 0.95, "date_value", [ev], facts=[fact])
+        if vaguer:
+            return GraphVerdict(None, 0.0, "date_less_precise", [ev], facts=[fact])
         return GraphVerdict(False, 0.9, "date_value", [ev], correction=fact.text(), facts=[fact])

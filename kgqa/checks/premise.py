@@ -15,7 +15,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kgqa.checks.claims import ClaimParser
+from kgqa.checks.compound import CompoundClaims
+from kgqa.checks.fact_sentences import FactJudgement, FactSentenceJudge
 from kgqa.checks.graph_check import GraphChecker, GraphVerdict
+from kgqa.checks.numeric import ComparativeClaims
 from kgqa.checks.temporal import TemporalChecker
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.config import PipelineConfig
@@ -72,6 +75,10 @@ class PremiseChecker:
         contradict_threshold: the NLI contradiction probability from which passages refute a claim.
         min_relevance: the retrieval cosine from which a passage is evidence for a claim about no
             linked entity.
+        fact_entail_threshold, fact_contradict_threshold, fact_single_valued_share: when a graph fact
+            read as a sentence supports or refutes a claim the graph rules left unknown
+            (:mod:`kgqa.checks.fact_sentences`).
+        fact_budget, nli_pair_budget: facts read around the claim's entities and sentences judged.
 
     The defaults are :class:`~kgqa.config.PipelineConfig`'s; the pipeline passes its config's values.
     """
@@ -89,8 +96,17 @@ class PremiseChecker:
         entail_threshold: float = PipelineConfig.entail_threshold,
         contradict_threshold: float = PipelineConfig.contradict_threshold,
         min_relevance: float = PipelineConfig.min_passage_relevance,
+        fact_entail_threshold: float = PipelineConfig.fact_entail_threshold,
+        fact_contradict_threshold: float = PipelineConfig.fact_contradict_threshold,
+        fact_single_valued_share: float = PipelineConfig.fact_single_valued_share,
+        fact_budget: int = PipelineConfig.fact_budget,
+        nli_pair_budget: int = PipelineConfig.nli_pair_budget,
     ) -> None:
         self.parser = ClaimParser(kg, linker, relations, vocab)
+        #: splits conjunctions, negation-scoped pairs and nested descriptions; each part comes back here
+        self.compound = CompoundClaims(kg, linker, relations, self.check)
+        #: comparative claims ("A is larger than B") decided by the numbers and dates the graph holds
+        self.comparative = ComparativeClaims(kg, linker, relations)
         self.graph = GraphChecker(kg, vocab)
         self.temporal = TemporalChecker(kg, posthumous_years=posthumous_years, vocab=vocab)
         self.nli = nli
@@ -100,6 +116,20 @@ class PremiseChecker:
         self.entail_threshold = entail_threshold
         self.contradict_threshold = contradict_threshold
         self.min_relevance = min_relevance
+        #: graph facts around the claim's entities read as sentences and judged by the NLI model
+        self.facts = (
+            FactSentenceJudge(
+                kg,
+                nli,
+                entail_threshold=fact_entail_threshold,
+                contradict_threshold=fact_contradict_threshold,
+                single_valued_share=fact_single_valued_share,
+                fact_budget=fact_budget,
+                nli_pair_budget=nli_pair_budget,
+            )
+            if nli is not None
+            else None
+        )
 
     def parse(self, text: str) -> Claim:
         """The claim a statement makes."""
@@ -168,6 +198,16 @@ class PremiseChecker:
         out.sort(key=lambda e: -max(e.nli["entailment"], e.nli["contradiction"]) if e.nli else 0.0)
         return out
 
+    def fact_judgement(self, claim: Claim, text: str, verdict: GraphVerdict) -> FactJudgement:
+        """The fact sentences' verdict (:mod:`kgqa.checks.fact_sentences`) on a claim the graph rules left unknown.
+
+        Only fact and type claims with a linked subject are read, and only when the graph and
+        temporal rules decided nothing; otherwise an empty :class:`FactJudgement` (``holds`` ``None``).
+        """
+        if self.facts is None or verdict.holds is not None or claim.kind not in ("fact", "type") or not claim.subject:
+            return FactJudgement(None)
+        return self.facts.judge(claim, text)
+
     def _names_all(self, passage: str, claim: Claim) -> bool:
         """Whether ``passage`` names (a label or alias of) each entity the claim links.
 
@@ -191,8 +231,13 @@ class PremiseChecker:
             hits: retrieved passages to use instead of retrieving anew.
             claim: an already parsed claim.
         """
+        if claim is None:
+            compound = self.compound.check(text, source, hits) or self.comparative.check(text, source)
+            if compound is not None:
+                return compound
         claim = claim or self.parse(text)
         verdict = self.graph_verdict(claim)
+        read = self.fact_judgement(claim, text, verdict)
         passages = self.passage_evidence(text, hits, claim)
         ent = max((e.nli["entailment"] for e in passages if e.nli), default=0.0)
         # open world: only a passage that names every entity the claim links can contradict it
@@ -213,6 +258,13 @@ class PremiseChecker:
                 conf *= 0.85
             evidence += [e for e in passages if e.stance != "neutral"][:2]
             rule = verdict.rule
+        elif read.holds is True or (read.holds is False and not (ent >= self.entail_threshold and ent >= con)):
+            # a graph fact read as a sentence decides; a passage that entails the claim vetoes a refutation
+            status = "supported" if read.holds else "contradicted"
+            disagree = con if read.holds else ent
+            conf = read.confidence * (0.85 if disagree >= self.contradict_threshold else 1.0)
+            evidence += [e for e in passages if e.stance != "neutral"][:2]
+            rule = "fact_sentence_nli"
         elif (ent >= self.entail_threshold and ent >= con) or (con >= self.contradict_threshold and con > ent):
             # the NLI reads the statement as written (negation included)
             status = "supported" if ent >= con else "contradicted"
@@ -222,7 +274,14 @@ class PremiseChecker:
         else:
             status, conf, rule = "unknown", 0.0, verdict.rule
             evidence += passages[:1]
+        # every fact sentence read, with its probabilities, after the deciding evidence
+        if rule == "fact_sentence_nli":
+            evidence = [read.evidence[0], *evidence, *read.evidence[1:]]
+        else:
+            evidence += read.evidence
         correction = verdict.correction if status == "contradicted" else None
+        if status == "contradicted" and rule == "fact_sentence_nli":
+            correction = read.correction
         if status == "contradicted" and correction is None and claim.negated and verdict.holds:
             facts = verdict.facts
             if claim.kind == "type" and claim.subject:

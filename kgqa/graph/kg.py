@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +364,26 @@ class KnowledgeGraph(SchemaMixin):
                 else:
                     out.extend(self._triple(k) for k in index.triples(sn, pn, on))
         return out
+
+    def edges(self, node: str | Node, inferred: bool = True, limit: int | None = None) -> list[tuple[str, str, bool]]:
+        """``(property, neighbour, forward)`` for each fact of ``node`` (as subject: forward), without labels.
+
+        What a graph walk needs, cheaply on a hub: :meth:`facts` builds a labelled :class:`Triple` for each.
+        ``limit``: stop after that many (a hub's facts are read no further than a walk can spend).
+        """
+        n = self._node(node)
+        keys = (
+            k for ix in self._indexes(inferred) for k in chain(ix.triples(n, None, None), ix.triples(None, None, n))
+        )
+        return [(str(p), str(o), True) if s == n else (str(p), str(s), False) for s, p, o in islice(keys, limit)]
+
+    def has(self, s: str | Node | None, p: str | Node | None, o: str | Node | None, inferred: bool = True) -> bool:
+        """Whether a fact matches the pattern (``None`` = any): stops at the first, builds no :class:`Triple`."""
+        sn, pn = (None if x is None else self._node(x) for x in (s, p))
+        objs: list[Node | None] = [None] if o is None else list(self._objects_for(o))
+        return any(
+            next(iter(ix.triples(sn, pn, on)), None) is not None for ix in self._indexes(inferred) for on in objs
+        )
 
     def objects(self, s: str | Node, p: str | Node, inferred: bool = True) -> list[str]:
         """Objects of ``s p ?`` as strings (IRIs or literal lexical forms)."""

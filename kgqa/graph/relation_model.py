@@ -168,6 +168,13 @@ class RelationModel:
         self.meta = read_meta(self.model_dir)
         self.layers: list[int] = list(self.meta["layers"])
         self.threshold = float(self.meta["threshold"])
+        path = self.meta.get("path_threshold", self.threshold)
+        if not isinstance(path, int | float) or isinstance(path, bool) or not -1.0 <= path <= 1.0:
+            raise ConfigError(
+                f"{self.model_dir / META_FILE}: 'path_threshold' must be a cosine in [-1, 1], got {path!r}"
+            )
+        #: the least cosine of a relation path's text for a path answer (kgqa.graph.relation_paths)
+        self.path_threshold = float(path)
         self.max_length = int(self.meta.get("max_length", 64))
         self.device = device
         self.base_dir = Path(base_dir) if base_dir is not None else None

@@ -195,6 +195,21 @@ class GraphVocabulary:
 
         return self._memoised("stats", p, build)
 
+    def value_counts(self, p: str | Node, side: int = 0) -> tuple[int, int]:
+        """``(holders, single)`` for ``p``: its distinct subjects (``side`` 0) or objects (``side`` 1), and
+        how many of them have exactly one value (one subject); the counts behind :meth:`functional`.
+
+        Example:
+            >>> graph_vocabulary(kg).value_counts("t:birthPlace")     # doctest: +SKIP
+            (2345, 2341)
+        """
+        if side not in (0, 1):
+            from kgqa.errors import InputError
+
+            raise InputError(f"side is 0 (subjects) or 1 (objects), not {side!r}")
+        stats = self._stats(self._iri(p))
+        return stats.keys[side], stats.single[side]
+
     # ------------------------------------------------------------------ characteristics
     def functional(self, p: str | Node) -> Characteristic | None:
         """Whether ``p`` has one value per subject: declared, inferred from the data (with counts), or ``None``.

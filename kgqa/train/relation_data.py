@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -291,6 +291,107 @@ def simplequestions_pool(
     return pool, out
 
 
+#: the least Jaccard overlap between a path's end entities and a MetaQA question's gold answers
+MIN_PATH_OVERLAP = 0.5
+
+
+def metaqa_path_pool(
+    kb_dir: str | Path, question_files: Sequence[str | Path], per_hop: int = 3000, seed: int = 13
+) -> tuple[Pool, list[Example]]:
+    """Weakly supervised (question, path text) pairs from MetaQA question files, over the MetaQA KB.
+
+    Only the questions outside the benchmark's held-out share (:func:`kgqa.bench.metaqa_kb.in_benchmark_split`,
+    by topic entity) are used: the data directory holds MetaQA dev only, so its benchmark part is never trained
+    on. For each question (at most ``per_hop`` per file, seeded) every relation path of the file's hop count
+    (``N-hop`` folder) from the bracketed topic entity, in both directions, is walked; the path whose end
+    entities (the topic entity left out) overlap the gold answers best (Jaccard, at least
+    :data:`MIN_PATH_OVERLAP`: MetaQA's gold sets and the KB's walks do not always agree exactly) is the
+    question's reading. A question whose best overlap is shared by paths of different texts is ambiguous and
+    skipped (no guessed label); one without a path that overlaps enough is skipped too.
+    The path text is the relations' names joined as at inference
+    (:func:`kgqa.graph.relation_paths.path_text`); the other path texts from the same entity are the hard
+    negatives. The pool's "relations" are the path texts.
+    """
+    from kgqa.bench.metaqa_kb import hops_of, in_benchmark_split, read_kb, read_questions
+    from kgqa.graph.relation_paths import FRONTIER_LIMIT, path_text
+
+    if per_hop < 1:
+        raise InputError(f"per_hop must be >= 1, got {per_hop}")
+    kb = read_kb(kb_dir)
+    names = {
+        rid: make_relation_text(f"urn:relation:{rid}", [n.replace("_", " ")]).name_texts[0]
+        for rid, n in kb.relations.items()
+    }
+    adjacency: dict[str, list[tuple[str, str]]] = defaultdict(list)  # node -> (step key, neighbour)
+    for h, r, t in kb.triples:
+        adjacency[h].append((r + ">", t))
+        adjacency[t].append((r + "<", h))
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for eid, name in kb.entities.items():
+        by_name[name.casefold()].append(eid)
+
+    def walk(start: str, hops: int) -> dict[tuple[str, ...], set[str]]:
+        frontier: dict[tuple[str, ...], set[str]] = {(): {start}}
+        every: dict[tuple[str, ...], set[str]] = {}
+        for _ in range(hops):
+            grown: dict[tuple[str, ...], set[str]] = defaultdict(set)
+            for prefix, nodes in frontier.items():
+                if len(nodes) > FRONTIER_LIMIT:
+                    continue
+                for node in nodes:
+                    for step, other in adjacency.get(node, ()):
+                        if other != start:
+                            grown[(*prefix, step)].add(other)
+            frontier = dict(grown)
+            every.update(frontier)
+        return every
+
+    def text_of(path: tuple[str, ...]) -> str:
+        return path_text([names[s[:-1]] for s in path])
+
+    pool = Pool("metaqa-paths")
+    out: list[Example] = []
+    rng = random.Random(seed)
+    skipped = Counter()
+    for file in question_files:
+        hops = hops_of(file)
+        questions = [q for q in read_questions(file) if not in_benchmark_split(q.entity)]
+        for q in rng.sample(questions, min(per_hop, len(questions))):
+            starts = sorted(
+                by_name.get(q.entity.casefold(), ()),
+                key=lambda e: (kb.entities[e] != q.entity, int(e) if e.isdigit() else 0),
+            )
+            if not starts:
+                skipped["unlinked"] += 1
+                continue
+            every = walk(starts[0], hops)
+            gold = {a.casefold() for a in q.answers}
+            overlap: dict[str, float] = {}
+            for p, ends in every.items():
+                if len(p) == hops:
+                    got = {kb.entities[e].casefold() for e in ends}
+                    jaccard = len(got & gold) / len(got | gold)
+                    overlap[text_of(p)] = max(overlap.get(text_of(p), 0.0), jaccard)
+            top = max(overlap.values(), default=0.0)
+            matching = [t for t, v in overlap.items() if v == top]
+            if top < MIN_PATH_OVERLAP or len(matching) != 1:
+                skipped["ambiguous" if top >= MIN_PATH_OVERLAP else "no path"] += 1
+                continue
+            target = matching[0]
+            negatives = sorted({text_of(p) for p in every} - {target})
+            for t in [target, *negatives]:
+                pool.relations.setdefault(t, [t])
+                pool.names.setdefault(t, [t])
+            marked = q.text[: q.start] + mark(q.entity) + q.text[q.end :]
+            out.append(
+                Example(marked, target, pool.name, [starts[0]], rng.sample(negatives, min(8, len(negatives))), "paths")
+            )
+    logger.info(
+        "metaqa paths: %d questions kept, %d path texts; skipped %s", len(out), len(pool.relations), dict(skipped)
+    )
+    return pool, out
+
+
 def _held_out(key: str, share: float, seed: int) -> bool:
     digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share
@@ -341,6 +442,7 @@ __all__ = [
     "load_entity_names",
     "load_property_labels",
     "mark",
+    "metaqa_path_pool",
     "read_graph",
     "simplequestions_pool",
     "split",

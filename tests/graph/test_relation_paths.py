@@ -1,0 +1,214 @@
+"""Relation-path answering (kgqa.graph.relation_paths) on the mini world with a stand-in relation model,
+and the nested question on the shipped world with the shipped model."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgqa.answering import graph_answer
+from kgqa.budget import Budget
+from kgqa.checks.questions import analyze_question
+from kgqa.errors import InputError
+from kgqa.graph.kg import KnowledgeGraph
+from kgqa.graph.linking import EntityLinker
+from kgqa.graph.relation_paths import STEP_SEPARATOR, Step, path_text, search_paths, walk_paths
+from kgqa.graph.relations import RelationMatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+M = "http://mini.example/"
+ONT = "https://kgqa.dev/ontology#"
+#: the stand-in model reads "born" as "birth" and "wrote" as "author", as a trained model would
+SAME = {"born": "birth", "wrote": "author", "written": "author"}
+
+
+class BagOfWords:
+    """A stand-in relation model: cosine of hashed bags of words (the path logic, not the model, is tested)."""
+
+    threshold = 0.2
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 512), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                out[i, zlib.crc32(SAME.get(word, word).encode()) % 512] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def rank(self, kg: KnowledgeGraph, marked_text: str, top_k: int = 5) -> list[tuple[str, float]]:
+        return []  # the one-relation reading's learned candidates are not under test here
+
+
+@pytest.fixture(scope="module")
+def mini() -> tuple[KnowledgeGraph, EntityLinker]:
+    kg = KnowledgeGraph.load(
+        [ROOT / "graphs" / "ontology.ttl", ROOT / "tests" / "checks" / "fixtures" / "mini_world.ttl"]
+    )
+    return kg, EntityLinker(kg)
+
+
+def search(mini: tuple[KnowledgeGraph, EntityLinker], question: str, **kw: int):  # noqa: ANN201
+    kg, linker = mini
+    return search_paths(kg, BagOfWords(), linker.find_mentions(question), question, analyze_question(question).wh, **kw)
+
+
+def test_path_text_joins_the_step_texts() -> None:
+    assert path_text(["author", "place of birth"]) == "author" + STEP_SEPARATOR + "place of birth"
+
+
+def test_a_nested_question_is_answered_through_a_two_step_path(mini) -> None:
+    kg, _ = mini
+    found = search(mini, "Where was the author of The Glass Orchard born?")
+    assert found is not None
+    assert found.best.steps == (Step(ONT + "author"), Step(ONT + "birthPlace"))
+    assert found.best.answers(kg) == [M + "Port_Vell"]
+    assert found.best.entity == M + "Glass_Orchard"
+    record = found.to_dict(kg)
+    assert record["chosen"]["answers"] == ["Port Vell"]
+    assert record["chosen"]["text"] == "author ; place of birth"
+    assert record["runners_up"] and all(r["adjusted"] <= record["chosen"]["adjusted"] for r in record["runners_up"])
+    assert record["budgets"] == []  # nothing was cut
+
+
+def test_another_relation_on_the_same_shape_gives_another_answer(mini) -> None:
+    kg, _ = mini
+    found = search(mini, "When was the author of The Glass Orchard born?")
+    assert found is not None
+    assert found.best.steps == (Step(ONT + "author"), Step(ONT + "birthDate"))
+    assert found.best.answers(kg) == ["1850-02-11"]
+
+
+def test_a_one_step_question_keeps_one_step(mini) -> None:
+    kg, _ = mini
+    found = search(mini, "Who wrote The Glass Orchard?")
+    assert found is not None and len(found.best.steps) == 1
+    assert [kg.label(a) for a in found.best.answers(kg)] == ["Ada Finch"]
+
+
+def test_the_start_entity_is_never_its_own_answer(mini) -> None:
+    kg, _ = mini
+    found = walk_paths(kg, M + "Eastholm", lambda keys: [0.0] * len(keys), max_hops=2)
+    assert found and all(M + "Eastholm" not in ends for ends in found.values())
+    # Eastholm -country-> Norland <-country- Port Vell: a two-step walk backwards
+    assert M + "Port_Vell" in found[(Step(ONT + "country"), Step(ONT + "country", forward=False))]
+
+
+def test_a_budget_that_cuts_the_search_is_recorded(mini) -> None:
+    found = search(mini, "Where was the author of The Glass Orchard born?", node_budget=1)
+    assert found is not None
+    assert {"budget": "path_nodes", "limit": 1, "used": 1} in found.budgets
+    assert found.best.steps == (Step(ONT + "author"),)  # the second step was never read
+
+
+def test_a_text_budget_bounds_the_path_texts_encoded_and_is_recorded(mini) -> None:
+    question = "Where was the author of The Glass Orchard born?"
+    cut = search(mini, question, text_budget=2)  # a fresh stand-in model: nothing is cached yet
+    full = search(mini, question)
+    assert cut is not None and full is not None
+    assert {"budget": "path_texts", "limit": 2, "used": 2} in cut.budgets
+    # negative: the default budget does not cut this small world's search, and it finds the two-step path
+    assert all(b["budget"] != "path_texts" for b in full.budgets)
+    assert len(full.best.steps) == 2
+
+
+def test_an_edge_budget_bounds_the_facts_read_and_is_recorded(mini) -> None:
+    kg, _ = mini
+    every = kg.edges(M + "Norland")
+    assert len(kg.edges(M + "Norland", limit=2)) == 2 < len(every)
+    assert (ONT + "capital", M + "Eastholm", True) in every and (ONT + "country", M + "Port_Vell", False) in every
+    edges = Budget("path_edges", 3)
+    cut = walk_paths(kg, M + "Norland", lambda keys: [0.0] * len(keys), max_hops=2, edges=edges)
+    assert edges.exhausted and edges.used == 3 and edges.to_dict() == {"budget": "path_edges", "limit": 3, "used": 3}
+    whole = walk_paths(
+        kg, M + "Norland", lambda keys: [0.0] * len(keys), max_hops=2, edges=Budget("path_edges", 10_000)
+    )
+    assert sum(len(v) for v in cut.values()) < sum(len(v) for v in whole.values())
+
+
+def test_bad_hops_and_text_are_refused(mini) -> None:
+    kg, linker = mini
+    with pytest.raises(InputError, match="max_hops"):
+        walk_paths(kg, M + "Eastholm", lambda keys: [0.0] * len(keys), max_hops=0)
+    with pytest.raises(InputError, match="question text"):
+        search_paths(kg, BagOfWords(), [], "  ")
+
+
+def test_graph_answer_takes_the_path_and_records_it(mini) -> None:
+    kg, linker = mini
+    question = "Where was the author of The Glass Orchard born?"
+    analysis = analyze_question(question)
+    relations = RelationMatcher(kg, BagOfWords())  # type: ignore[arg-type]
+    ans = graph_answer(kg, relations, linker.find_mentions(question), analysis.focus, analysis.wh, question=question)
+    assert ans is not None and ans.texts == ["Port Vell"]
+    assert ans.relation == f"{ONT}author ; {ONT}birthPlace"
+    assert ans.path is not None and ans.path["chosen"]["hops"] == 2
+    assert {(t.subject, t.predicate, t.object) for t in ans.facts} == {
+        (M + "Glass_Orchard", ONT + "author", M + "Ada_Finch"),
+        (M + "Ada_Finch", ONT + "birthPlace", M + "Port_Vell"),
+    }
+
+
+def test_an_exact_relation_name_keeps_the_one_relation_reading(mini) -> None:
+    kg, linker = mini
+    question = "What is the capital of Norland?"
+    analysis = analyze_question(question)
+    relations = RelationMatcher(kg, BagOfWords())  # type: ignore[arg-type]
+    ans = graph_answer(kg, relations, linker.find_mentions(question), analysis.focus, analysis.wh, question=question)
+    assert ans is not None and ans.texts == ["Eastholm"] and ans.path is None
+
+
+# ------------------------------------------------------------------ the shipped world and model
+
+
+@pytest.fixture(scope="module")
+def shipped():  # noqa: ANN201
+    from kgqa.graph.relation_model import shipped_model_dir
+    from kgqa.pipeline import Pipeline
+
+    if not (shipped_model_dir() / "layers.safetensors").is_file():
+        pytest.skip("the shipped relation model is missing")
+    return Pipeline.load()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Where was the author of Hamlet born?", "Stratford-upon-Avon"),
+        ("Who wrote Hamlet?", "William Shakespeare"),  # one step stays one step
+    ],
+)
+def test_nested_question_on_the_shipped_world(shipped, question: str, expected: str) -> None:
+    ms = shipped.linker.find_mentions(question)
+    analysis = analyze_question(question)
+    ans = graph_answer(shipped.kg, shipped.relations, ms, analysis.focus, analysis.wh, question=question)
+    assert ans is not None and ans.texts[0] == expected
+
+
+def test_nested_question_negative_on_the_shipped_world(shipped) -> None:
+    """The same shape with another entity gives that entity's author's birthplace, not Stratford."""
+    question = "Where was the author of Pride and Prejudice born?"
+    ms = shipped.linker.find_mentions(question)
+    analysis = analyze_question(question)
+    ans = graph_answer(shipped.kg, shipped.relations, ms, analysis.focus, analysis.wh, question=question)
+    assert ans is not None and ans.texts[0] != "Stratford-upon-Avon"
+    assert ans.path is not None and ans.path["chosen"]["hops"] == 2
+
+
+@pytest.mark.parametrize(("value", "ok"), [(0.45, True), (2, False), ("high", False), (True, False)])
+def test_the_model_path_threshold_is_checked(tmp_path, value: object, ok: bool) -> None:
+    import json
+
+    from kgqa.errors import ConfigError
+    from kgqa.graph.relation_model import META_FILE, WEIGHTS_FILE, RelationModel
+
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"")  # read on first use only
+    (tmp_path / META_FILE).write_text(json.dumps({"layers": [5], "threshold": 0.5, "path_threshold": value}))
+    if ok:
+        assert RelationModel(tmp_path).path_threshold == value
+    else:
+        with pytest.raises(ConfigError, match="path_threshold"):
+            RelationModel(tmp_path)
