@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.kg import KnowledgeGraph
 
 logger = logging.getLogger(__name__)
+
+#: texts whose embeddings :meth:`RelationModel.rank` keeps (the oldest is dropped first)
+QUERY_CACHE = 256
 
 WEIGHTS_FILE = "layers.safetensors"
 META_FILE = "relation_model.json"
@@ -181,6 +185,8 @@ class RelationModel:
         self._model: Any = None
         self._lock = threading.RLock()
         self._graphs: dict[int, tuple[Any, list[str], np.ndarray, np.ndarray]] = {}
+        #: the last texts ranked, with their embeddings: a claim's parse ranks the same marked text twice
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _load(self) -> Any:
         with self._lock:
@@ -255,7 +261,14 @@ class RelationModel:
         props, owner, matrix = self._graph_index(kg)
         if not props:
             return []
-        sims = matrix @ self.encode([marked_text])[0]
+        query = self._queries.get(marked_text)
+        if query is None:
+            query = self.encode([marked_text])[0]
+            with self._lock:
+                self._queries[marked_text] = query
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.popitem(last=False)
+        sims = matrix @ query
         best = np.full(len(props), -2.0, dtype=np.float32)
         np.maximum.at(best, owner, sims)
         order = np.argsort(-best, kind="stable")[:top_k]

@@ -143,7 +143,7 @@ def test_layer_the_base_lacks(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Where was [Ada Quill] born?", "birthPlace"),
+        ("In which town was [Ada Quill] born, asked the cache test?", "birthPlace"),
         ("Who employs [Ada Quill]?", "employer"),
         ("[Ada Quill] works for Acme Works.", "employer"),
         ("[Ada Quill] is married to Bram Quill.", "spouse_of"),
@@ -188,3 +188,17 @@ def test_graph_embeddings_are_cached(shipped: RelationModel, iri_kg: KnowledgeGr
     first = shipped._graphs[id(iri_kg)]
     shipped.rank(iri_kg, "[Ada Quill] spouse?")
     assert shipped._graphs[id(iri_kg)] is first
+
+
+def test_a_text_ranked_again_is_not_encoded_again(iri_kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = RelationModel(shipped_model_dir())  # its own: the module's model has ranked other texts
+    shipped.rank(iri_kg, "[Ada Quill] works for?")  # the graph's own texts are embedded once, before counting
+    seen: list[list[str]] = []
+    encode = shipped.encode
+    monkeypatch.setattr(shipped, "encode", lambda texts: seen.append(list(texts)) or encode(texts))
+    first = shipped.rank(iri_kg, "To whom is [Ada Quill] wed, asked the cache test?")
+    again = shipped.rank(iri_kg, "To whom is [Ada Quill] wed, asked the cache test?", top_k=2)
+    assert seen == [["To whom is [Ada Quill] wed, asked the cache test?"]] and again == first[:2]
+    # negative: another text is encoded
+    shipped.rank(iri_kg, "In which town was [Ada Quill] born, asked the cache test?")
+    assert len(seen) == 2
