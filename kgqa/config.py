@@ -33,6 +33,7 @@ FACT_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "fact_entail_threshold": (0.0, 1.0, False),
     "fact_contradict_threshold": (0.0, 1.0, False),
     "fact_single_valued_share": (0.0, 1.0, False),
+    "fact_substitution_threshold": (0.0, 1.0, False),
 }
 
 
@@ -328,9 +329,12 @@ class PipelineConfig:
     #: calibrated NLI entailment probability from which a fact sentence supports a claim the graph rules left unknown
     fact_entail_threshold: float = 0.91
     #: calibrated NLI contradiction probability from which a fact of the claim's subject and relation refutes it
-    fact_contradict_threshold: float = 0.84
+    fact_contradict_threshold: float = 0.5
     #: the least share of a relation's holders with one value for a fact sentence to refute a claim
     fact_single_valued_share: float = 0.9
+    #: calibrated NLI entailment of the claim by a fact rewritten with the claim's value, from which that fact's
+    #: relation is taken to be the claim's (kgqa.checks.fact_substitution)
+    fact_substitution_threshold: float = 0.93
     # -- budgets: the most work one question may cost on a big graph; a cut is recorded in the trace as
     # {"budget": NAME, "limit": N, "used": M} (kgqa.budget) --
     #: nodes whose facts the relation-path search (kgqa.graph.relation_paths) may read per question

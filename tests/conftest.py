@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,32 @@ def data_root():
     if root is None:
         pytest.skip("no data directory: set KGQA_DATA or place the datasets at ../shared/datasets")
     return root
+
+
+@pytest.fixture(scope="session")
+def league_kg(tmp_path_factory):
+    """The mini world plus an invented league: 60 teams with one coach each (single-valued by the data,
+    declared nothing) and 25 clubs with three members each, each member in three clubs (multi-valued)."""
+    from kgqa.graph.kg import KnowledgeGraph
+
+    lines = [
+        "@prefix x: <http://league.example/> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .",
+        'x:coach a owl:ObjectProperty ; rdfs:label "coach" .',
+        'x:member a owl:ObjectProperty ; rdfs:label "member" .',
+    ]
+    names = ["Mara Holt", "Ivo Brant", "Lena Sorb", "Tomas Quill", "Rhea Vunt"]
+    for i in range(60):
+        lines.append(f'x:team{i} rdfs:label "Team {i}" ; x:coach x:person{i} .')
+        first = names[i] if i < len(names) else f"Coach Nr {i}"
+        lines.append(f'x:person{i} rdfs:label "{first}" .')
+        # every member is in three clubs and every club has three members
+        members = " , ".join(f"x:m{(i + j) % 60}" for j in range(3))
+        lines.append(f'x:club{i} rdfs:label "Club {i}" ; x:member {members} .')
+        lines.append(f'x:m{i} rdfs:label "Member {i}" .')
+    path = tmp_path_factory.mktemp("league") / "league.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    mini = Path(__file__).resolve().parent / "checks" / "fixtures" / "mini_world.ttl"
+    return KnowledgeGraph.load([root / "graphs" / "ontology.ttl", mini, path])

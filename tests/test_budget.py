@@ -55,7 +55,10 @@ def test_config_budgets_are_validated(name):
         PipelineConfig.from_dict({name: "many"})
 
 
-@pytest.mark.parametrize("name", ["fact_entail_threshold", "fact_contradict_threshold", "fact_single_valued_share"])
+@pytest.mark.parametrize(
+    "name",
+    ["fact_entail_threshold", "fact_contradict_threshold", "fact_single_valued_share", "fact_substitution_threshold"],
+)
 def test_config_fact_thresholds_are_probabilities(name):
     assert 0 < getattr(PipelineConfig(), name) <= 1
     with pytest.raises(ConfigError, match=name):

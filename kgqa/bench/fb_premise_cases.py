@@ -24,6 +24,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Formatter
@@ -164,11 +165,11 @@ def _named(kg: Any, iri: str) -> bool:
     return bool(kg.facts(iri, RDFS_LABEL, None, inferred=False))
 
 
-def _pairs(kg: Any, rel: RelationTemplates) -> dict[str, list[str]]:
-    """About-entity -> its values of ``rel`` (asserted facts), both IRIs."""
+def _pairs(kg: Any, rel: RelationTemplates, keep: Callable[[str], bool] | None = None) -> dict[str, list[str]]:
+    """About-entity -> its values of ``rel`` (asserted facts whose subject ``keep`` accepts), both IRIs."""
     out: dict[str, list[str]] = defaultdict(list)
     for t in kg.facts(None, rel.property, None, inferred=False):
-        if not _IRI.match(t.object):
+        if not _IRI.match(t.object) or (keep is not None and not keep(t.subject)):
             continue
         about, value = (t.subject, t.object) if rel.direction == "forward" else (t.object, t.subject)
         out[about].append(value)
@@ -195,15 +196,23 @@ def _wrong_value(kg: Any, rng: random.Random, pool: list[str], true_values: list
     return None
 
 
-def generate_cases(kg: Any, relations: list[RelationTemplates], n_pairs: int, seed: int = 0) -> list[FBPremiseCase]:
+def generate_cases(
+    kg: Any,
+    relations: list[RelationTemplates],
+    n_pairs: int,
+    seed: int = 0,
+    keep: Callable[[str], bool] | None = None,
+) -> list[FBPremiseCase]:
     """``n_pairs`` cases, the relation kinds taking turns, each about a different entity (seeded).
 
-    Fewer come back when the graph runs out of facts of a kind.
+    Fewer come back when the graph runs out of facts of a kind. ``keep``, when given, accepts the
+    subjects whose facts may be asked about (the benchmark keeps the held-out band of
+    :func:`kgqa.train.graph_pairs.split_of`, whose facts no model was trained or tuned on).
     """
     rng = random.Random(seed)
     queues: list[tuple[RelationTemplates, list[str], dict[str, list[str]], list[str]]] = []
     for rel in relations:
-        pairs = _pairs(kg, rel)
+        pairs = _pairs(kg, rel, keep)
         values = sorted({v for vs in pairs.values() for v in vs})
         pool = [v for v in values if kg.is_instance(v, rel.value_class)[0] and _named(kg, v)]
         abouts = sorted(a for a, vs in pairs.items() if _named(kg, a) and any(v in pool for v in vs))

@@ -107,6 +107,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--relations", help="comma-separated relation kinds of the template file (default: all)")
     add_world_arguments(p)
+    p.add_argument(
+        "--all-subjects",
+        action="store_true",
+        help="draw facts of every subject, not only the held-out band (kgqa.train.graph_pairs.split_of) "
+        "that no NLI training pair or fact-sentence threshold came from",
+    )
     p.add_argument("--save-cases", action="store_true", help="also write cases.jsonl (every question with its result)")
 
 
@@ -127,7 +133,10 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         relations = [r for r in relations if r.name in wanted]
     pipe, cost = load_world(ns)
     n_pairs = ns.limit or DEFAULT_PAIRS
-    cases = generate_cases(pipe.kg, relations, n_pairs, seed=ns.seed)
+    from kgqa.train.graph_pairs import split_of
+
+    held_out = None if ns.all_subjects else (lambda s: split_of(s) == "held_out")
+    cases = generate_cases(pipe.kg, relations, n_pairs, seed=ns.seed, keep=held_out)
     results, records = evaluate(pipe, cases)
     results["world_cost"] = {**cost, "peak_rss_mb": round(peak_rss_mb(), 1)}
     results["data"] = data_info(
@@ -137,6 +146,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         pairs_generated=len(cases),
         seed=ns.seed,
         generator="kgqa.bench.fb_premise_cases.generate_cases",
+        subjects="all" if ns.all_subjects else "held-out band of kgqa.train.graph_pairs.split_of (seed 13, < 0.3)",
     )
     results["models"] = {
         "nli": model_info(getattr(getattr(pipe, "nli", None), "model_dir", None)),

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from lemminflect import getAllLemmas, getInflection
 
 from kgqa.budget import Budget, cuts
+from kgqa.graph.relation_phrase import RelationPhrase, path_phrase, phrase_from_words, words_of
 from kgqa.graph.relation_text import DESCRIPTION_PREDICATES, NAME_PREDICATES, VOCABULARIES, property_text
 from kgqa.graph.vocabulary import MIN_SUBJECTS
 from kgqa.reader.calibrated import calibrated_probs, label_probs
@@ -56,111 +57,23 @@ logger = logging.getLogger(__name__)
 MIN_HOLDERS = MIN_SUBJECTS
 #: literal values longer than this (characters) are descriptions, not facts to read
 MAX_LITERAL_CHARS = 60
-PREPOSITIONS = frozenset({"by", "of", "in", "to", "from", "at", "on", "with", "for", "as", "into", "about", "within"})
 _SKIPPED = (*VOCABULARIES, *NAME_PREDICATES, *DESCRIPTION_PREDICATES)
 _IRI = ("http://", "https://", "urn:")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def _words(text: str) -> list[str]:
-    """Lower-case words of a label or IRI segment (``_``, ``-``, ``.`` and camelCase separate them)."""
-    return [w.lower() for w in re.split(r"[_\-.\s]+", _CAMEL.sub(" ", text)) if w]
 
 
 def _article(phrase: str) -> str:
     return "an" if phrase[:1].lower() in "aeiou" else "a"
 
 
-@dataclass(frozen=True)
-class RelationPhrase:
-    """How a relation reads in a sentence.
-
-    Attributes:
-        text: the words ("place of birth", "wrote", "influenced by", "coach").
-        form: ``verb`` ("S wrote O"), ``passive`` ("S was influenced by O"), ``state`` ("S is located in O"),
-            ``noun`` ("the place of birth of S is O"), ``noun_prep`` ("S is the capital of O") or
-            ``role`` ("S is the coach of O": the subject's role towards the object, read off an IRI path).
-    """
-
-    text: str
-    form: str
-
-
-def _verb_form(first: str, single_word: bool, ends_with_prep: bool) -> str | None:
-    """``"past_participle"``, ``"finite"`` or ``None`` (not read as a verb) for the first word of a label.
-
-    A word with a noun reading is read as a noun ("borders", "films", "award") unless a preposition
-    ends the label ("married to"); a longer label without one is a noun phrase ("featured locations").
-    """
-    lemmas = getAllLemmas(first)
-    verb = lemmas.get("VERB") or lemmas.get("AUX")
-    if not verb or verb[0] == first:
-        return None  # not a verb, or its bare form ("award", "place"): read as a noun
-    if not ends_with_prep and (lemmas.get("NOUN") or not single_word):
-        return None
-    participles = getInflection(verb[0], tag="VBN") or ()
-    return "past_participle" if first in participles else "finite"
-
-
-def _singular(words: list[str]) -> list[str]:
-    """``words`` with the last one in its singular form where it is a plural noun ("films" -> "film")."""
-    noun = getAllLemmas(words[-1]).get("NOUN")
-    return [*words[:-1], noun[0]] if noun else words
-
-
-def phrase_from_words(words: list[str]) -> RelationPhrase:
-    """The :class:`RelationPhrase` of a label's words (see :class:`RelationPhrase` for the forms)."""
-    last = words[-1]
-    kind = _verb_form(words[0], len(words) == 1, last in PREPOSITIONS)
-    text = " ".join(words)
-    if kind == "past_participle" and last in PREPOSITIONS:
-        return RelationPhrase(text, "passive" if last == "by" else "state")
-    if kind is not None:
-        return RelationPhrase(text, "verb")
-    if last in PREPOSITIONS and len(words) > 1:
-        return RelationPhrase(text, "noun_prep")
-    return RelationPhrase(" ".join(_singular(words)), "noun")
-
-
-def path_phrase(iri: str, label: str) -> RelationPhrase | None:
-    """The phrase of a label copied from the IRI's path ("team coach team" for ``.../team/coach/team``).
-
-    Such a label is the path's last segments joined, and those segments are the property's path. Its
-    first three segments (up to the first one ending in ``.``, which marks a compound path through an
-    intermediate node) read ``domain/kind/relation``; when the relation repeats the domain, the property
-    lists the domain's things the subject stands to as its kind: "S is the coach of O". Otherwise the
-    last segment names the relation.
-    """
-    segments = [s for s in re.split(r"[/#]", iri.split("://", 1)[-1])[1:] if s]
-    words = _words(label)
-    for k in range(len(segments), 1, -1):
-        if [w for s in segments[-k:] for w in _words(s)] == words:
-            path = segments[-k:]
-            break
-    else:
-        return None
-    last = _words(path[-1])
-    if not last:
-        return None
-    end = next((i for i, seg in enumerate(path) if seg.endswith(".")), len(path) - 1)
-    head = path[: end + 1]
-    if len(head) == 3:
-        domain, kind, rel = (_words(x) for x in head)
-        # through an intermediate node, the relation must lead back to the domain too ("film. ... film")
-        if domain and kind and rel == domain and last == domain:
-            return RelationPhrase(" ".join(kind), "role")
-    return phrase_from_words(last)
-
-
 def relation_phrase(kg: KnowledgeGraph, prop: str) -> RelationPhrase:
     """How ``prop`` reads: its first name (label), or the phrase of its IRI path when the label copies it."""
     text = property_text(kg, prop)
     names = text.name_texts or (kg.label(prop),)
-    label = next((n for n in names if _words(n)), "") or prop.rsplit("/", 1)[-1]
+    label = next((n for n in names if words_of(n)), "") or prop.rsplit("/", 1)[-1]
     from_path = path_phrase(prop, label)
     if from_path is not None:
         return from_path
-    return phrase_from_words(_words(label) if not re.search(r"[A-Z]", label) else label.lower().split())
+    return phrase_from_words(words_of(label) if not re.search(r"[A-Z]", label) else label.lower().split())
 
 
 class FactRenderer:
@@ -293,7 +206,10 @@ class FactSentenceJudge:
         contradict_threshold: calibrated contradiction probability from which a sentence may refute it.
         single_valued_share: the least share of the relation's holders with exactly one value.
         fact_budget: facts read around the claim's entities.
-        nli_pair_budget: sentences judged by the NLI model.
+        nli_pair_budget: sentences judged by the NLI model (half as many facts are tried by substitution).
+        substitution_threshold: calibrated entailment of the claim by a fact rewritten with the claim's
+            value, from which the fact's relation is the claim's (:mod:`kgqa.checks.fact_substitution`);
+            ``None``: ``entail_threshold``.
     """
 
     def __init__(
@@ -305,6 +221,7 @@ class FactSentenceJudge:
         single_valued_share: float,
         fact_budget: int,
         nli_pair_budget: int,
+        substitution_threshold: float | None = None,
     ) -> None:
         Budget("fact_budget", fact_budget)  # validates the limits now
         Budget("nli_pair_budget", nli_pair_budget)
@@ -316,6 +233,7 @@ class FactSentenceJudge:
         self.single_valued_share = single_valued_share
         self.fact_budget = fact_budget
         self.nli_pair_budget = nli_pair_budget
+        self.substitution_threshold = entail_threshold if substitution_threshold is None else substitution_threshold
 
     # ------------------------------------------------------------------ gathering facts
     def _facts_of(self, node: str, prop: str | None) -> list[Triple]:
@@ -426,8 +344,8 @@ class FactSentenceJudge:
             return FactJudgement(None)
         read = Budget("fact_budget", self.fact_budget)
         pairs = Budget("nli_pair_budget", self.nli_pair_budget)
-        found = self.candidates(claim, read)
-        found = pairs.cut(found)
+        read_facts = self.candidates(claim, read)
+        found = pairs.cut(read_facts)
         budgets = cuts([read, pairs])
         if not found:
             return FactJudgement(None, budgets=budgets)
@@ -489,11 +407,48 @@ class FactSentenceJudge:
         evidence = [deciding[1]] if deciding else []
         if rest:
             evidence.append(_summary(rest, budgets, decided=deciding is not None))
+        if deciding is None and claimed_entity:
+            judged = {e.text: e.detail["calibrated_nli"] for _, e, _, _ in scored}
+            refuted = self._substituted(claim, text, read_facts, budgets, judged)
+            if refuted is not None:
+                return FactJudgement(
+                    False, refuted.confidence, [*refuted.evidence, *evidence], refuted.correction, budgets
+                )
         if deciding is None:
             return FactJudgement(None, 0.0, evidence, None, budgets)
         strength, _, holds, sentence = deciding
         correction = sentence.rstrip(".") if holds is False else None
         return FactJudgement(holds, round(float(strength), 4), evidence, correction, budgets)
+
+    def _substituted(
+        self,
+        claim: Claim,
+        text: str,
+        read_facts: list[_Candidate],
+        budgets: list[dict[str, Any]],
+        judged: dict[str, dict[str, float]],
+    ) -> FactJudgement | None:
+        """The refutation of :mod:`kgqa.checks.fact_substitution` as a judgement (its cut budget added to ``budgets``)."""
+        from kgqa.checks.fact_substitution import substitution_refutation
+
+        budget = Budget("substitution_facts", max(1, self.nli_pair_budget // 2))
+        facts = [(c.triple, c.single) for c in read_facts]
+        found = substitution_refutation(self, claim, text, facts, budget, judged)
+        budgets.extend(cuts([budget]))
+        if found is None:
+            return None
+        detail: dict[str, Any] = {
+            "rule": "fact_substitution",
+            "sentence": found.sentence,
+            "substituted": found.substituted,
+            "substituted_entailment": found.entailment,
+            "calibrated_nli": found.nli,
+            "single_valued": found.counts,
+        }
+        if budgets:
+            detail["budgets"] = budgets
+        ev = Evidence("triple", "contradicts", found.sentence, found.entailment, triples=(found.triple,), detail=detail)
+        return FactJudgement(False, found.entailment, [ev], found.sentence.rstrip("."), budgets)
 
     def _refutes(self, claim: Claim, c: _Candidate, detail: dict[str, Any]) -> bool | None:
         """``False`` when a fact of the claim's relation refutes it (the conditions of the module docstring)."""

@@ -99,6 +99,7 @@ class PremiseChecker:
         fact_entail_threshold: float = PipelineConfig.fact_entail_threshold,
         fact_contradict_threshold: float = PipelineConfig.fact_contradict_threshold,
         fact_single_valued_share: float = PipelineConfig.fact_single_valued_share,
+        fact_substitution_threshold: float = PipelineConfig.fact_substitution_threshold,
         fact_budget: int = PipelineConfig.fact_budget,
         nli_pair_budget: int = PipelineConfig.nli_pair_budget,
     ) -> None:
@@ -124,6 +125,7 @@ class PremiseChecker:
                 entail_threshold=fact_entail_threshold,
                 contradict_threshold=fact_contradict_threshold,
                 single_valued_share=fact_single_valued_share,
+                substitution_threshold=fact_substitution_threshold,
                 fact_budget=fact_budget,
                 nli_pair_budget=nli_pair_budget,
             )

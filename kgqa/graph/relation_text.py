@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -144,7 +144,29 @@ def property_text(kg: KnowledgeGraph, prop: str) -> RelationText:
     descriptions: list[str] = []
     for pred in DESCRIPTION_PREDICATES:
         descriptions += kg.objects(prop, pred, inferred=False)
-    return make_relation_text(prop, names, descriptions)
+    return with_path_phrases(make_relation_text(prop, names, descriptions))
+
+
+def with_path_phrases(text: RelationText) -> RelationText:
+    """``text`` with the phrase each path-copying name stands for added after its names.
+
+    A graph built from IRI paths labels ``.../team/coach/team`` "team coach team", which names the
+    domain twice and the relation not at all; :func:`kgqa.graph.relation_phrase.path_phrase` reads it
+    as "coach" (the subject is the object's coach), and that role becomes a name too, so that a
+    question or claim saying "coached" can be matched to it. Other names are left alone: a
+    path label that does not repeat its domain ends in the relation's own words.
+    """
+    from kgqa.graph.relation_phrase import path_phrase
+
+    extra = []
+    for name in text.names:
+        phrase = path_phrase(text.iri, name)
+        # only a role names what the label does not: other path labels end in the relation's own words
+        if phrase is not None and phrase.form == "role" and phrase.text not in text.names:
+            extra.append(phrase.text)
+    if not extra:
+        return text
+    return replace(text, names=(*text.names, *dict.fromkeys(extra)))
 
 
 def relation_texts(kg: KnowledgeGraph) -> dict[str, RelationText]:
@@ -162,4 +184,5 @@ __all__ = [
     "make_relation_text",
     "property_text",
     "relation_texts",
+    "with_path_phrases",
 ]

@@ -132,6 +132,14 @@ class TrainArgs:
             "(kgqa.train.data.unrelated_sentence_pairs), so unrelated text is not called a contradiction"
         },
     )
+    graph_world: str | None = field(
+        default=None,
+        metadata={
+            "help": "NLI: a world's kgqa.json whose graph gives --graph-pairs pairs (kgqa.train.graph_pairs: "
+            "paraphrase, single-valued swaps, unrelated facts; subjects of the NLI band only)"
+        },
+    )
+    graph_pairs: int = field(default=6000, metadata={"help": "NLI: the most pairs taken from --graph-world"})
     resume: bool = field(default=False, metadata={"help": "continue from the last checkpoint in output_dir"})
     overwrite_output_dir: bool = field(
         default=False, metadata={"help": "allow starting afresh in a non-empty output_dir"}
@@ -156,6 +164,8 @@ class TrainArgs:
             raise ConfigError("max_length must be at least 32")
         if self.task == "qa" and self.doc_stride >= self.max_length - self.max_query_length:
             raise ConfigError("doc_stride must be smaller than max_length - max_query_length")
+        if self.graph_pairs < 0:
+            raise ConfigError(f"graph_pairs must be 0 or more, not {self.graph_pairs}")
         if self.unrelated_pairs < 0:
             raise ConfigError(f"unrelated_pairs must be 0 or more, not {self.unrelated_pairs}")
         if self.batch_size < 1 or self.grad_accum < 1:

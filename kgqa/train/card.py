@@ -351,6 +351,15 @@ def _training_data(task: str, args: dict[str, Any], best: dict[str, Any]) -> str
             "modifier and clause rewrites of SNLI and SICK train sentences (kgqa.train.structural); composed_* = pairs of "
             "simple SNLI/SICK clauses joined by relative clauses, prepositions, conjunctions, factive verbs, and "
             "passives (kgqa.train.composed). Dev (early stopping): 1,000 pairs of the MNLI training half + SICK trial."
+            + (
+                " graph_* = pairs from the facts of a world's graph (--graph-world, kgqa.train.graph_pairs): a fact's "
+                "sentence and another wording of it (graph_paraphrase, graph_alias, graph_in_context: entailment), "
+                "another value of a single-valued relation (graph_swap_single: contradiction), another fact of the "
+                "subject (graph_unrelated: neutral); only subjects of the NLI band of kgqa.train.graph_pairs.split_of, "
+                "so no fact of the fact-threshold or benchmark bands."
+                if any(k.startswith("graph_") for k in sources)
+                else ""
+            )
         )
     return ", ".join(args.get("train_files") or []) or "?"
 
@@ -389,6 +398,8 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
             flags += " --repeat " + " ".join(args["repeat"])
         if args.get("unrelated_pairs"):
             flags += f" --unrelated-pairs {args['unrelated_pairs']}"
+        if args.get("graph_world"):
+            flags += f" --graph-world {args['graph_world']} --graph-pairs {args.get('graph_pairs')}"
     if task == "qa" and args.get("unanswerable_rate"):
         flags += (
             f" --unanswerable-rate {args['unanswerable_rate']} --unanswerable-kinds "

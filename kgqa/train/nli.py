@@ -75,7 +75,23 @@ def nli_training_data(root: Path, args: TrainArgs) -> tuple[list[NLIExample], li
             if args.unrelated_pairs:
                 triples = unrelated_sentence_pairs(squad_train, args.unrelated_pairs, seed=args.seed)
                 train += [NLIExample(p, h, 1, "squad_unrelated") for p, h, _ in triples]
+    if args.graph_world:
+        train += _graph_pairs(args)
     return _repeated(train, args), dev
+
+
+def _graph_pairs(args: TrainArgs) -> list[NLIExample]:
+    """The pairs of :mod:`kgqa.train.graph_pairs` from the graph of ``args.graph_world`` (a world's kgqa.json)."""
+    from kgqa.config import PipelineConfig
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.train.graph_pairs import graph_nli_pairs
+
+    world = Path(args.graph_world or "")
+    if not world.is_file():
+        raise ConfigError(f"--graph-world: no world config at {world}; build one with `kgqa bench world build`")
+    config = PipelineConfig.load(world)
+    kg = KnowledgeGraph.open(config.graph_store) if config.graph_store else KnowledgeGraph.load(config.graphs)
+    return graph_nli_pairs(kg, args.graph_pairs, seed=args.seed)
 
 
 def _repeated(train: list[NLIExample], args: TrainArgs) -> list[NLIExample]:

@@ -169,6 +169,20 @@ def test_wrong_values_avoid_neighbours_and_untyped_values(toy_kg, templates_file
             assert c.wrong_value != c.true_value
 
 
+def test_cases_can_be_kept_to_some_subjects(toy_kg, templates_file):
+    rels = load_templates(templates_file)
+    direction = {r.name: r.direction for r in rels}
+
+    def subject(c):  # the subject of the fact the case is drawn from
+        return c.subject if direction[c.relation] == "forward" else c.true_value
+
+    everything = generate_cases(toy_kg, rels, 100, seed=0)
+    wanted = {subject(c) for c in everything[::2]}
+    kept = generate_cases(toy_kg, rels, 100, seed=0, keep=lambda s: s in wanted)
+    assert kept and all(subject(c) in wanted for c in kept)
+    assert len(kept) < len(everything)
+
+
 def test_generation_is_seeded(toy_kg, templates_file):
     rels = load_templates(templates_file)
     a = [c.to_dict() for c in generate_cases(toy_kg, rels, 5, seed=3)]
@@ -213,10 +227,10 @@ def test_suite_runs_end_to_end(tmp_path, toy_kg, templates_file, monkeypatch):
     cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 2.0}
     monkeypatch.setattr(fb_premise_suite, "load_world", lambda ns: (pipe, dict(cost)))
     out = tmp_path / "out"
-    code = cli.main(["fb-premises", "--templates", str(templates_file), "--limit", "4", "--out", str(out)])
-    assert code == 0
+    argv = ["fb-premises", "--templates", str(templates_file), "--limit", "4", "--all-subjects", "--out", str(out)]
+    assert cli.main(argv) == 0
     res = json.loads((out / "results.json").read_text())
-    assert res["suite"] == "fb-premises" and res["n_pairs"] == 4
+    assert res["suite"] == "fb-premises" and res["n_pairs"] == 4 and res["data"]["subjects"] == "all"
     assert res["f1"] == 1.0 and res["false_alarm_rate"] == 0.0
     assert res["world_cost"]["load_s"] == 2.0 and (out / "per_relation.png").is_file()
 

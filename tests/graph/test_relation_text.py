@@ -83,3 +83,41 @@ def test_lexical_matcher_names_unlabelled_properties_by_iri() -> None:
     assert matcher.match("birth place")[0] == ("http://example.org/toy/birthPlace", 1.0)
     assert matcher.match("spouse of")[0] == ("http://example.org/toy/spouse_of", 1.0)
     assert matcher.match("colour of") == []
+
+
+# ---------------------------------------------------------------------------- roles read off path labels
+def test_a_path_label_that_repeats_its_domain_gains_its_role():
+    from kgqa.graph.relation_text import make_relation_text, with_path_phrases
+
+    iri = "http://paths.example/film/director/film"
+    text = with_path_phrases(make_relation_text(iri, ["film director film", "film"]))
+    assert text.names == ("film director film", "film", "director")
+    # the label stays first: renderers read the path from it
+    assert text.names[0] == "film director film"
+
+
+def test_other_path_labels_and_real_labels_are_left_alone():
+    from kgqa.graph.relation_text import make_relation_text, with_path_phrases
+
+    # a path label ending in the relation's own words already names it
+    iri = "http://paths.example/people/person/place_of_birth"
+    plain = make_relation_text(iri, ["people person place of birth", "place of birth"])
+    assert with_path_phrases(plain) == plain
+    # a real label that copies no path
+    real = make_relation_text("http://paths.example/film/director/film", ["directed by"])
+    assert with_path_phrases(real) == real
+
+
+def test_property_text_adds_the_role(tmp_path):
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.relation_text import property_text
+
+    ttl = tmp_path / "roles.ttl"
+    ttl.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<http://paths.example/team/coach/team> rdfs:label "team coach team" .\n'
+        "<http://paths.example/t1> <http://paths.example/team/coach/team> <http://paths.example/c1> .\n",
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.load([ttl], reason=False)
+    assert property_text(kg, "http://paths.example/team/coach/team").names == ("team coach team", "coach")
