@@ -16,7 +16,9 @@ by the NLI model as the premise of the claim (:class:`FactSentenceJudge`):
   the data (at least ``single_valued_share`` of at least :data:`MIN_HOLDERS` holders have one value;
   the counts go into the evidence), and the calibrated NLI contradiction probability is at least the
   strict contradiction threshold;
-- otherwise ``None`` (unknown).
+- otherwise ``None`` (unknown), unless a fact refutes the claim by substitution
+  (:mod:`kgqa.checks.fact_substitution`: the fact rewritten with the claim's value entails the claim, so
+  the claim states the fact's relation, read weakly or not at all by the claim parser).
 
 Negated claims are left to the other checks: "X did not direct Y" read against "Z directed Y" is
 where NLI models confuse entailment with contradiction. How much is read is bounded by two
