@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.graph_check import stable_order
 from kgqa.graph.linking import normalize
-from kgqa.graph.relation_paths import HOP_MARGIN, NODE_BUDGET, PathSearch, is_literal, path_facts, search_paths
+from kgqa.graph.relation_paths import (
+    HOP_MARGIN,
+    NODE_BUDGET,
+    TEXT_BUDGET,
+    PathSearch,
+    is_literal,
+    path_facts,
+    search_paths,
+)
 from kgqa.text import normalize_answer
 from kgqa.types import ReaderSpan, Triple
 
@@ -66,6 +74,7 @@ def graph_answer(
     question: str | None = None,
     hop_margin: float = HOP_MARGIN,
     node_budget: int = NODE_BUDGET,
+    text_budget: int = TEXT_BUDGET,
 ) -> GraphAnswer | None:
     """Look the question up in the graph: the values at the end of the relation path it asks about.
 
@@ -91,6 +100,7 @@ def graph_answer(
         question: the whole question, which the mentions' offsets point into (``None``: the focus).
         hop_margin: cosine a longer path must gain per extra step.
         node_budget: nodes whose facts the path search may read (the config's ``path_budget``).
+        text_budget: path texts the path search may embed anew (the config's ``path_text_budget``).
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
@@ -100,7 +110,14 @@ def graph_answer(
                 return GraphAnswer([kg.label(m.iri)], [m.iri], _alias_fact(kg, m.iri, m.text), "alias")
     if relations.model is not None and mentions and not _names_a_property(relations, mentions, focus, wh):
         found = search_paths(
-            kg, relations.model, mentions, question or focus, wh, hop_margin=hop_margin, node_budget=node_budget
+            kg,
+            relations.model,
+            mentions,
+            question or focus,
+            wh,
+            hop_margin=hop_margin,
+            node_budget=node_budget,
+            text_budget=text_budget,
         )
         if found is not None and found.best.score >= found.threshold:
             return _path_answer(kg, found)

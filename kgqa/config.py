@@ -107,6 +107,7 @@ MINIMUMS: dict[str, float] = {
     "passage_overlap_words": 0,
     "hybrid_dense_weight": 0.0,
     "path_budget": 1,
+    "path_text_budget": 1,
     "fact_budget": 1,
     "nli_pair_budget": 1,
 }
@@ -339,6 +340,8 @@ class PipelineConfig:
     # {"budget": NAME, "limit": N, "used": M} (kgqa.budget) --
     #: nodes whose facts the relation-path search (kgqa.graph.relation_paths) may read per question
     path_budget: int = 2_000
+    #: relation-path texts the path search may embed anew per question (the model's cost on a graph of many relations)
+    path_text_budget: int = 48
     #: graph facts read around a claim's linked entities for fact sentences
     fact_budget: int = 200
     #: fact sentences judged by the NLI model per claim

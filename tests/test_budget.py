@@ -45,7 +45,7 @@ def test_budget_limit_must_be_a_positive_whole_number(bad):
         Budget("fact_budget", bad)
 
 
-@pytest.mark.parametrize("name", ["path_budget", "fact_budget", "nli_pair_budget"])
+@pytest.mark.parametrize("name", ["path_budget", "path_text_budget", "fact_budget", "nli_pair_budget"])
 def test_config_budgets_are_validated(name):
     assert getattr(PipelineConfig(), name) >= 1
     assert getattr(PipelineConfig(**{name: 7}), name) == 7
@@ -137,3 +137,11 @@ def test_fact_budgets_recorded_in_the_trace_only_when_they_cut(mini):
     (summary,) = _sentences(generous)
     assert len(summary.detail["sentences"]) > 1 and "budgets" not in summary.detail
     assert tiny.status == generous.status == "unknown"
+
+
+def test_the_config_path_budgets_are_the_search_defaults():
+    # graph_answer's defaults (used by `kgqa bench kgqa`) and Pipeline.ask's config must search alike
+    from kgqa.graph.relation_paths import NODE_BUDGET, TEXT_BUDGET
+
+    assert PipelineConfig().path_budget == NODE_BUDGET
+    assert PipelineConfig().path_text_budget == TEXT_BUDGET

@@ -60,7 +60,7 @@ BEAM = 8
 #: a path reaching more nodes than this is not extended (hubs)
 FRONTIER_LIMIT = 1500
 #: path texts not yet embedded that may be encoded per question (about 200 a second on one CPU thread)
-TEXT_BUDGET = 128
+TEXT_BUDGET = 48
 #: facts read per question (a hub has thousands)
 EDGE_BUDGET = 20_000
 #: nodes whose edges may be read per question

@@ -152,6 +152,20 @@ def test_graph_answer_takes_the_path_and_records_it(mini) -> None:
     }
 
 
+def test_graph_answer_passes_its_text_budget_to_the_path_search(mini) -> None:
+    kg, linker = mini
+    question = "Where was the author of The Glass Orchard born?"
+    analysis = analyze_question(question)
+    mentions = linker.find_mentions(question)
+    # a fresh stand-in model each time: nothing is cached, so one new text is all the search may embed
+    tiny = graph_answer(
+        kg, RelationMatcher(kg, BagOfWords()), mentions, analysis.focus, analysis.wh, question=question, text_budget=1
+    )  # type: ignore[arg-type]
+    assert tiny is None or tiny.path is None or tiny.texts != ["Port Vell"]
+    full = graph_answer(kg, RelationMatcher(kg, BagOfWords()), mentions, analysis.focus, analysis.wh, question=question)  # type: ignore[arg-type]
+    assert full is not None and full.texts == ["Port Vell"]
+
+
 def test_an_exact_relation_name_keeps_the_one_relation_reading(mini) -> None:
     kg, linker = mini
     question = "What is the capital of Norland?"
