@@ -156,8 +156,12 @@ def run_bench(ns: argparse.Namespace) -> int:
     if ns.threads < 0:
         raise ConfigError(f"--threads must be 0 (default) or positive, got {ns.threads}")
     set_threads(ns.threads)
-    if getattr(ns, "verbose", False) and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(ns, "verbose", False):
+        # `kgqa` has already set the root logger to WARNING with a handler: lower the level, keep the handler
+        root = logging.getLogger()
+        if not root.handlers:
+            logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        root.setLevel(min(root.level or logging.WARNING, logging.INFO))
     out = Path(ns.out or Path("runs") / "bench" / name)
     try:
         out.mkdir(parents=True, exist_ok=True)

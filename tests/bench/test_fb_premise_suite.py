@@ -235,6 +235,27 @@ def test_suite_runs_end_to_end(tmp_path, toy_kg, templates_file, monkeypatch):
     assert res["world_cost"]["load_s"] == 2.0 and (out / "per_relation.png").is_file()
 
 
+def test_verbose_logs_progress_through_the_kgqa_cli(tmp_path, toy_kg, templates_file, monkeypatch, caplog):
+    import logging
+
+    from kgqa.cli import main as kgqa_main
+
+    cases = generate_cases(toy_kg, load_templates(templates_file), 2, seed=0)
+    pipe = ScriptedPipe(toy_kg, {c.false_question for c in cases})
+    monkeypatch.setattr(fb_premise_suite, "load_world", lambda ns: (pipe, {"world": "w", "load_s": 1.0}))
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.WARNING)  # what `kgqa` sets up outside the test runner
+    try:
+        argv = ["bench", "fb-premises", "--templates", str(templates_file), "--limit", "2", "--all-subjects"]
+        quiet = kgqa_main([*argv, "--out", str(tmp_path / "quiet")])
+        assert quiet == 0 and not any(r.getMessage().startswith("wrote ") for r in caplog.records)
+        assert kgqa_main([*argv, "-v", "--out", str(tmp_path / "loud")]) == 0
+        assert any(r.levelno == logging.INFO and r.getMessage().startswith("wrote ") for r in caplog.records)
+    finally:
+        root.setLevel(before)
+
+
 def test_suite_refuses_unknown_relations(tmp_path, templates_file, capsys):
     code = cli.main(["fb-premises", "--templates", str(templates_file), "--relations", "nope", "--out", str(tmp_path)])
     assert code == 2
