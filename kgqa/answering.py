@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,8 @@ from kgqa.graph.relation_paths import (
 from kgqa.text import normalize_answer
 from kgqa.types import ReaderSpan, Triple
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.kg import KnowledgeGraph
     from kgqa.graph.linking import Mention
@@ -33,6 +36,11 @@ _QWORDS = re.compile(
     re.I,
 )
 
+
+#: the least name-match score (:meth:`~kgqa.graph.relations.RelationMatcher.match`) that may answer a question
+#: on its own: half of the words shared (0.9 x Dice 0.5). Below it a name match shares one word of a longer
+#: phrase ("first copy cost" and a property named "first published"), which says nothing about the relation.
+ANSWER_MIN_NAME_SCORE = 0.45
 
 #: SKOS's alternative label: the W3C term every graph uses for an entity's other names
 SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
@@ -49,6 +57,14 @@ class GraphAnswer:
     facts: list[Triple] = field(default_factory=list)
     relation: str = ""
     path: dict[str, Any] | None = None
+
+
+def _without(text: str, names: Sequence[str]) -> str:
+    """``text`` with each of ``names`` blanked out: the other mentions are not part of a mention's relation."""
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            text = text.replace(name, " ")
+    return text
 
 
 def relation_phrase(focus: str, mention_text: str) -> str:
@@ -108,6 +124,7 @@ def graph_answer(
         for m in mentions:
             if m.start >= 0 and m.text.lower() in alias.group(1).lower():
                 return GraphAnswer([kg.label(m.iri)], [m.iri], _alias_fact(kg, m.iri, m.text), "alias")
+    nested = {m.text for m in mentions if nested_possessor(question or focus, m)}
     if relations.model is not None and mentions and not _names_a_property(relations, mentions, focus, wh):
         found = search_paths(
             kg,
@@ -119,14 +136,25 @@ def graph_answer(
             node_budget=node_budget,
             text_budget=text_budget,
         )
+        if found is not None and _flat_reading(found, nested):
+            logger.debug(
+                "graph answer: one step from the possessor %r cannot answer a nested question", found.best.mention
+            )
+            found = None
         if found is not None and found.best.score >= found.threshold:
             return _path_answer(kg, found)
     for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
-        phrase = relation_phrase(focus, m.text)
+        if m.text in nested:
+            continue  # one property of the possessor answers about the possessor, not about what it possesses
+        phrase = relation_phrase(_without(focus, [o.text for o in mentions if o.text != m.text]), m.text)
         if wh == "when" and not phrase:
             phrase = "date"
         start, end = mention_span(focus, m.text)
-        candidates = relations.match_text(focus, start, end, phrase=phrase, top_k=6) if phrase else []
+        candidates = (
+            relations.match_text(focus, start, end, phrase=phrase, top_k=6, min_score=ANSWER_MIN_NAME_SCORE)
+            if phrase
+            else []
+        )
         if wh == "when":
             dated = [c for c in candidates if _is_datatype(kg, c[0])]
             candidates = dated + relations.match(f"{phrase} date", top_k=3)
@@ -145,6 +173,48 @@ def graph_answer(
                 texts = [t.subject_label or kg.label(t.subject) for t in back]
                 return GraphAnswer(texts, [t.subject for t in back], back, prop)
     return None
+
+
+#: words before a possessor that are not a relation: question words, auxiliaries, articles, prepositions
+_FRAME_WORDS = frozenset(
+    "who whom whose what which when where why how did does do is was are were has have had be been the a an "
+    "of in on at to by for from with into about name year date many much".split()
+)
+_POSSESSIVE = re.compile(r"['\u2019]s?\b")
+
+
+def nested_possessor(question: str, mention: Mention) -> bool:
+    """Whether ``mention`` owns something inside a larger question: "Who was the apprentice of X's maker?".
+
+    The possessive ("X's maker") names a node one relation away from X, and the words before it ask a further
+    relation of that node ("apprentice", or "hospital" in "In which hospital was X's first child born?"), so
+    the question composes at least two relations and no single property of X answers it. Only the words before
+    the possessor are read: after it, the possessed noun and a verb run together ("X's first child born", "X's
+    place of birth") and cannot be told apart without a parser. "Who is X's author?" and "What is the name of
+    X's capital?" have nothing but question words before X and are not nested.
+
+    Example:
+        >>> from kgqa.graph.linking import Mention
+        >>> q = "Who taught Mara Holt's son?"
+        >>> nested_possessor(q, Mention("Mara Holt", 11, 20, "urn:x", "Mara Holt", 1.0, "exact"))
+        True
+        >>> q = "Who is Mara Holt's son?"
+        >>> nested_possessor(q, Mention("Mara Holt", 7, 16, "urn:x", "Mara Holt", 1.0, "exact"))
+        False
+    """
+    if not 0 <= mention.start < mention.end <= len(question) or not _POSSESSIVE.match(question, mention.end):
+        return False
+    before = re.findall(r"[^\W\d_]+", question[: mention.start])
+    return any(w.lower() not in _FRAME_WORDS for w in before)
+
+
+def _flat_reading(found: PathSearch, nested: set[str]) -> bool:
+    """Whether the best path is one step from a nested possessor (:func:`nested_possessor`).
+
+    Such a path answers about the possessor, not about what the question asks of the thing it possesses; the
+    longer paths ranked below it are weaker readings of the question, not its reading, so none is taken.
+    """
+    return found.best.mention in nested and len(found.best.steps) < 2
 
 
 def _names_a_property(relations: RelationMatcher, mentions: Sequence[Mention], focus: str, wh: str | None) -> bool:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kgqa.answering import GraphAnswer, answers_match, graph_answer, relation_phrase, unknown_names
+from kgqa.answering import (
+    GraphAnswer,
+    answers_match,
+    graph_answer,
+    nested_possessor,
+    relation_phrase,
+    unknown_names,
+)
 from kgqa.checks.questions import analyze_question
 from kgqa.graph.kg import KnowledgeGraph
 from kgqa.graph.linking import EntityLinker, Mention
@@ -222,3 +229,39 @@ def test_the_first_word_and_short_names_are_ignored() -> None:
 
 def test_a_name_with_a_particle_is_one_name() -> None:
     assert unknown_names("When did Ludwig van Zorblax die?", [], []) == ["Ludwig van Zorblax"]
+
+
+# ---------------------------------------------------------------------------------- what may answer on its own
+
+
+def test_a_one_word_name_match_does_not_answer(world) -> None:
+    # "first copy cost" shares only "first" with a name of the publication date: no relation is asked
+    assert ask_graph(world, "How much did the first copy of The Glass Orchard cost?") is None
+    # twin: a phrase that is the property's name answers
+    ans = ask_graph(world, "When was The Glass Orchard first published?")
+    assert ans is not None and ans.texts == ["1890"]
+
+
+@pytest.mark.parametrize(
+    ("question", "mention_text", "nested"),
+    [
+        ("In which hospital was Ada Finch's first child born?", "Ada Finch", True),
+        ("Who was the apprentice of Ada Finch's printer?", "Ada Finch", True),
+        ("Who taught Ada Finch’s son?", "Ada Finch", True),  # typographic apostrophe
+        ("Who is Ada Finch's publisher?", "Ada Finch", False),  # only question words before the possessor
+        ("What is the name of Ada Finch's birthplace?", "Ada Finch", False),
+        ("Where was Ada Finch's son born?", "Ada Finch", False),  # the verb after the possessed noun is not read
+        ("Who was the apprentice of Ada Finch?", "Ada Finch", False),  # not a possessor
+    ],
+)
+def test_nested_possessor(question: str, mention_text: str, nested: bool) -> None:
+    m = mention(mention_text, question.index(mention_text), M + "Ada_Finch")
+    assert nested_possessor(question, m) is nested
+
+
+def test_a_nested_possessor_is_not_answered_by_its_own_property(world) -> None:
+    # the birth place of Ada Finch's child is asked, not hers: the graph knows no child, so no answer
+    assert ask_graph(world, "In which town was Ada Finch's first child born?") is None
+    # twin: the same question asked of Ada Finch herself is answered from her own facts
+    ans = ask_graph(world, "In which town was Ada Finch born?")
+    assert ans is not None and {t.subject for t in ans.facts} == {M + "Ada_Finch"}

@@ -179,6 +179,13 @@ class RelationModel:
             )
         #: the least cosine of a relation path's text for a path answer (kgqa.graph.relation_paths)
         self.path_threshold = float(path)
+        directions = self.meta.get("path_directions", False)
+        if not isinstance(directions, bool):
+            raise ConfigError(
+                f"{self.model_dir / META_FILE}: 'path_directions' must be true or false, got {directions!r}"
+            )
+        #: whether the model was trained on directed path texts (kgqa.graph.relation_paths.path_text)
+        self.path_directions = directions
         self.max_length = int(self.meta.get("max_length", 64))
         self.device = device
         self.base_dir = Path(base_dir) if base_dir is not None else None

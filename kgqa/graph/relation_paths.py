@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 #: joins the step texts of a path; the relation model was trained on path texts in this form
 STEP_SEPARATOR = " ; "
+#: put before a backward step's text in a path of several steps, for a relation model trained with directed
+#: path texts (``path_directions`` in its metadata): "written by ; inverse written by ; directed by"
+INVERSE_PREFIX = "inverse "
 #: longest path searched
 MAX_HOPS = 3
 #: paths of each length extended by one more step
@@ -166,9 +169,26 @@ def label_of(kg: KnowledgeGraph, node: str) -> str:
     return node if is_literal(node) else kg.label(node)
 
 
-def path_text(step_texts: Sequence[str]) -> str:
-    """``["author", "birth place"]`` -> ``"author ; birth place"``: the text a path is scored by."""
-    return STEP_SEPARATOR.join(t.strip() for t in step_texts)
+def path_text(step_texts: Sequence[str], forward: Sequence[bool] | None = None) -> str:
+    """``["author", "birth place"]`` -> ``"author ; birth place"``: the text a path is scored by.
+
+    With ``forward`` (each step's direction) a path of several steps marks its backward steps with
+    :data:`INVERSE_PREFIX`: "the films written by X's writer" walks ``written by`` forward and back, "the films
+    X's writer directed" walks ``written by`` forward and ``directed by`` back, and without the mark both
+    read "written by ; directed by" although one ends at films and one at people. A single step keeps its plain
+    text: its direction is fixed by which side of the relation the entity is on.
+    """
+    if forward is not None and len(forward) != len(step_texts):
+        raise InputError(f"path_text got {len(step_texts)} step texts but {len(forward)} directions")
+    texts = [t.strip() for t in step_texts]
+    if forward is not None and len(texts) > 1:
+        texts = [t if f else INVERSE_PREFIX + t for t, f in zip(texts, forward, strict=True)]
+    return STEP_SEPARATOR.join(texts)
+
+
+def steps_text(props: dict[str, str], steps: Sequence[Step], directed: bool) -> str:
+    """The text of a path of ``steps`` from the step texts ``props`` (:func:`step_texts`), directed or not."""
+    return path_text([props[s.prop] for s in steps], [s.forward for s in steps] if directed else None)
 
 
 _TEXTS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
@@ -364,6 +384,7 @@ def search_paths(
     nodes, paths = Budget("path_nodes", node_budget), Budget("relation_paths", path_budget)
     encoded, read = Budget("path_texts", text_budget), Budget("path_edges", edge_budget)
     props = step_texts(kg)
+    directed = bool(getattr(model, "path_directions", False))
     scored: list[tuple[float, int, int, RelationPath]] = []
     ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), m.start))[:MAX_MENTIONS]
     for m_rank, m in enumerate(ordered):
@@ -373,7 +394,7 @@ def search_paths(
         query = model.encode([mark_mention(text, *at)])[0]
 
         def score(keys: list[tuple[Step, ...]], query: np.ndarray = query) -> list[float]:
-            texts = [path_text([props[s.prop] for s in k]) for k in keys]
+            texts = [steps_text(props, k, directed) for k in keys]
             vectors = _encode(model, texts, encoded)
             return [
                 float(vectors[t] @ query) - hop_margin * (len(k) - 1) if t in vectors else float("-inf")
@@ -391,7 +412,7 @@ def search_paths(
                 if adj == float("-inf"):
                     continue
                 raw = adj + hop_margin * (len(key) - 1)
-                text_k = path_text([props[s.prop] for s in key])
+                text_k = steps_text(props, key, directed)
                 rp = RelationPath(start, m.text, key, text_k, raw, adj, found[key])
                 scored.append((adj, m_rank * MAX_CANDIDATES + c_rank, len(key), rp))
     if not scored:
@@ -449,6 +470,7 @@ __all__ = [
     "MAX_HOPS",
     "NODE_BUDGET",
     "PATH_BUDGET",
+    "INVERSE_PREFIX",
     "STEP_SEPARATOR",
     "PathSearch",
     "RelationPath",
@@ -457,6 +479,7 @@ __all__ = [
     "label_of",
     "path_facts",
     "path_text",
+    "steps_text",
     "search_paths",
     "step_texts",
     "walk_paths",

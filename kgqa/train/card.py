@@ -174,6 +174,7 @@ def write_card(
             if task == "qa" and isinstance(meta.get("no_answer"), dict) and "threshold" in meta["no_answer"]
             else []
         ),
+        *([_calibration_line(meta["calibration"])] if isinstance(meta.get("calibration"), dict) else []),
         f"- **Hardware:** {json.dumps(meta.get('hardware', {}))}.",
         f"- **Exported:** {meta.get('exported_at', '?')}; torch {meta.get('torch', '?')}, "
         f"transformers {meta.get('transformers', '?')}.",
@@ -240,6 +241,27 @@ def write_card(
     out = model_dir / "README.md"
     out.write_text("\n".join(lines))
     return out
+
+
+def _calibration_line(block: dict[str, Any]) -> str:
+    """The card line for ``kgqa_model.json``'s ``calibration`` block: what the reported probabilities mean.
+
+    A temperature block (NLI) and a logistic block (reader: ``answer`` and ``no_answer`` maps) are both
+    described with where they were fitted and the expected calibration error before and after.
+    """
+    if "temperature" in block:
+        what = f"temperature scaling, T = {float(block['temperature']):.4f}"
+    else:
+        maps = [k for k in ("answer", "no_answer") if isinstance(block.get(k), dict)]
+        what = f"{block.get('method', 'a fitted map')}; maps: " + ", ".join(
+            f"`{k}` ({block[k].get('target', '?')})" for k in maps
+        )
+    return (
+        f"- **Calibration:** {what}; `kgqa_model.json`, `calibration`. Fitted on {block.get('fitted_on', '?')}; "
+        f"ECE on the held-out part {json.dumps(block.get('ece_before'))} before, {json.dumps(block.get('ece_after'))} "
+        f"after ({block.get('ece', 'expected calibration error')}). The probabilities the model reports are these "
+        "calibrated ones; the raw scores stay in the trace."
+    )
 
 
 def _stage_exports(stages: list[tuple[Path, Path]], args: dict[str, Any], task: str) -> dict[str, str]:

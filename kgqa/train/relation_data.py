@@ -296,7 +296,11 @@ MIN_PATH_OVERLAP = 0.5
 
 
 def metaqa_path_pool(
-    kb_dir: str | Path, question_files: Sequence[str | Path], per_hop: int = 3000, seed: int = 13
+    kb_dir: str | Path,
+    question_files: Sequence[str | Path],
+    per_hop: int = 3000,
+    seed: int = 13,
+    directed: bool = False,
 ) -> tuple[Pool, list[Example]]:
     """Weakly supervised (question, path text) pairs from MetaQA question files, over the MetaQA KB.
 
@@ -310,7 +314,8 @@ def metaqa_path_pool(
     skipped (no guessed label); one without a path that overlaps enough is skipped too.
     The path text is the relations' names joined as at inference
     (:func:`kgqa.graph.relation_paths.path_text`); the other path texts from the same entity are the hard
-    negatives. The pool's "relations" are the path texts.
+    negatives. The pool's "relations" are the path texts; with ``directed`` they mark backward steps as at
+    inference with a model trained on them (:func:`kgqa.graph.relation_paths.path_text`).
     """
     from kgqa.bench.metaqa_kb import hops_of, in_benchmark_split, read_kb, read_questions
     from kgqa.graph.relation_paths import FRONTIER_LIMIT, path_text
@@ -347,7 +352,7 @@ def metaqa_path_pool(
         return every
 
     def text_of(path: tuple[str, ...]) -> str:
-        return path_text([names[s[:-1]] for s in path])
+        return path_text([names[s[:-1]] for s in path], [s[-1] == ">" for s in path] if directed else None)
 
     pool = Pool("metaqa-paths")
     out: list[Example] = []

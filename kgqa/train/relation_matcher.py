@@ -71,6 +71,7 @@ class RelationTrainArgs:
     metaqa: str | None = None
     metaqa_per_hop: int = 3000
     init_dir: str | None = None
+    path_directions: bool = False
 
 
 def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
@@ -91,7 +92,7 @@ def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
         files = [f for f in files if f.is_file()]
         if not files:
             raise InputError(f"--metaqa {args.metaqa} holds no N-hop/dev.txt question files")
-        pool, ex = metaqa_path_pool(args.metaqa, files, args.metaqa_per_hop, args.seed)
+        pool, ex = metaqa_path_pool(args.metaqa, files, args.metaqa_per_hop, args.seed, args.path_directions)
         pools[pool.name] = pool
         examples += ex
     if not examples:
@@ -367,6 +368,7 @@ def export(run_dir: str | Path, target: str | Path) -> Path:
         "path_threshold": best.get("path_threshold", best["threshold"]),
         "max_length": args["max_length"],
         "mention_markers": ["[", "]"],
+        "path_directions": bool(args.get("path_directions", False)),
         "dev": {k: best[k] for k in ("top1", "top5", "n", "precision", "coverage", "step", "pools")},
         "baseline_dev": {k: summary["baseline"][k] for k in ("top1", "top5", "n", "pools")},
     }
@@ -485,6 +487,12 @@ def _path_data(args: dict[str, Any]) -> str:
             "overlap is shared by several texts, or below 0.5, are skipped; the other path texts from the entity "
             "are the hard negatives."
         )
+        if args.get("path_directions"):
+            out += (
+                " Path texts are directed (`--path-directions`): in a path of several steps a backward step's text "
+                "starts with 'inverse ' (kgqa.graph.relation_paths.path_text), so that walking a relation forward "
+                "and back reads differently from walking two relations forward."
+            )
     if args.get("init_dir"):
         out += (
             f"\n  Training started from the layers of {args['init_dir']} (the 'base' numbers below are that "
@@ -518,6 +526,11 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--metaqa", help="MetaQA folder (KB and N-hop/dev.txt): adds relation-path pairs")
     p.add_argument("--metaqa-per-hop", type=int, default=defaults.metaqa_per_hop, help="questions per hop file")
     p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
+    p.add_argument(
+        "--path-directions",
+        action="store_true",
+        help="directed path texts: a backward step of a multi-step path reads 'inverse <relation>'",
+    )
     return p
 
 

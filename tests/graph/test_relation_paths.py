@@ -17,7 +17,15 @@ from kgqa.checks.questions import analyze_question
 from kgqa.errors import InputError
 from kgqa.graph.kg import KnowledgeGraph
 from kgqa.graph.linking import EntityLinker
-from kgqa.graph.relation_paths import STEP_SEPARATOR, Step, path_text, search_paths, walk_paths
+from kgqa.graph.relation_paths import (
+    INVERSE_PREFIX,
+    STEP_SEPARATOR,
+    Step,
+    path_text,
+    search_paths,
+    steps_text,
+    walk_paths,
+)
 from kgqa.graph.relations import RelationMatcher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +66,48 @@ def search(mini: tuple[KnowledgeGraph, EntityLinker], question: str, **kw: int):
 
 def test_path_text_joins_the_step_texts() -> None:
     assert path_text(["author", "place of birth"]) == "author" + STEP_SEPARATOR + "place of birth"
+
+
+def test_directed_path_texts_mark_backward_steps_of_longer_paths_only() -> None:
+    assert path_text(["written by", "written by", "directed by"], [True, False, True]) == (
+        f"written by ; {INVERSE_PREFIX}written by ; directed by"
+    )
+    # twin: the other direction of the last step gives another text, and so does the undirected form
+    assert path_text(["written by", "directed by"], [True, False]) == f"written by ; {INVERSE_PREFIX}directed by"
+    assert path_text(["written by", "directed by"]) == "written by ; directed by"
+    # one step keeps its plain text whichever way it is walked
+    assert path_text(["directed by"], [False]) == "directed by"
+    props = {ONT + "author": "author"}
+    back = (Step(ONT + "author"), Step(ONT + "author", forward=False))
+    assert steps_text(props, back, directed=True) == f"author ; {INVERSE_PREFIX}author"
+    assert steps_text(props, back, directed=False) == "author ; author"
+    with pytest.raises(InputError, match="directions"):
+        path_text(["a", "b"], [True])
+
+
+class RecordingBagOfWords(BagOfWords):
+    """The stand-in model, remembering every text it embeds."""
+
+    def __init__(self, directed: bool) -> None:
+        self.path_directions = directed
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen += list(texts)
+        return super().encode(texts)
+
+
+def test_a_directed_model_is_asked_the_directed_texts(mini) -> None:
+    kg, linker = mini
+    question = "Which other towns are in the country of Eastholm?"
+    mentions = linker.find_mentions(question)
+    plain, directed = RecordingBagOfWords(False), RecordingBagOfWords(True)
+    assert search_paths(kg, plain, mentions, question, None) is not None
+    assert search_paths(kg, directed, mentions, question, None) is not None
+    # Eastholm -country-> Norland <-country- Port Vell: walked forward and back
+    assert f"country ; {INVERSE_PREFIX}country" in directed.seen
+    assert "country ; country" in plain.seen
+    assert not any(INVERSE_PREFIX in t for t in plain.seen)
 
 
 def test_a_nested_question_is_answered_through_a_two_step_path(mini) -> None:
@@ -210,6 +260,22 @@ def test_nested_question_negative_on_the_shipped_world(shipped) -> None:
     ans = graph_answer(shipped.kg, shipped.relations, ms, analysis.focus, analysis.wh, question=question)
     assert ans is not None and ans.texts[0] != "Stratford-upon-Avon"
     assert ans.path is not None and ans.path["chosen"]["hops"] == 2
+
+
+@pytest.mark.parametrize(("value", "ok"), [(True, True), (False, True), ("yes", False), (1, False)])
+def test_the_model_path_directions_flag_is_checked(tmp_path, value: object, ok: bool) -> None:
+    import json
+
+    from kgqa.errors import ConfigError
+    from kgqa.graph.relation_model import META_FILE, WEIGHTS_FILE, RelationModel
+
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"")  # read on first use only
+    (tmp_path / META_FILE).write_text(json.dumps({"layers": [5], "threshold": 0.5, "path_directions": value}))
+    if ok:
+        assert RelationModel(tmp_path).path_directions is value
+    else:
+        with pytest.raises(ConfigError, match="path_directions"):
+            RelationModel(tmp_path)
 
 
 @pytest.mark.parametrize(("value", "ok"), [(0.45, True), (2, False), ("high", False), (True, False)])

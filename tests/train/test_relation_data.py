@@ -140,3 +140,22 @@ def test_choose_threshold() -> None:
     assert 0.4 < result["threshold"] <= 0.7
     assert result["precision"] == 1.0 and result["coverage"] == 0.6
     assert choose_threshold([], [])["coverage"] == 0.0
+
+
+def test_metaqa_path_pairs_are_directed_on_request() -> None:
+    from kgqa.graph.relation_paths import INVERSE_PREFIX
+    from kgqa.train.relation_data import metaqa_path_pool
+
+    kb = Path(__file__).resolve().parents[1] / "bench" / "fixtures" / "metaqa"
+    files = sorted(kb.glob("*-hop/dev.txt"))
+    _, plain = metaqa_path_pool(kb, files, 100, 13)
+    _, directed = metaqa_path_pool(kb, files, 100, 13, directed=True)
+    by_text = {e.text: e.relation for e in directed}
+    assert {e.text for e in plain} == set(by_text)
+    # "the movies directed by [Dev Marsh]" walks directed_by backward, then release_year forward
+    two_step = next(t for t in by_text if "Dev Marsh" in t)
+    assert by_text[two_step] == f"{INVERSE_PREFIX}directed by ; release year"
+    assert {e.text: e.relation for e in plain}[two_step] == "directed by ; release year"
+    # twin: a one-step pair keeps its plain text
+    one_step = next(t for t in by_text if "lighthouse" in t)
+    assert by_text[one_step] == "has tags"
