@@ -410,6 +410,8 @@ def card(summary: dict[str, Any], folder: Path) -> str:
         "metaqa_per_hop",
     ):
         cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
+    if args.get("path_directions"):
+        cmd.append("--path-directions")
     pools = "\n".join(
         f"| {name} | {best['pools'].get(name, {}).get('n', 0)} | {base['pools'].get(name, {}).get('top1', 0):.3f} | "
         f"{best['pools'].get(name, {}).get('top1', 0):.3f} | {best['pools'].get(name, {}).get('top5', 0):.3f} |"
