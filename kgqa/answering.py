@@ -20,6 +20,7 @@ from kgqa.graph.relation_paths import (
     path_facts,
     search_paths,
 )
+from kgqa.graph.relations import PREPOSITIONS
 from kgqa.text import normalize_answer
 from kgqa.types import ReaderSpan, Triple
 
@@ -175,11 +176,8 @@ def graph_answer(
     return None
 
 
-#: words before a possessor that are not a relation: question words, auxiliaries, articles, prepositions
-_FRAME_WORDS = frozenset(
-    "who whom whose what which when where why how did does do is was are were has have had be been the a an "
-    "of in on at to by for from with into about name year date many much".split()
-)
+#: words before a possessor that are not a relation, besides the question words of ``_QWORDS``
+_FRAME_WORDS = PREPOSITIONS | {"be", "been"}
 _POSSESSIVE = re.compile(r"['\u2019]s?\b")
 
 
@@ -205,7 +203,7 @@ def nested_possessor(question: str, mention: Mention) -> bool:
     if not 0 <= mention.start < mention.end <= len(question) or not _POSSESSIVE.match(question, mention.end):
         return False
     before = re.findall(r"[^\W\d_]+", question[: mention.start])
-    return any(w.lower() not in _FRAME_WORDS for w in before)
+    return any(not _QWORDS.fullmatch(w) and w.lower() not in _FRAME_WORDS for w in before)
 
 
 def _flat_reading(found: PathSearch, nested: set[str]) -> bool:

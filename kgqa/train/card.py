@@ -259,8 +259,7 @@ def _calibration_line(block: dict[str, Any]) -> str:
     return (
         f"- **Calibration:** {what}; `kgqa_model.json`, `calibration`. Fitted on {block.get('fitted_on', '?')}; "
         f"ECE on the held-out part {json.dumps(block.get('ece_before'))} before, {json.dumps(block.get('ece_after'))} "
-        f"after ({block.get('ece', 'expected calibration error')}). The probabilities the model reports are these "
-        "calibrated ones; the raw scores stay in the trace."
+        f"after ({block.get('ece', 'expected calibration error')}). kgqa reports the calibrated probabilities."
     )
 
 
