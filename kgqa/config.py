@@ -120,6 +120,7 @@ _PATH_FIELDS = (
     "nli_dir",
     "encoder_dir",
     "false_premise_dir",
+    "link_model_dir",
 )
 
 
@@ -325,6 +326,10 @@ class PipelineConfig:
     #: the learned relation matcher (kgqa.graph.relation_model): "default": the shipped data/models/relations;
     #: None or "none": off (relations are matched by their names only); or a folder from `kgqa train relations`
     relation_model_dir: str | None = "default"
+    #: a link model of this world's graph (``kgqa train link-model``, kgqa.graph.link_model): where the graph
+    #: holds another value of a mostly single-valued relation, a claimed value the model ranks as implausible
+    #: (beyond the threshold it chose on held-out facts) is contradicted (rule "implausible_value"); None: off
+    link_model_dir: str | None = None
     # -- fact sentences judged by NLI (kgqa.checks.fact_sentences; thresholds chosen on graph-derived training
     # cases, data/fact_sentence_thresholds.json records how) --
     #: calibrated NLI entailment probability from which a fact sentence supports a claim the graph rules left unknown

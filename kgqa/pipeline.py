@@ -19,6 +19,7 @@ from kgqa.checks.questions import QuestionAnalysis, analyze_question, answer_sta
 from kgqa.checks.verdict import decide
 from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
+from kgqa.graph.link_model import link_model as load_link_model
 from kgqa.numeric_questions import numeric_answer
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
 from kgqa.reader.calibrated import calibrated_probs, label_probs, span_records
@@ -160,6 +161,7 @@ class Pipeline:
             fact_substitution_threshold=config.fact_substitution_threshold,
             fact_budget=config.fact_budget,
             nli_pair_budget=config.nli_pair_budget,
+            link_model=load_link_model(config.link_model_dir),
         )
 
     # ------------------------------------------------------------------ construction

@@ -34,6 +34,15 @@ def presupposed_statuses(answer: Any) -> list[str]:
     return [p.status for p in getattr(answer, "premises", []) if getattr(p, "source", "") == "presupposed"]
 
 
+def contradicting_rules(answer: Any) -> list[str]:
+    """The rules of the presupposed premises kgqa contradicted (``functional_property``, ``implausible_value``...)."""
+    return [
+        getattr(p, "rule", "") or "(none)"
+        for p in getattr(answer, "premises", [])
+        if getattr(p, "source", "") == "presupposed" and p.status == "contradicted"
+    ]
+
+
 def detection_scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Precision, recall, F1 and false-alarm rate of ``rows`` (each ``false_premise`` and ``caught``)."""
     tp = sum(r["false_premise"] and r["caught"] for r in rows)
@@ -72,6 +81,7 @@ def evaluate(pipe: Any, cases: list[FBPremiseCase]) -> tuple[dict[str, Any], lis
                     "false_premise": false_premise,
                     "caught": "contradicted" in statuses,
                     "presupposed": statuses,
+                    "rules": contradicting_rules(answer),
                     "verdict": answer.verdict,
                     "answer": answer.answer,
                     "seconds": round(seconds, 3),
@@ -92,6 +102,10 @@ def evaluate(pipe: Any, cases: list[FBPremiseCase]) -> tuple[dict[str, Any], lis
         for shape in sorted({r["shape"] for r in records})
     }
     results["presupposed_statuses"] = dict(Counter(s for r in records for s in r["presupposed"] or ["(none)"]))
+    results["contradicting_rules"] = {
+        kind: dict(Counter(rule for r in records if r["false_premise"] is (kind == "false") for rule in r["rules"]))
+        for kind in ("false", "true")
+    }
     times = [r["seconds"] for r in records]
     results["ask_s"] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=0.0)}
     return results, records

@@ -13,6 +13,7 @@ from kgqa.types import Claim, Evidence, Triple
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.dates import KGDate
     from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.link_model import LinkModel
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +86,19 @@ def path_text(triples: list[Triple]) -> str:
 
 
 class GraphChecker:
-    """Decide claims from a :class:`kgqa.graph.kg.KnowledgeGraph`."""
+    """Decide claims from a :class:`kgqa.graph.kg.KnowledgeGraph`.
 
-    def __init__(self, kg: KnowledgeGraph, vocab: Vocabulary = DEFAULT_VOCABULARY) -> None:
+    ``link_model`` (optional, :class:`kgqa.graph.link_model.LinkModel` of this graph) lets a claimed value
+    of a mostly single-valued relation be refuted when the graph holds another value and the model finds
+    the claimed one implausible (rule ``implausible_value``).
+    """
+
+    def __init__(
+        self, kg: KnowledgeGraph, vocab: Vocabulary = DEFAULT_VOCABULARY, link_model: LinkModel | None = None
+    ) -> None:
         self.kg = kg
         self.vocab = vocab
+        self.link_model = link_model
 
     def label(self, iri: str | None) -> str:
         return self.kg.label(iri) if iri else ""
@@ -196,6 +205,9 @@ class GraphChecker:
             excluded = self._functional_exclusion(o, inv_f, s, held)
             if excluded is not None:
                 return excluded
+        implausible = self._implausible_value(s, p, o, values)
+        if implausible is not None:
+            return implausible
         # closed world for a work's creators: Harry Potter's author is known, and it is not Shakespeare
         inv = self.kg.inverse_of(p)
         for prop, holder, claimed in ((inv, o, s), (p, s, o)):
@@ -285,6 +297,50 @@ class GraphChecker:
             correction=f"{self.label(holder)} {values[0].predicate_label or 'is'} {known}",
             facts=values[:3],
         )
+
+    def _implausible_value(self, s: str, p: str, o: str, values: list[Triple]) -> GraphVerdict | None:
+        """A contradiction from the link model: the graph holds other values, and the claimed one is implausible.
+
+        Tried on each side of the claim the model speaks for (the subject's values of ``p``, or the
+        object's subjects of ``p`` read as an inverse), only where the graph holds values for that side
+        and none of them may be the claimed one: a missing fact alone never contradicts. The evidence
+        names the values held, the rank share of the claimed value among the relation's values, the
+        model's threshold and the false-alarm rate it measured on held-out true facts.
+        """
+        from kgqa.graph.vocabulary import may_be_same
+
+        model = self.link_model
+        if model is None or not o.startswith(("http://", "https://", "urn:")):
+            return None
+        sides = ((s, o, values, False), (o, s, None, True))
+        for holder, claimed, held, inverse in sides:
+            if not model.eligible(p, inverse):
+                continue
+            if held is None:
+                held = stable_order(self.kg.facts(None, p, holder))
+            known = [t.subject if inverse else t.object for t in held]
+            if not known or any(may_be_same(self.kg, k, claimed) for k in known):
+                continue
+            judged = model.plausibility(holder, p, claimed, known, inverse)
+            if judged is None or not judged.implausible:
+                continue
+            names = ", ".join(
+                (t.subject_label if inverse else t.object_label) or self.label(k)
+                for t, k in zip(held, known, strict=True)
+            )
+            detail = {"rule": "implausible_value", "claimed": self.label(claimed), "model": judged.to_dict()}
+            ev = Evidence(
+                "triple", "contradicts", held[0].text(), 1.0 - judged.threshold, triples=tuple(held[:3]), detail=detail
+            )
+            return GraphVerdict(
+                False,
+                0.75,
+                "implausible_value",
+                [ev],
+                correction=f"the graph gives {self.label(holder)}: {names}",
+                facts=held[:3],
+            )
+        return None
 
     def _same_kind(self, claimed: str, values: list[Triple]) -> bool:
         """Whether ``claimed`` is an entity sharing an asserted class with one of ``values`` (both typed)."""

@@ -28,6 +28,7 @@ from kgqa.types import Claim, Evidence, Hit, PremiseCheck
 
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.link_model import LinkModel
     from kgqa.graph.linking import EntityLinker
     from kgqa.graph.relations import RelationMatcher
 
@@ -79,6 +80,7 @@ class PremiseChecker:
             read as a sentence supports or refutes a claim the graph rules left unknown
             (:mod:`kgqa.checks.fact_sentences`).
         fact_budget, nli_pair_budget: facts read around the claim's entities and sentences judged.
+        link_model: the graph's :class:`~kgqa.graph.link_model.LinkModel`, or ``None`` (rule ``implausible_value``).
 
     The defaults are :class:`~kgqa.config.PipelineConfig`'s; the pipeline passes its config's values.
     """
@@ -102,13 +104,14 @@ class PremiseChecker:
         fact_substitution_threshold: float = PipelineConfig.fact_substitution_threshold,
         fact_budget: int = PipelineConfig.fact_budget,
         nli_pair_budget: int = PipelineConfig.nli_pair_budget,
+        link_model: LinkModel | None = None,
     ) -> None:
         self.parser = ClaimParser(kg, linker, relations, vocab)
         #: splits conjunctions, negation-scoped pairs and nested descriptions; each part comes back here
         self.compound = CompoundClaims(kg, linker, relations, self.check)
         #: comparative claims ("A is larger than B") decided by the numbers and dates the graph holds
         self.comparative = ComparativeClaims(kg, linker, relations)
-        self.graph = GraphChecker(kg, vocab)
+        self.graph = GraphChecker(kg, vocab, link_model)
         self.temporal = TemporalChecker(kg, posthumous_years=posthumous_years, vocab=vocab)
         self.nli = nli
         self.retrieve = retrieve

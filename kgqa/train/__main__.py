@@ -1,4 +1,4 @@
-"""``python -m kgqa.train {qa,nli,false-premise,relations,export,average} [flags]``: fine-tune the reader, the NLI model, the false-premise detector or the relation matcher."""
+"""``python -m kgqa.train {qa,nli,false-premise,relations,link-model,export,average} [flags]``: fine-tune the reader, the NLI model, the false-premise detector or the relation matcher."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         )
     )
     add_relations_parser(sub)
+    from kgqa.train.link_model import add_link_model_parser
+
+    add_link_model_parser(sub)
     exp = sub.add_parser(
         "export",
         help="write a run's latest checkpoint as a model folder",
@@ -98,6 +101,11 @@ def run_from_namespace(ns: argparse.Namespace) -> dict:
         from kgqa.train.relation_matcher import run as run_relations
 
         return run_relations(args_from_namespace(ns))
+    if ns.task == "link-model":
+        from kgqa.train.link_model import args_from_namespace as link_args
+        from kgqa.train.link_model import run as run_link_model
+
+        return run_link_model(link_args(ns))
     if ns.task == "calibrate-models":
         from kgqa.train.calibrate_models import run as run_model_calibration
 

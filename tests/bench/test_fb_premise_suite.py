@@ -200,7 +200,8 @@ class ScriptedPipe:
 
     def ask(self, question):
         hit = question in self.caught
-        premises = [SimpleNamespace(source="presupposed", status="contradicted" if hit else "supported")]
+        status, rule = ("contradicted", "implausible_value") if hit else ("supported", "fact_in_graph")
+        premises = [SimpleNamespace(source="presupposed", status=status, rule=rule)]
         premises.append(SimpleNamespace(source="stated", status="contradicted"))  # stated premises do not count
         return SimpleNamespace(answer=None, verdict="premise_rejected" if hit else "answered", premises=premises)
 
@@ -219,6 +220,8 @@ def test_evaluate_precision_recall_and_false_alarms(toy_kg, templates_file):
     assert results["presupposition_found_rate"] == 1.0
     assert set(results["per_relation"]) == {c.relation for c in cases}
     assert sum(r["caught"] for r in records) == 3
+    # the rules behind the contradictions, false questions and true twins apart
+    assert results["contradicting_rules"] == {"false": {"implausible_value": 2}, "true": {"implausible_value": 1}}
 
 
 def test_suite_runs_end_to_end(tmp_path, toy_kg, templates_file, monkeypatch):

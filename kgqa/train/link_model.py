@@ -1,0 +1,459 @@
+"""``kgqa train link-model``: ComplEx embeddings of a world's graph, with held-out plausibility thresholds.
+
+The model (:class:`kgqa.graph.link_model.LinkModel`) is trained on the graph's entity-to-entity facts
+(IRI objects; schema vocabulary left out except ``rdf:type``), each fact read both ways (reciprocal
+relations). A batch holds facts of one relation direction; the candidates are the values that direction
+takes in the graph (its range, at most ``--max-candidates`` of them sampled), so the model learns to
+tell a right value from other values of the same kind, which is the question a claim asks. The loss is
+cross-entropy over the candidates, with the holder's other known values masked, plus the N3 penalty
+(Lacroix et al., 2018); Adagrad.
+
+A relation direction is *eligible* when at least ``--min-share`` of its at least ``--min-holders``
+holders have one value (counted over the whole graph, as the checker sees it). Before training, the
+facts of relations with an eligible direction are split at random into train, dev (``--dev-share``)
+and test (``--test-share``); every other fact is trained on, and the model never sees dev or test
+facts. An eligible direction is *judged* when it has at least ``--min-candidates`` values and
+``--min-dev-facts`` dev facts: on those, each true value is ranked among the direction's candidates
+(:meth:`LinkModel.rank_share`), and the direction's threshold is the least rank share that at most
+``--max-false-alarm`` of them exceed (relations differ: a birthplace is harder to guess than a
+director, so one threshold for all would be loose for some and useless for others). The test split
+then reports, at each threshold, the share of true facts called implausible (the false-alarm rate)
+and the share of wrong values (another candidate of the same direction that the holder does not
+have) that are (the catch rate), over all and per direction. Both go into ``link_model.json`` and
+the card.
+
+``kgqa train link-model --world kgqa.json --output-dir worlds/mine/link-model``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgqa.errors import InputError
+from kgqa.graph.link_model import LinkModel, relation_key
+
+logger = logging.getLogger(__name__)
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_IRI = ("http://", "https://", "urn:")
+#: the least held-out facts of one relation direction for its own rates to be reported
+MIN_REPORTED = 20
+
+
+@dataclass
+class LinkTrainArgs:
+    """Arguments of ``kgqa train link-model`` (each field is a flag)."""
+
+    world: str = ""
+    output_dir: str = "runs/link-model"
+    rank: int = 128
+    batch_size: int = 512
+    learning_rate: float = 0.1
+    n3: float = 5e-3
+    epochs: float = 4.0
+    max_minutes: float = 30.0
+    max_candidates: int = 2048
+    dev_share: float = 0.1
+    test_share: float = 0.1
+    min_share: float = 0.8
+    min_holders: int = 50
+    min_candidates: int = 20
+    min_dev_facts: int = 40
+    max_false_alarm: float = 0.05
+    max_eval: int = 20000
+    seed: int = 13
+    num_threads: int = 1
+    #: re-choose the threshold and re-measure an already trained model in output_dir (same world and seed)
+    evaluate_only: bool = False
+
+
+def graph_triples(kg: Any) -> list[tuple[str, str, str]]:
+    """The graph's asserted entity-to-entity facts, schema vocabulary left out except ``rdf:type``, sorted."""
+    from kgqa.graph.relation_text import VOCABULARIES
+
+    out = set()
+    for s, p, o in kg.scan(None, inferred=False):
+        ps, os_ = str(p), str(o)
+        if not os_.startswith(_IRI) or not str(s).startswith(_IRI):
+            continue
+        if ps.startswith(VOCABULARIES) and ps != RDF_TYPE:
+            continue
+        out.add((str(s), ps, os_))
+    return sorted(out)
+
+
+def split_triples(
+    triples: list[tuple[str, str, str]],
+    dev_share: float,
+    test_share: float,
+    seed: int,
+    focus: set[str] | None = None,
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """``(train, dev, test)``: a seeded random split of the facts.
+
+    With ``focus``, dev and test are drawn only from the facts of those relations (the shares are of
+    theirs): the model is only ever asked about them, and every other fact stays in training.
+    """
+    if not 0 <= dev_share < 0.5 or not 0 <= test_share < 0.5:
+        raise InputError(f"--dev-share and --test-share are shares below 0.5, not {dev_share} and {test_share}")
+    rng = random.Random(seed)
+    pool = [t for t in triples if focus is None or t[1] in focus]
+    rest = [] if focus is None else [t for t in triples if t[1] not in focus]
+    rng.shuffle(pool)
+    n_dev, n_test = round(len(pool) * dev_share), round(len(pool) * test_share)
+    return pool[n_dev + n_test :] + rest, pool[:n_dev], pool[n_dev : n_dev + n_test]
+
+
+def directions(triples: list[tuple[str, str, str]]) -> dict[str, dict[str, set[str]]]:
+    """``{relation key: {holder: values}}`` for both directions of every relation."""
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for s, p, o in triples:
+        out[relation_key(p, False)][s].add(o)
+        out[relation_key(p, True)][o].add(s)
+    return out
+
+
+def eligible_keys(values: dict[str, dict[str, set[str]]], min_share: float, min_holders: int) -> dict[str, dict]:
+    """The mostly single-valued relation directions, with their holder counts and single-valued share."""
+    out = {}
+    for key, holders in values.items():
+        if key.endswith(RDF_TYPE):
+            continue
+        n = len(holders)
+        single = sum(1 for v in holders.values() if len(v) == 1)
+        if n >= min_holders and single >= min_share * n:
+            out[key] = {"holders": n, "single_share": round(single / n, 4)}
+    return out
+
+
+def _train(
+    args: LinkTrainArgs,
+    train: list[tuple[str, str, str]],
+    entities: list[str],
+    relations: list[str],
+    ranges: dict[str, list[int]],
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    import warnings
+
+    import torch
+
+    # torch warns once that sparse gradients skip its invariant checks (they are built by nn.Embedding itself)
+    warnings.filterwarnings("ignore", message="Sparse invariant checks", category=UserWarning)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.num_threads)
+    rng = np.random.default_rng(args.seed)
+    e_ix = {e: i for i, e in enumerate(entities)}
+    r_ix = {r: i for i, r in enumerate(relations)}
+    by_key: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    known: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for s, p, o in train:
+        for key, h, t in ((relation_key(p, False), s, o), (relation_key(p, True), o, s)):
+            r = r_ix[key]
+            by_key[r].append((e_ix[h], e_ix[t]))
+            known[(e_ix[h], r)].add(e_ix[t])
+    keys = sorted(by_key)
+    pairs = {r: np.asarray(by_key[r], dtype=np.int64) for r in keys}
+    weights = np.asarray([len(by_key[r]) for r in keys], dtype=np.float64)
+    weights /= weights.sum()
+    range_arr = {r: np.asarray(ranges[relations[r]], dtype=np.int64) for r in keys}
+    total = int(sum(len(v) for v in by_key.values()))
+    steps = max(1, int(args.epochs * total / args.batch_size))
+    # sparse gradients: a step touches a few thousand of the entity rows, and Adagrad updates only those
+    ent = torch.nn.Embedding(len(entities), 2 * args.rank, sparse=True)
+    rel = torch.nn.Embedding(len(relations), 2 * args.rank, sparse=True)
+    with torch.no_grad():
+        ent.weight.mul_(1e-3)
+        rel.weight.mul_(1e-3)
+    opt = torch.optim.Adagrad([ent.weight, rel.weight], lr=args.learning_rate)
+    k = args.rank
+    start, losses, log = time.time(), [], []
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(steps), desc="link model", unit="step", mininterval=10)
+    step = 0
+    for step in bar:
+        r = int(rng.choice(len(keys), p=weights))
+        r = keys[r]
+        rows = pairs[r][rng.integers(0, len(pairs[r]), size=min(args.batch_size, len(pairs[r])))]
+        cands = range_arr[r]
+        if len(cands) > args.max_candidates:
+            cands = np.unique(np.concatenate([rng.choice(cands, args.max_candidates, replace=False), rows[:, 1]]))
+        pos = {int(c): i for i, c in enumerate(cands)}
+        target = torch.as_tensor([pos[int(t)] for t in rows[:, 1]])
+        mask = np.zeros((len(rows), len(cands)), dtype=bool)
+        for i, (h, t) in enumerate(rows):
+            for other in known[(int(h), r)]:
+                j = pos.get(other)
+                if j is not None and other != t:
+                    mask[i, j] = True
+        h = ent(torch.as_tensor(rows[:, 0]))
+        rv = rel(torch.as_tensor([r]))[0]
+        c = ent(torch.as_tensor(cands))
+        qr = h[:, :k] * rv[:k] - h[:, k:] * rv[k:]
+        qi = h[:, :k] * rv[k:] + h[:, k:] * rv[:k]
+        logits = qr @ c[:, :k].T + qi @ c[:, k:].T
+        logits = logits.masked_fill(torch.as_tensor(mask), float("-inf"))
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        t_emb = c[target]
+        reg = sum(
+            (x[..., :k] ** 2 + x[..., k:] ** 2).sqrt().pow(3).sum() for x in (h, t_emb, rv.unsqueeze(0).expand_as(h))
+        ) / len(rows)
+        opt.zero_grad()
+        (loss + args.n3 * reg).backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+        if step % 200 == 199:
+            mean = float(np.mean(losses[-200:]))
+            log.append({"step": step + 1, "loss": round(mean, 4), "minutes": round((time.time() - start) / 60, 2)})
+            bar.set_postfix(loss=f"{mean:.3f}")
+        if (time.time() - start) / 60 > args.max_minutes:
+            logger.info("stopping at step %d: --max-minutes %.1f reached", step + 1, args.max_minutes)
+            break
+    info = {
+        "steps": step + 1,
+        "planned_steps": steps,
+        "examples": total,
+        "minutes": round((time.time() - start) / 60, 2),
+    }
+    info["log"] = log
+    return ent.weight.detach().numpy(), rel.weight.detach().numpy(), info
+
+
+def evaluate(
+    model: LinkModel,
+    facts: list[tuple[str, str, str]],
+    values: dict[str, dict[str, set[str]]],
+    keys: set[str] | dict[str, Any],
+    max_eval: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Rank shares of held-out true values and of wrong values of the directions ``keys``.
+
+    Where the model holds a direction's threshold, the false-alarm rate (true values above it) and the
+    catch rate (wrong values above it: another value of the direction's range the holder does not have)
+    are reported, over all and per direction; ``_true`` maps each direction to its true values' shares.
+    """
+    rng = random.Random(seed)
+    cases = []
+    for s, p, o in facts:
+        for inverse, h, t in ((False, s, o), (True, o, s)):
+            if relation_key(p, inverse) in keys:
+                cases.append((h, p, t, inverse))
+    rng.shuffle(cases)
+    per_key: dict[str, tuple[list[float], list[float], list[float]]] = defaultdict(lambda: ([], [], []))
+    for h, p, t, inverse in cases[:max_eval]:
+        key = relation_key(p, inverse)
+        have = values[key].get(h, set())
+        known = sorted(have - {t})
+        ranked = model.rank_share(h, p, t, known, inverse)
+        if ranked is None:
+            continue
+        per_key[key][0].append(ranked[0])
+        if known:
+            per_key[key][2].append(ranked[0])
+        wrong = model.entities[int(rng.choice(model.ranges[key].tolist()))]
+        if wrong not in have:
+            got = model.rank_share(h, p, wrong, known, inverse)
+            if got is not None:
+                per_key[key][1].append(got[0])
+
+    def rates(rows: list[tuple[float, float]]) -> float | None:
+        return round(float(np.mean([x > t for x, t in rows])), 4) if rows else None
+
+    judged = {k: v for k, v in per_key.items() if k in model.thresholds}
+    true_all = [x for v in per_key.values() for x in v[0]]
+    wrong_all = [x for v in per_key.values() for x in v[1]]
+    out: dict[str, Any] = {
+        "true_facts": len(true_all),
+        "wrong_values": len(wrong_all),
+        "median_true_rank_share": round(float(np.median(true_all)), 4) if true_all else None,
+        "median_wrong_rank_share": round(float(np.median(wrong_all)), 4) if wrong_all else None,
+        "judged_true_facts": sum(len(v[0]) for v in judged.values()),
+        "false_alarm_rate": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[0]]),
+        "false_alarm_rate_other_valued": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[2]]),
+        "true_facts_with_other_values": sum(len(v[2]) for v in judged.values()),
+        "catch_rate": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[1]]),
+        "per_relation": {
+            k: {
+                "true_facts": len(v[0]),
+                "threshold": model.thresholds[k],
+                "false_alarm_rate": rates([(x, model.thresholds[k]) for x in v[0]]),
+                "catch_rate": rates([(x, model.thresholds[k]) for x in v[1]]),
+            }
+            for k, v in sorted(judged.items(), key=lambda kv: -len(kv[1][0]))
+        },
+        "_true": {k: v[0] for k, v in per_key.items()},
+    }
+    return out
+
+
+def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
+    """The least rank share that at most ``max_false_alarm`` of ``true_shares`` exceed."""
+    if not true_shares:
+        raise InputError("no held-out facts of an eligible relation to choose the threshold on; lower --min-holders")
+    ordered = sorted(true_shares)
+    allowed = int(max_false_alarm * len(ordered))
+    return round(float(ordered[len(ordered) - 1 - allowed]), 4)
+
+
+def run(args: LinkTrainArgs) -> dict[str, Any]:
+    """Train, choose the threshold on dev, measure on test, and write the model folder with its card."""
+    from kgqa.config import PipelineConfig
+    from kgqa.graph.kg import KnowledgeGraph
+
+    if not args.world:
+        raise InputError("kgqa train link-model needs --world, the kgqa.json of the world whose graph it learns")
+    config = PipelineConfig.load(args.world)
+    kg = KnowledgeGraph.open(config.graph_store) if config.graph_store else KnowledgeGraph.load(config.graphs)
+    triples = graph_triples(kg)
+    if len(triples) < 100:
+        raise InputError(f"{args.world}: its graph holds {len(triples)} entity-to-entity facts; a link model needs 100")
+    logger.info("%d entity-to-entity facts", len(triples))
+    values = directions(triples)
+    eligible = eligible_keys(values, args.min_share, args.min_holders)
+    focus = {key.removeprefix("inverse ") for key in eligible}
+    train, dev, test = split_triples(triples, args.dev_share, args.test_share, args.seed, focus)
+    entities = sorted({x for s, _, o in triples for x in (s, o)})
+    e_ix = {e: i for i, e in enumerate(entities)}
+    relations = sorted(values)
+    ranges = {key: sorted(e_ix[v] for vs in holders.values() for v in vs) for key, holders in values.items()}
+    ranges = {key: sorted(set(v)) for key, v in ranges.items()}
+    # the checker ranks only eligible directions with enough candidates: keep their ranges
+    kept = {key: ranges[key] for key in eligible if len(ranges[key]) >= args.min_candidates}
+    if args.evaluate_only:
+        trained = LinkModel.load(args.output_dir)
+        if trained.entities != entities or trained.relations != relations:
+            raise InputError(
+                f"{args.output_dir} was trained on another graph than {args.world}'s; retrain without --evaluate-only"
+            )
+        info = trained.meta.get("training", {})
+        ent, rel = trained.entity_vectors, trained.relation_vectors
+    else:
+        ent, rel, info = _train(args, train, entities, relations, ranges)
+    model = LinkModel(entities, relations, ent, rel, kept, {})
+    dev_shares = evaluate(model, dev, values, kept, args.max_eval, args.seed)["_true"]
+    # a direction's own threshold, where its dev facts are enough to choose one; the others stay silent
+    thresholds = {
+        key: choose_threshold(shares, args.max_false_alarm)
+        for key, shares in dev_shares.items()
+        if len(shares) >= args.min_dev_facts
+    }
+    model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
+    dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed)
+    dev_eval.pop("_true")
+    test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1)
+    test_eval.pop("_true")
+    model.meta = {
+        "world": str(Path(args.world).resolve()),
+        "facts": {"all": len(triples), "train": len(train), "dev": len(dev), "test": len(test)},
+        "eligible": eligible,
+        "judged": sorted(thresholds),
+        "dev": dev_eval,
+        "test": test_eval,
+        "training": info if args.evaluate_only else {**info, "args": asdict(args)},
+        "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    out = model.save(args.output_dir)
+    (out / "README.md").write_text(card(model), encoding="utf-8")
+    summary = {
+        "output_dir": str(out),
+        "judged": len(thresholds),
+        "eligible": len(eligible),
+        "dev": {k: v for k, v in dev_eval.items() if k != "per_relation"},
+        "test": {k: v for k, v in test_eval.items() if k != "per_relation"},
+    }
+    logger.info("link model: %s", json.dumps(summary))
+    return summary
+
+
+def card(model: LinkModel) -> str:
+    """The model folder's README: data, recipe, threshold and held-out numbers."""
+    m = model.meta
+    tr = m.get("training", {})
+    a = tr.get("args", {})
+    lines = [
+        "# kgqa link model (ComplEx, reciprocal relations)",
+        "",
+        f"- **Graph:** the world `{m.get('world')}`: {m['facts']['all']:,} entity-to-entity facts, "
+        f"{len(model.entities):,} entities, {len(model.relations) // 2:,} relations (each read both ways).",
+        f"- **Split (seed {a.get('seed')}):** train {m['facts']['train']:,}, dev {m['facts']['dev']:,} "
+        f"(thresholds), test {m['facts']['test']:,} (reported), both drawn from the eligible relations' facts; "
+        "dev and test facts were never trained on.",
+        f"- **Recipe:** rank {a.get('rank')}, batch {a.get('batch_size')} facts of one relation direction against "
+        f"its range (at most {a.get('max_candidates')} candidates), Adagrad lr {a.get('learning_rate')}, "
+        f"N3 {a.get('n3')}, {tr.get('steps')} of {tr.get('planned_steps')} planned steps "
+        f"({a.get('epochs')} epochs), {tr.get('minutes')} minutes on {a.get('num_threads')} CPU thread(s).",
+        f"- **Judged directions:** {len(model.thresholds)} of {len(m.get('eligible', {}))} eligible ones (at least "
+        f"{a.get('min_share')} of at least {a.get('min_holders')} holders single-valued); judged: at least "
+        f"{a.get('min_candidates')} candidate values and {a.get('min_dev_facts')} dev facts.",
+        f"- **Thresholds:** one per judged direction, the least rank share that at most {a.get('max_false_alarm')} "
+        "of its true dev values exceed.",
+        "",
+        "| split | true facts (judged) | false-alarm rate | with other values: n, false-alarm rate | wrong values caught |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in ("dev", "test"):
+        e = m.get(name, {})
+        lines.append(
+            f"| {name} | {e.get('judged_true_facts')} | {e.get('false_alarm_rate')} | "
+            f"{e.get('true_facts_with_other_values')}, {e.get('false_alarm_rate_other_valued')} | {e.get('catch_rate')} |"
+        )
+    lines += ["", "Per judged direction (test split, the 30 with most facts):", ""]
+    lines += [
+        "| direction | threshold | test facts | false-alarm rate | wrong values caught |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key, e in list(m.get("test", {}).get("per_relation", {}).items())[:30]:
+        lines.append(f"| {key} | {e['threshold']} | {e['true_facts']} | {e['false_alarm_rate']} | {e['catch_rate']} |")
+    lines += [
+        "",
+        "A *false alarm* is a true fact, left out of training, whose value ranks above the threshold; the checker "
+        "would call it implausible if the graph held another value for its holder. *Wrong values caught*: a "
+        "random other value of the same relation direction, not one the holder has, ranked above the threshold.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def add_link_model_parser(sub: Any) -> argparse.ArgumentParser:
+    """Register ``link-model`` on the ``kgqa train`` subparsers."""
+    helptext = "train the graph's link model (ComplEx plausibility of values of mostly single-valued relations)"
+    p = sub.add_parser("link-model", help=helptext, description=helptext)
+    defaults = LinkTrainArgs()
+    for name, value in asdict(defaults).items():
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            p.add_argument(flag, action="store_true")
+        else:
+            p.add_argument(flag, type=type(value), default=value, required=name == "world")
+    return p
+
+
+def args_from_namespace(ns: argparse.Namespace) -> LinkTrainArgs:
+    """The :class:`LinkTrainArgs` of a parsed ``kgqa train link-model`` command line."""
+    return LinkTrainArgs(**{k: getattr(ns, k) for k in LinkTrainArgs.__dataclass_fields__})
+
+
+__all__ = [
+    "LinkTrainArgs",
+    "add_link_model_parser",
+    "args_from_namespace",
+    "card",
+    "choose_threshold",
+    "directions",
+    "eligible_keys",
+    "evaluate",
+    "graph_triples",
+    "run",
+    "split_triples",
+]

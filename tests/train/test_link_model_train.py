@@ -1,0 +1,168 @@
+"""Training the link model on a small world (kgqa.train.link_model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgqa.errors import InputError
+from kgqa.train.link_model import (
+    LinkTrainArgs,
+    choose_threshold,
+    directions,
+    eligible_keys,
+    graph_triples,
+    run,
+    split_triples,
+)
+
+X = "http://studio.example/"
+
+
+@pytest.fixture
+def studio_world(tmp_path):
+    """120 films; a film's director is the one of its studio (learnable); every tenth film has two directors."""
+    lines = [f"@prefix x: <{X}> .", "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    lines.append('x:directedBy rdfs:label "directed by" . x:studio rdfs:label "studio" .')
+    for i in range(120):
+        k = i % 8
+        lines.append(f'x:film{i} rdfs:label "Film {i}" ; x:studio x:studio{k} ; x:directedBy x:dir{k} .')
+        if i % 10 == 0:
+            lines.append(f"x:film{i} x:directedBy x:dir{(k + 1) % 8} .")
+    (tmp_path / "g.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "kgqa.json").write_text(json.dumps({"graphs": ["g.ttl"]}), encoding="utf-8")
+    return tmp_path
+
+
+def test_triples_directions_and_eligibility(studio_world):
+    from kgqa.graph.kg import KnowledgeGraph
+
+    kg = KnowledgeGraph.load([studio_world / "g.ttl"], reason=False)
+    triples = graph_triples(kg)
+    assert all(t[2].startswith(X) for t in triples)  # labels (literals) are left out
+    values = directions(triples)
+    eligible = eligible_keys(values, min_share=0.8, min_holders=50)
+    # forward: 108 of 120 films have one director; inverse: a director has many films
+    assert X + "directedBy" in eligible and eligible[X + "directedBy"]["single_share"] == 0.9
+    assert "inverse " + X + "directedBy" not in eligible
+    assert X + "directedBy" not in eligible_keys(values, min_share=0.95, min_holders=50)
+    train, dev, test = split_triples(triples, 0.1, 0.1, seed=1)
+    assert len(train) + len(dev) + len(test) == len(triples) and not set(dev) & set(train)
+    assert split_triples(triples, 0.1, 0.1, seed=1) == (train, dev, test)
+    # with a focus, only those relations' facts are held out
+    train, dev, test = split_triples(triples, 0.2, 0.2, seed=1, focus={X + "directedBy"})
+    assert dev and test and {t[1] for t in dev + test} == {X + "directedBy"}
+    assert all(t in train for t in triples if t[1] == X + "studio")
+    with pytest.raises(InputError, match="below 0.5"):
+        split_triples(triples, 0.6, 0.1, seed=1)
+
+
+def test_choose_threshold_allows_at_most_the_stated_share():
+    shares = [i / 100 for i in range(100)]  # 0.00 .. 0.99
+    t = choose_threshold(shares, 0.05)
+    assert sum(s > t for s in shares) <= 5 and sum(s > t - 0.011 for s in shares) > 5
+    assert choose_threshold(shares, 0.0) == 0.99
+    with pytest.raises(InputError, match="no held-out facts"):
+        choose_threshold([], 0.05)
+
+
+def test_training_learns_the_studio_pattern_and_writes_a_card(studio_world, tmp_path):
+    from kgqa.graph.link_model import LinkModel
+
+    out = tmp_path / "lm"
+    args = LinkTrainArgs(
+        world=str(studio_world / "kgqa.json"),
+        output_dir=str(out),
+        rank=8,
+        batch_size=32,
+        epochs=60,
+        dev_share=0.2,
+        test_share=0.2,
+        min_holders=50,
+        min_candidates=5,
+        min_dev_facts=10,
+        max_false_alarm=0.1,
+    )
+    summary = run(args)
+    model = LinkModel.load(out)
+    # the forward directions are judged (8 candidate values each >= --min-candidates 5); the inverse ones
+    # (a director or studio has many films) are not even eligible
+    assert summary["judged"] == 2 and set(model.thresholds) == {X + "directedBy", X + "studio"}
+    assert 0.0 <= model.thresholds[X + "directedBy"] <= 1.0
+    assert model.eligible(X + "directedBy") and not model.eligible(X + "studio", inverse=True)
+    # the studio's director ranks above another director for a film
+    share, _ = model.rank_share(X + "film3", X + "directedBy", X + "dir3", [])
+    wrong, _ = model.rank_share(X + "film3", X + "directedBy", X + "dir5", [])
+    assert share < wrong
+    test = model.meta["test"]
+    assert test["judged_true_facts"] > 0 and X + "directedBy" in test["per_relation"]
+    assert test["catch_rate"] is not None and test["median_true_rank_share"] < test["median_wrong_rank_share"]
+    card = (out / "README.md").read_text()
+    assert "Thresholds" in card and "| test |" in card and X + "directedBy" in card
+
+
+def test_a_world_without_entity_facts_is_refused(tmp_path):
+    (tmp_path / "g.ttl").write_text('<http://a.example/x> <http://www.w3.org/2000/01/rdf-schema#label> "X" .\n')
+    (tmp_path / "kgqa.json").write_text(json.dumps({"graphs": ["g.ttl"]}))
+    with pytest.raises(InputError, match="entity-to-entity facts"):
+        run(LinkTrainArgs(world=str(tmp_path / "kgqa.json"), output_dir=str(tmp_path / "out")))
+
+
+def test_evaluate_only_re_measures_the_trained_model_and_refuses_another_graph(studio_world, tmp_path):
+    import argparse
+
+    from kgqa.graph.link_model import LinkModel
+    from kgqa.train.link_model import add_link_model_parser, args_from_namespace
+
+    out = tmp_path / "lm"
+    base = dict(
+        world=str(studio_world / "kgqa.json"),
+        output_dir=str(out),
+        rank=4,
+        epochs=5,
+        dev_share=0.2,
+        test_share=0.2,
+        min_candidates=5,
+        min_dev_facts=5,
+    )
+    run(LinkTrainArgs(**base))
+    before = LinkModel.load(out).entity_vectors.copy()
+    parser = argparse.ArgumentParser()
+    add_link_model_parser(parser.add_subparsers(dest="task"))
+    ns = parser.parse_args(
+        [
+            "link-model",
+            "--world",
+            base["world"],
+            "--output-dir",
+            str(out),
+            "--evaluate-only",
+            "--rank",
+            "4",
+            "--dev-share",
+            "0.2",
+            "--test-share",
+            "0.2",
+            "--min-candidates",
+            "5",
+            "--min-dev-facts",
+            "5",
+            "--max-false-alarm",
+            "0.2",
+        ]
+    )
+    args = args_from_namespace(ns)
+    assert args.evaluate_only is True and args.max_false_alarm == 0.2
+    run(args)
+    after = LinkModel.load(out)
+    assert (after.entity_vectors == before).all()  # not retrained
+    assert after.meta["test"]["judged_true_facts"] > 0
+    assert after.meta["training"] == LinkModel.load(out).meta["training"]  # the training record is kept
+    assert args_from_namespace(parser.parse_args(["link-model", "--world", "w.json"])).evaluate_only is False
+    # another graph: refused with the fix named
+    (studio_world / "g.ttl").write_text(
+        (studio_world / "g.ttl").read_text() + "x:film0 x:studio x:studio99 .\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="another graph"):
+        run(LinkTrainArgs(**{**base, "evaluate_only": True}))
