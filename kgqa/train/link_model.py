@@ -293,8 +293,41 @@ def evaluate(
             for k, v in sorted(judged.items(), key=lambda kv: -len(kv[1][0]))
         },
         "_true": {k: v[0] for k, v in per_key.items()},
+        "_wrong": {k: v[1] for k, v in per_key.items()},
     }
     return out
+
+
+def plot_rank_shares(model: LinkModel, shares: dict[str, Any], path: Path) -> Path | None:
+    """Histograms of the test split's rank shares: true values against wrong ones, judged directions only.
+
+    Written where matplotlib is installed (``pip install "kgqa[bench]"``); ``None`` otherwise.
+    """
+    if not model.thresholds:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only, never a window
+        import matplotlib.pyplot as plt
+    except ImportError:
+        logger.info("matplotlib is not installed: no %s", path.name)
+        return None
+    true = [x for k, v in shares["_true"].items() if k in model.thresholds for x in v]
+    wrong = [x for k, v in shares["_wrong"].items() if k in model.thresholds for x in v]
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    bins = np.linspace(0, 1, 41)
+    ax.hist(true, bins=bins, alpha=0.6, label=f"true held-out values (n={len(true)})", density=True)
+    ax.hist(wrong, bins=bins, alpha=0.6, label=f"wrong values of the same relation (n={len(wrong)})", density=True)
+    ax.axvline(float(np.median(list(model.thresholds.values()))), color="k", ls="--", lw=1, label="median threshold")
+    ax.set_xlabel("rank share (share of the relation's values scored above)")
+    ax.set_ylabel("density")
+    ax.set_title("Link model, test split: judged relation directions")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
@@ -350,9 +383,13 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
     }
     model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
     dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed)
-    dev_eval.pop("_true")
     test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1)
-    test_eval.pop("_true")
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_rank_shares(model, test_eval, out / "rank_shares.png")
+    for split in (dev_eval, test_eval):
+        split.pop("_true")
+        split.pop("_wrong")
     model.meta = {
         "world": str(Path(args.world).resolve()),
         "facts": {"all": len(triples), "train": len(train), "dev": len(dev), "test": len(test)},
@@ -408,6 +445,7 @@ def card(model: LinkModel) -> str:
             f"| {name} | {e.get('judged_true_facts')} | {e.get('false_alarm_rate')} | "
             f"{e.get('true_facts_with_other_values')}, {e.get('false_alarm_rate_other_valued')} | {e.get('catch_rate')} |"
         )
+    lines += ["", "![rank shares on the test split](rank_shares.png)"]
     lines += ["", "Per judged direction (test split, the 30 with most facts):", ""]
     lines += [
         "| direction | threshold | test facts | false-alarm rate | wrong values caught |",
@@ -454,6 +492,7 @@ __all__ = [
     "eligible_keys",
     "evaluate",
     "graph_triples",
+    "plot_rank_shares",
     "run",
     "split_triples",
 ]

@@ -155,3 +155,19 @@ def test_without_a_value_in_the_graph_or_a_model_nothing_is_contradicted(studio_
     other = Claim(text="claim", subject="http://x.example/d2", relation=P, object="http://x.example/d3")
     assert checker._check_fact(other).holds is None
     assert GraphChecker(studio_kg)._check_fact(_claim("http://x.example/d3")).holds is None
+
+
+def test_the_config_names_the_model_folder_relative_to_kgqa_json(tmp_path):
+    from kgqa.config import PipelineConfig
+    from kgqa.graph.link_model import link_model
+
+    _model().save(tmp_path / "lm")
+    (tmp_path / "kgqa.json").write_text(json.dumps({"link_model_dir": "lm"}), encoding="utf-8")
+    config = PipelineConfig.load(tmp_path / "kgqa.json")
+    assert config.link_model_dir == str((tmp_path / "lm").resolve())
+    loaded = link_model(config.link_model_dir)
+    assert loaded is not None and loaded is link_model(config.link_model_dir)  # loaded once
+    assert link_model(None) is None and link_model("none") is None
+    assert PipelineConfig().link_model_dir is None  # off by default
+    with pytest.raises(ModelNotFoundError):
+        link_model(str(tmp_path / "nowhere"))

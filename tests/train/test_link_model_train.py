@@ -100,6 +100,7 @@ def test_training_learns_the_studio_pattern_and_writes_a_card(studio_world, tmp_
     assert test["catch_rate"] is not None and test["median_true_rank_share"] < test["median_wrong_rank_share"]
     card = (out / "README.md").read_text()
     assert "Thresholds" in card and "| test |" in card and X + "directedBy" in card
+    assert (out / "rank_shares.png").stat().st_size > 1000
 
 
 def test_a_world_without_entity_facts_is_refused(tmp_path):
