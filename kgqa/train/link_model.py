@@ -46,8 +46,17 @@ logger = logging.getLogger(__name__)
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IRI = ("http://", "https://", "urn:")
-#: the least held-out facts of one relation direction for its own rates to be reported
-MIN_REPORTED = 20
+#: the flags that choose the split, the judged directions and their thresholds (recorded as "selection")
+_SELECTION = (
+    "seed",
+    "dev_share",
+    "test_share",
+    "min_share",
+    "min_holders",
+    "min_candidates",
+    "min_dev_facts",
+    "max_false_alarm",
+)
 
 
 @dataclass
@@ -398,6 +407,9 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
         "dev": dev_eval,
         "test": test_eval,
         "training": info if args.evaluate_only else {**info, "args": asdict(args)},
+        # what chose the split, the judged directions and their thresholds (this run's flags, also under
+        # --evaluate-only, where "training" keeps the flags the weights were trained with)
+        "selection": {k: getattr(args, k) for k in _SELECTION},
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     out = model.save(args.output_dir)
@@ -418,12 +430,13 @@ def card(model: LinkModel) -> str:
     m = model.meta
     tr = m.get("training", {})
     a = tr.get("args", {})
+    sel = {**a, **m.get("selection", {})}
     lines = [
         "# kgqa link model (ComplEx, reciprocal relations)",
         "",
         f"- **Graph:** the world `{m.get('world')}`: {m['facts']['all']:,} entity-to-entity facts, "
         f"{len(model.entities):,} entities, {len(model.relations) // 2:,} relations (each read both ways).",
-        f"- **Split (seed {a.get('seed')}):** train {m['facts']['train']:,}, dev {m['facts']['dev']:,} "
+        f"- **Split (seed {sel.get('seed')}):** train {m['facts']['train']:,}, dev {m['facts']['dev']:,} "
         f"(thresholds), test {m['facts']['test']:,} (reported), both drawn from the eligible relations' facts; "
         "dev and test facts were never trained on.",
         f"- **Recipe:** rank {a.get('rank')}, batch {a.get('batch_size')} facts of one relation direction against "
@@ -431,9 +444,9 @@ def card(model: LinkModel) -> str:
         f"N3 {a.get('n3')}, {tr.get('steps')} of {tr.get('planned_steps')} planned steps "
         f"({a.get('epochs')} epochs), {tr.get('minutes')} minutes on {a.get('num_threads')} CPU thread(s).",
         f"- **Judged directions:** {len(model.thresholds)} of {len(m.get('eligible', {}))} eligible ones (at least "
-        f"{a.get('min_share')} of at least {a.get('min_holders')} holders single-valued); judged: at least "
-        f"{a.get('min_candidates')} candidate values and {a.get('min_dev_facts')} dev facts.",
-        f"- **Thresholds:** one per judged direction, the least rank share that at most {a.get('max_false_alarm')} "
+        f"{sel.get('min_share')} of at least {sel.get('min_holders')} holders single-valued); judged: at least "
+        f"{sel.get('min_candidates')} candidate values and {sel.get('min_dev_facts')} dev facts.",
+        f"- **Thresholds:** one per judged direction, the least rank share that at most {sel.get('max_false_alarm')} "
         "of its true dev values exceed.",
         "",
         "| split | true facts (judged) | false-alarm rate | with other values: n, false-alarm rate | wrong values caught |",
