@@ -348,6 +348,22 @@ def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
     return round(float(ordered[len(ordered) - 1 - allowed]), 4)
 
 
+def check_args(args: LinkTrainArgs) -> None:
+    """Refuse flags out of range before the graph is read (which takes minutes on a big world)."""
+    if not 0 <= args.dev_share < 0.5 or not 0 <= args.test_share < 0.5:
+        raise InputError(
+            f"--dev-share and --test-share are shares below 0.5, not {args.dev_share} and {args.test_share}"
+        )
+    for name in ("rank", "batch_size", "max_candidates", "min_holders", "min_candidates", "min_dev_facts", "max_eval"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}")
+    for name in ("min_share", "max_false_alarm"):
+        if not 0 <= getattr(args, name) <= 1:
+            raise InputError(f"--{name.replace('_', '-')} is a share in [0, 1], not {getattr(args, name)}")
+    if args.epochs <= 0 or args.max_minutes <= 0 or args.learning_rate <= 0 or args.n3 < 0:
+        raise InputError("--epochs, --max-minutes and --learning-rate must be positive and --n3 not negative")
+
+
 def run(args: LinkTrainArgs) -> dict[str, Any]:
     """Train, choose the threshold on dev, measure on test, and write the model folder with its card."""
     from kgqa.config import PipelineConfig
@@ -355,6 +371,7 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
 
     if not args.world:
         raise InputError("kgqa train link-model needs --world, the kgqa.json of the world whose graph it learns")
+    check_args(args)
     config = PipelineConfig.load(args.world)
     kg = KnowledgeGraph.open(config.graph_store) if config.graph_store else KnowledgeGraph.load(config.graphs)
     triples = graph_triples(kg)
@@ -500,6 +517,7 @@ __all__ = [
     "add_link_model_parser",
     "args_from_namespace",
     "card",
+    "check_args",
     "choose_threshold",
     "directions",
     "eligible_keys",

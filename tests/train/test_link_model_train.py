@@ -169,3 +169,20 @@ def test_evaluate_only_re_measures_the_trained_model_and_refuses_another_graph(s
     )
     with pytest.raises(InputError, match="another graph"):
         run(LinkTrainArgs(**{**base, "evaluate_only": True}))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("dev_share", 0.7, "below 0.5"),
+        ("rank", 0, "--rank must be at least 1"),
+        ("max_false_alarm", 1.5, "--max-false-alarm is a share"),
+        ("epochs", 0.0, "must be positive"),
+    ],
+)
+def test_flags_out_of_range_are_refused_before_the_graph_is_read(field, value, message):
+    from kgqa.train.link_model import check_args
+
+    check_args(LinkTrainArgs(world="w.json"))  # the defaults pass
+    with pytest.raises(InputError, match=message):
+        run(LinkTrainArgs(world="/nonexistent/kgqa.json", **{field: value}))
