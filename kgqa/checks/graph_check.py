@@ -302,8 +302,9 @@ class GraphChecker:
         """A contradiction from the link model: the graph holds other values, and the claimed one is implausible.
 
         Tried on each side of the claim the model speaks for (the subject's values of ``p``, or the
-        object's subjects of ``p`` read as an inverse), only where the graph holds values for that side
-        and none of them may be the claimed one: a missing fact alone never contradicts. The evidence
+        object's subjects of ``p`` read as an inverse), only where the graph holds values for that side,
+        none of them may be the claimed one, and no other fact links the claimed value to the holder:
+        a missing fact alone never contradicts. The evidence
         names the values held, the rank share of the claimed value among the relation's values, the
         model's threshold and the false-alarm rate it measured on held-out true facts.
         """
@@ -322,7 +323,7 @@ class GraphChecker:
             if not known or any(may_be_same(self.kg, k, claimed) for k in known):
                 continue
             judged = model.plausibility(holder, p, claimed, known, inverse)
-            if judged is None or not judged.implausible:
+            if judged is None or not judged.implausible or self._linked(holder, claimed):
                 continue
             names = ", ".join(
                 (t.subject_label if inverse else t.object_label) or self.label(k)
@@ -341,6 +342,14 @@ class GraphChecker:
                 facts=held[:3],
             )
         return None
+
+    def _linked(self, a: str, b: str) -> bool:
+        """Whether the graph states any fact between ``a`` and ``b``, either way round.
+
+        A value the graph lacks for one relation is often linked to the holder by another (a film's
+        co-director who also wrote it); such a value is never called implausible.
+        """
+        return bool(self.kg.facts(a, None, b, inferred=False) or self.kg.facts(b, None, a, inferred=False))
 
     def _same_kind(self, claimed: str, values: list[Triple]) -> bool:
         """Whether ``claimed`` is an entity sharing an asserted class with one of ``values`` (both typed)."""

@@ -20,7 +20,8 @@ least ``min_share`` of at least ``min_holders`` holders with one value), with en
 values and enough held-out facts to choose a threshold on, and stored with their threshold; for
 any other relation, an entity it has not seen, or a value outside the relation's range it says
 nothing (``None``). :class:`kgqa.checks.graph_check.GraphChecker` uses it only where the graph holds
-other values for the holder: a missing fact alone never contradicts anything.
+other values for the holder and no other fact links the claimed value to the holder: a missing fact
+alone never contradicts anything.
 
 Why hand-written: the scoring is three lines of tensor algebra over two safetensors matrices; the
 link-prediction libraries on PyPI (PyKEEN, LibKGE) would pull a training framework into the core for it.

@@ -32,7 +32,7 @@ import json
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -238,6 +238,12 @@ def _train(
     return ent.weight.detach().numpy(), rel.weight.detach().numpy(), info
 
 
+def linked_pairs(triples: list[tuple[str, str, str]]) -> Counter[frozenset[str]]:
+    """How many facts link each pair of entities, either way round (the checker's guard: a value linked
+    to the holder by another fact is never called implausible)."""
+    return Counter(frozenset((s, o)) for s, _, o in triples)
+
+
 def evaluate(
     model: LinkModel,
     facts: list[tuple[str, str, str]],
@@ -245,12 +251,15 @@ def evaluate(
     keys: set[str] | dict[str, Any],
     max_eval: int,
     seed: int,
+    links: Counter[frozenset[str]] | None = None,
 ) -> dict[str, Any]:
     """Rank shares of held-out true values and of wrong values of the directions ``keys``.
 
     Where the model holds a direction's threshold, the false-alarm rate (true values above it) and the
     catch rate (wrong values above it: another value of the direction's range the holder does not have)
     are reported, over all and per direction; ``_true`` maps each direction to its true values' shares.
+    With ``links`` (:func:`linked_pairs` of the whole graph), a value linked to the holder by another fact
+    than the one held out is never counted as implausible, as in the checker.
     """
     rng = random.Random(seed)
     cases = []
@@ -259,7 +268,8 @@ def evaluate(
             if relation_key(p, inverse) in keys:
                 cases.append((h, p, t, inverse))
     rng.shuffle(cases)
-    per_key: dict[str, tuple[list[float], list[float], list[float]]] = defaultdict(lambda: ([], [], []))
+    # per direction: true values, wrong values, true values whose holder has other values; (share, linked)
+    per_key: dict[str, tuple[list, list, list]] = defaultdict(lambda: ([], [], []))
     for h, p, t, inverse in cases[:max_eval]:
         key = relation_key(p, inverse)
         have = values[key].get(h, set())
@@ -267,42 +277,49 @@ def evaluate(
         ranked = model.rank_share(h, p, t, known, inverse)
         if ranked is None:
             continue
-        per_key[key][0].append(ranked[0])
+        row = (ranked[0], links is not None and links[frozenset((h, t))] > 1)
+        per_key[key][0].append(row)
         if known:
-            per_key[key][2].append(ranked[0])
+            per_key[key][2].append(row)
         wrong = model.entities[int(rng.choice(model.ranges[key].tolist()))]
         if wrong not in have:
             got = model.rank_share(h, p, wrong, known, inverse)
             if got is not None:
-                per_key[key][1].append(got[0])
+                per_key[key][1].append((got[0], links is not None and links[frozenset((h, wrong))] > 0))
 
-    def rates(rows: list[tuple[float, float]]) -> float | None:
-        return round(float(np.mean([x > t for x, t in rows])), 4) if rows else None
+    def rates(rows: list[tuple[float, bool]], keys_of: list[str]) -> float | None:
+        flagged = [x > model.thresholds[k] and not linked for (x, linked), k in zip(rows, keys_of, strict=True)]
+        return round(float(np.mean(flagged)), 4) if flagged else None
+
+    def pooled(i: int, only: dict[str, Any]) -> tuple[list[tuple[float, bool]], list[str]]:
+        rows = [r for v in only.values() for r in v[i]]
+        return rows, [k for k, v in only.items() for _ in v[i]]
 
     judged = {k: v for k, v in per_key.items() if k in model.thresholds}
-    true_all = [x for v in per_key.values() for x in v[0]]
-    wrong_all = [x for v in per_key.values() for x in v[1]]
+    true_all = [x for v in per_key.values() for x, _ in v[0]]
+    wrong_all = [x for v in per_key.values() for x, _ in v[1]]
     out: dict[str, Any] = {
         "true_facts": len(true_all),
         "wrong_values": len(wrong_all),
         "median_true_rank_share": round(float(np.median(true_all)), 4) if true_all else None,
         "median_wrong_rank_share": round(float(np.median(wrong_all)), 4) if wrong_all else None,
         "judged_true_facts": sum(len(v[0]) for v in judged.values()),
-        "false_alarm_rate": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[0]]),
-        "false_alarm_rate_other_valued": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[2]]),
+        "false_alarm_rate": rates(*pooled(0, judged)),
+        "false_alarm_rate_other_valued": rates(*pooled(2, judged)),
         "true_facts_with_other_values": sum(len(v[2]) for v in judged.values()),
-        "catch_rate": rates([(x, model.thresholds[k]) for k, v in judged.items() for x in v[1]]),
+        "catch_rate": rates(*pooled(1, judged)),
+        "linked_guard": links is not None,
         "per_relation": {
             k: {
                 "true_facts": len(v[0]),
                 "threshold": model.thresholds[k],
-                "false_alarm_rate": rates([(x, model.thresholds[k]) for x in v[0]]),
-                "catch_rate": rates([(x, model.thresholds[k]) for x in v[1]]),
+                "false_alarm_rate": rates(v[0], [k] * len(v[0])),
+                "catch_rate": rates(v[1], [k] * len(v[1])),
             }
             for k, v in sorted(judged.items(), key=lambda kv: -len(kv[1][0]))
         },
-        "_true": {k: v[0] for k, v in per_key.items()},
-        "_wrong": {k: v[1] for k, v in per_key.items()},
+        "_true": {k: [x for x, _ in v[0]] for k, v in per_key.items()},
+        "_wrong": {k: [x for x, _ in v[1]] for k, v in per_key.items()},
     }
     return out
 
@@ -408,8 +425,9 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
         if len(shares) >= args.min_dev_facts
     }
     model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
-    dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed)
-    test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1)
+    links = linked_pairs(triples)
+    dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed, links)
+    test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1, links)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     plot_rank_shares(model, test_eval, out / "rank_shares.png")
@@ -523,6 +541,7 @@ __all__ = [
     "eligible_keys",
     "evaluate",
     "graph_triples",
+    "linked_pairs",
     "plot_rank_shares",
     "run",
     "split_triples",

@@ -112,6 +112,7 @@ def studio_kg(tmp_path):
     lines.append('x:film rdfs:label "Film" . x:d1 rdfs:label "Mara Holt" . x:d2 rdfs:label "Ada Finch" .')
     lines.append('x:d3 rdfs:label "Ivo Brant" .')
     lines.append("x:film x:directedBy x:d1 .")
+    lines.append('x:writtenBy rdfs:label "written by" . x:film2 x:writtenBy x:d3 .')
     path = tmp_path / "studio.ttl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return KnowledgeGraph.load([path])
@@ -171,3 +172,17 @@ def test_the_config_names_the_model_folder_relative_to_kgqa_json(tmp_path):
     assert PipelineConfig().link_model_dir is None  # off by default
     with pytest.raises(ModelNotFoundError):
         link_model(str(tmp_path / "nowhere"))
+
+
+def test_a_value_linked_to_the_holder_by_another_fact_is_never_called_implausible(studio_kg, tmp_path):
+    from kgqa.checks.graph_check import GraphChecker
+    from kgqa.graph.kg import KnowledgeGraph
+
+    model = _studio_model(threshold=0.5)
+    assert GraphChecker(studio_kg, link_model=model)._check_fact(_claim("http://x.example/d3")).holds is False
+    # the same graph, where d3 also wrote the film: a co-director the graph may lack, not a wrong value
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<http://x.example/film> <http://x.example/writtenBy> <http://x.example/d3> .\n")
+    linked = KnowledgeGraph.load([tmp_path / "studio.ttl", extra])
+    verdict = GraphChecker(linked, link_model=model)._check_fact(_claim("http://x.example/d3"))
+    assert verdict.holds is None and verdict.rule != "implausible_value"

@@ -186,3 +186,27 @@ def test_flags_out_of_range_are_refused_before_the_graph_is_read(field, value, m
     check_args(LinkTrainArgs(world="w.json"))  # the defaults pass
     with pytest.raises(InputError, match=message):
         run(LinkTrainArgs(world="/nonexistent/kgqa.json", **{field: value}))
+
+
+def test_the_evaluation_applies_the_checkers_link_guard():
+    import numpy as np
+
+    from kgqa.graph.link_model import LinkModel
+    from kgqa.train.link_model import evaluate, linked_pairs
+
+    # one relation, holders h0..h3 each with value v0; the model ranks v1 above v0 for every holder
+    ents = ["h0", "h1", "h2", "h3", "v0", "v1", "v2"]
+    vec = np.zeros((7, 2), dtype=np.float32)
+    vec[:4] = [1, 0]
+    vec[4:] = [[1, 0], [2, 0], [0, 0]]
+    rel = np.asarray([[1, 0], [1, 0]], dtype=np.float32)
+    model = LinkModel(ents, ["r", "inverse r"], vec, rel, {"r": [4, 5, 6]}, {"r": 0.4})
+    facts = [(f"h{i}", "r", "v0") for i in range(4)]
+    values = {"r": {f"h{i}": {"v0"} for i in range(4)}}
+    plain = evaluate(model, facts, values, {"r"}, 100, seed=0)
+    assert plain["false_alarm_rate"] == 1.0  # v0 ranks below v1: a share of 0.5 > 0.4
+    # h0 and h1 are also linked to v0 by another fact: the checker would not refute those
+    links = linked_pairs(facts + [("v0", "s", "h0"), ("h1", "q", "v0")])
+    guarded = evaluate(model, facts, values, {"r"}, 100, seed=0, links=links)
+    assert guarded["false_alarm_rate"] == 0.5 and guarded["linked_guard"] is True
+    assert guarded["median_true_rank_share"] == plain["median_true_rank_share"]
