@@ -60,6 +60,7 @@ class Reading:
     reversed: bool = False
     relation_rank: int = 0
     weak: bool = False
+    stands_for: str | None = None
     considered: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class Reading:
             "reversed": self.reversed,
             "relation_rank": self.relation_rank,
             "weak": self.weak,
+            "stands_for": self.stands_for,
             "considered": self.considered,
         }
 
@@ -117,6 +119,32 @@ def _tier(kg: KnowledgeGraph, prop: str, s: str, o: str) -> str:
     return "none"
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().replace("_", " ").split())
+
+
+def namesakes(kg: KnowledgeGraph, matched: Sequence[str], others: Sequence[str]) -> dict[str, str]:
+    """Which of ``others`` carry the ``rdfs:label`` of a ``matched`` property that holds no facts: ``{other: matched}``.
+
+    A world that merges a schema with a data graph may declare a relation twice: the schema's
+    property, with the wordings the relation matcher knows ("citizen of"), and no facts; and the
+    data's own property, with the facts, named the same in one of its labels. The matcher reads a
+    statement confidently onto the empty one; the populated namesake is the same relation, and a
+    reading onto it is as sure as the matcher's (:func:`choose_reading` does not mark it weak).
+    Only the empty property's preferred label counts, not its alternative wordings ("from"), so two
+    relations that merely share a loose wording are not taken for one.
+    """
+    out: dict[str, str] = {}
+    for prop in matched:
+        if kg.has(None, prop, None):
+            continue
+        name = _norm(kg.label(prop))
+        for other in others:
+            if other not in out and other != prop and name in {_norm(x) for x in kg.labels(other)}:
+                out[other] = prop
+    return out
+
+
 def choose_reading(
     kg: KnowledgeGraph,
     subject: Mention,
@@ -139,7 +167,9 @@ def choose_reading(
         loose: more properties (the learned model's best, below its threshold), taken only in tier
             ``typed``; such a reading is marked :attr:`Reading.weak`: the graph rules may not refute
             a statement on it (:mod:`kgqa.checks.graph_check`), only a fact sentence the NLI model
-            reads against the statement's own words may.
+            reads against the statement's own words may. A loose property that is the populated
+            namesake of a matched property without facts (:func:`namesakes`) is not weak: it takes
+            that property's rank and is recorded in :attr:`Reading.stands_for`.
 
     Returns:
         The reading, with the readings it was chosen over in :attr:`Reading.considered`
@@ -150,13 +180,14 @@ def choose_reading(
         >>> r.subject == person_iri and r.reversed                                     # doctest: +SKIP
         True
     """
-    props = [p for p, _ in relations if not (skip and skip(p))][:MAX_RELATIONS]
-    extra = [p for p in weak if p not in props and not (skip and skip(p))]
-    props += extra
-    slack = [p for p in loose if p not in props and not (skip and skip(p))]
-    props += slack
+    matched = [p for p, _ in relations if not (skip and skip(p))][:MAX_RELATIONS]
+    extra = [p for p in weak if p not in matched and not (skip and skip(p))]
+    # a loose property may also be the local one: it is tried once, and may be taken in either role
+    slack = [p for p in loose if p not in matched and not (skip and skip(p))]
+    props = matched + extra + [p for p in slack if p not in extra]
     if not props:
         return None
+    named = namesakes(kg, matched, slack)
     subjects, objects = _entities(subject), _entities(obj)
     best: tuple[tuple[int, bool, int, int, int], Reading] | None = None
     considered: list[dict[str, Any]] = []
@@ -174,13 +205,19 @@ def choose_reading(
                         reading = Reading(inverse, s, o, s_label, o_label, _tier(kg, inverse, s, o), True, rank)
                     else:
                         reading = Reading(prop, o, s, o_label, s_label, _tier(kg, prop, o, s), True, rank)
-                if prop in extra and reading.tier != "fact":
-                    continue
-                if prop in slack:
+                order = rank
+                if prop in extra and reading.tier == "fact":
+                    pass  # the local property confirms a fact the graph holds
+                elif prop in slack:
                     if reading.tier != "typed":
                         continue
-                    reading.weak = True
-                key = (TIERS.index(reading.tier), reading.weak, rank, i, j)
+                    reading.weak = prop not in named
+                    if prop in named:
+                        reading.stands_for = named[prop]
+                        order = props.index(named[prop])
+                elif prop in extra:
+                    continue
+                key = (TIERS.index(reading.tier), reading.weak, order, i, j)
                 considered.append(
                     {
                         "relation": prop,
@@ -189,6 +226,7 @@ def choose_reading(
                         "tier": reading.tier,
                         "reversed": reading.reversed,
                         "weak": reading.weak,
+                        **({"stands_for": reading.stands_for} if reading.stands_for else {}),
                     }
                 )
                 if best is None or key < best[0]:
@@ -229,4 +267,12 @@ def local_relation(kg: KnowledgeGraph, ranked: Sequence[str], subject: Mention, 
     return None
 
 
-__all__ = ["MAX_ENTITY_CANDIDATES", "MAX_RELATIONS", "Reading", "choose_reading", "local_relation", "model_relations"]
+__all__ = [
+    "MAX_ENTITY_CANDIDATES",
+    "MAX_RELATIONS",
+    "Reading",
+    "choose_reading",
+    "local_relation",
+    "model_relations",
+    "namesakes",
+]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -41,6 +42,7 @@ import numpy as np
 
 from kgqa.errors import InputError
 from kgqa.graph.link_model import LinkModel, relation_key
+from kgqa.train.link_model_card import card, plot_rank_shares
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,10 @@ class LinkTrainArgs:
     num_threads: int = 1
     #: re-choose the threshold and re-measure an already trained model in output_dir (same world and seed)
     evaluate_only: bool = False
+    #: go on training from output_dir's checkpoint (or its exported weights) for --epochs more
+    resume: bool = False
+    #: minutes between checkpoints (``checkpoint.safetensors`` in output_dir, weights and optimizer state)
+    checkpoint_minutes: float = 5.0
 
 
 def graph_triples(kg: Any) -> list[tuple[str, str, str]]:
@@ -145,6 +151,47 @@ def eligible_keys(values: dict[str, dict[str, set[str]]], min_share: float, min_
     return out
 
 
+CHECKPOINT = "checkpoint.safetensors"
+
+
+def _start_state(args: LinkTrainArgs, entities: list[str], relations: list[str]) -> dict[str, np.ndarray] | None:
+    """The tensors ``--resume`` starts from: the checkpoint in output_dir, else its exported weights, else ``None``.
+
+    Raises:
+        InputError: ``--resume`` without anything to resume in output_dir, or weights of another graph.
+    """
+    if not args.resume:
+        return None
+    out = Path(args.output_dir)
+    if (out / CHECKPOINT).is_file():
+        from safetensors.numpy import load_file
+
+        state = load_file(str(out / CHECKPOINT))
+        shapes = (state["entities"].shape[0], state["relations"].shape[0])
+        if shapes != (len(entities), len(relations)):
+            raise InputError(f"{out / CHECKPOINT} was trained on another graph; remove it or train without --resume")
+        return state
+    if (out / "link_model.json").is_file():
+        trained = LinkModel.load(out)
+        if trained.entities != entities or trained.relations != relations:
+            raise InputError(f"{out} was trained on another graph than {args.world}'s; train without --resume")
+        steps = int(trained.meta.get("training", {}).get("steps", 0))
+        return {
+            "entities": trained.entity_vectors.astype(np.float32),
+            "relations": trained.relation_vectors.astype(np.float32),
+            "steps": np.asarray([steps], dtype=np.int64),
+        }
+    raise InputError(f"--resume: {out} holds no {CHECKPOINT} and no link_model.json; train without --resume first")
+
+
+def _save_checkpoint(out: Path, tensors: dict[str, Any]) -> None:
+    from safetensors.numpy import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(out / f".{CHECKPOINT}.tmp"))
+    os.replace(out / f".{CHECKPOINT}.tmp", out / CHECKPOINT)
+
+
 def _train(
     args: LinkTrainArgs,
     train: list[tuple[str, str, str]],
@@ -180,10 +227,30 @@ def _train(
     # sparse gradients: a step touches a few thousand of the entity rows, and Adagrad updates only those
     ent = torch.nn.Embedding(len(entities), 2 * args.rank, sparse=True)
     rel = torch.nn.Embedding(len(relations), 2 * args.rank, sparse=True)
-    with torch.no_grad():
-        ent.weight.mul_(1e-3)
-        rel.weight.mul_(1e-3)
     opt = torch.optim.Adagrad([ent.weight, rel.weight], lr=args.learning_rate)
+    state = _start_state(args, entities, relations)
+    with torch.no_grad():
+        if state is None:
+            ent.weight.mul_(1e-3)
+            rel.weight.mul_(1e-3)
+        else:
+            ent.weight.copy_(torch.from_numpy(state["entities"]))
+            rel.weight.copy_(torch.from_numpy(state["relations"]))
+            if "entities_sum" in state:  # Adagrad's accumulated squares, so the step sizes go on shrinking
+                opt.state[ent.weight]["sum"].copy_(torch.from_numpy(state["entities_sum"]))
+                opt.state[rel.weight]["sum"].copy_(torch.from_numpy(state["relations_sum"]))
+    done_before = int(state["steps"][0]) if state is not None and "steps" in state else 0
+    saved_at = time.time()
+
+    def checkpoint(steps: int) -> dict[str, np.ndarray]:
+        return {
+            "entities": ent.weight.detach().numpy(),
+            "relations": rel.weight.detach().numpy(),
+            "entities_sum": opt.state[ent.weight]["sum"].numpy(),
+            "relations_sum": opt.state[rel.weight]["sum"].numpy(),
+            "steps": np.asarray([steps], dtype=np.int64),
+        }
+
     k = args.rank
     start, losses, log = time.time(), [], []
     from tqdm.auto import tqdm
@@ -225,11 +292,18 @@ def _train(
             mean = float(np.mean(losses[-200:]))
             log.append({"step": step + 1, "loss": round(mean, 4), "minutes": round((time.time() - start) / 60, 2)})
             bar.set_postfix(loss=f"{mean:.3f}")
+        if (time.time() - saved_at) / 60 > args.checkpoint_minutes:
+            _save_checkpoint(Path(args.output_dir), checkpoint(done_before + step + 1))
+            saved_at = time.time()
         if (time.time() - start) / 60 > args.max_minutes:
             logger.info("stopping at step %d: --max-minutes %.1f reached", step + 1, args.max_minutes)
             break
+    # the last state, with the optimizer's, so that --resume goes on exactly from here
+    _save_checkpoint(Path(args.output_dir), checkpoint(done_before + step + 1))
     info = {
-        "steps": step + 1,
+        "steps": done_before + step + 1,
+        "resumed_from_step": done_before,
+        "steps_this_run": step + 1,
         "planned_steps": steps,
         "examples": total,
         "minutes": round((time.time() - start) / 60, 2),
@@ -324,38 +398,6 @@ def evaluate(
     return out
 
 
-def plot_rank_shares(model: LinkModel, shares: dict[str, Any], path: Path) -> Path | None:
-    """Histograms of the test split's rank shares: true values against wrong ones, judged directions only.
-
-    Written where matplotlib is installed (``pip install "kgqa[bench]"``); ``None`` otherwise.
-    """
-    if not model.thresholds:
-        return None
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only, never a window
-        import matplotlib.pyplot as plt
-    except ImportError:
-        logger.info("matplotlib is not installed: no %s", path.name)
-        return None
-    true = [x for k, v in shares["_true"].items() if k in model.thresholds for x in v]
-    wrong = [x for k, v in shares["_wrong"].items() if k in model.thresholds for x in v]
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    bins = np.linspace(0, 1, 41)
-    ax.hist(true, bins=bins, alpha=0.6, label=f"true held-out values (n={len(true)})", density=True)
-    ax.hist(wrong, bins=bins, alpha=0.6, label=f"wrong values of the same relation (n={len(wrong)})", density=True)
-    ax.axvline(float(np.median(list(model.thresholds.values()))), color="k", ls="--", lw=1, label="median threshold")
-    ax.set_xlabel("rank share (share of the relation's values scored above)")
-    ax.set_ylabel("density")
-    ax.set_title("Link model, test split: judged relation directions")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
 def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
     """The least rank share that at most ``max_false_alarm`` of ``true_shares`` exceed."""
     if not true_shares:
@@ -379,6 +421,10 @@ def check_args(args: LinkTrainArgs) -> None:
             raise InputError(f"--{name.replace('_', '-')} is a share in [0, 1], not {getattr(args, name)}")
     if args.epochs <= 0 or args.max_minutes <= 0 or args.learning_rate <= 0 or args.n3 < 0:
         raise InputError("--epochs, --max-minutes and --learning-rate must be positive and --n3 not negative")
+    if args.checkpoint_minutes <= 0:
+        raise InputError("--checkpoint-minutes must be positive")
+    if args.resume and args.evaluate_only:
+        raise InputError("--resume trains on and --evaluate-only does not train: give one of them")
 
 
 def run(args: LinkTrainArgs) -> dict[str, Any]:
@@ -458,57 +504,6 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
     }
     logger.info("link model: %s", json.dumps(summary))
     return summary
-
-
-def card(model: LinkModel) -> str:
-    """The model folder's README: data, recipe, threshold and held-out numbers."""
-    m = model.meta
-    tr = m.get("training", {})
-    a = tr.get("args", {})
-    sel = {**a, **m.get("selection", {})}
-    lines = [
-        "# kgqa link model (ComplEx, reciprocal relations)",
-        "",
-        f"- **Graph:** the world `{m.get('world')}`: {m['facts']['all']:,} entity-to-entity facts, "
-        f"{len(model.entities):,} entities, {len(model.relations) // 2:,} relations (each read both ways).",
-        f"- **Split (seed {sel.get('seed')}):** train {m['facts']['train']:,}, dev {m['facts']['dev']:,} "
-        f"(thresholds), test {m['facts']['test']:,} (reported), both drawn from the eligible relations' facts; "
-        "dev and test facts were never trained on.",
-        f"- **Recipe:** rank {a.get('rank')}, batch {a.get('batch_size')} facts of one relation direction against "
-        f"its range (at most {a.get('max_candidates')} candidates), Adagrad lr {a.get('learning_rate')}, "
-        f"N3 {a.get('n3')}, {tr.get('steps')} of {tr.get('planned_steps')} planned steps "
-        f"({a.get('epochs')} epochs), {tr.get('minutes')} minutes on {a.get('num_threads')} CPU thread(s).",
-        f"- **Judged directions:** {len(model.thresholds)} of {len(m.get('eligible', {}))} eligible ones (at least "
-        f"{sel.get('min_share')} of at least {sel.get('min_holders')} holders single-valued); judged: at least "
-        f"{sel.get('min_candidates')} candidate values and {sel.get('min_dev_facts')} dev facts.",
-        f"- **Thresholds:** one per judged direction, the least rank share that at most {sel.get('max_false_alarm')} "
-        "of its true dev values exceed.",
-        "",
-        "| split | true facts (judged) | false-alarm rate | with other values: n, false-alarm rate | wrong values caught |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name in ("dev", "test"):
-        e = m.get(name, {})
-        lines.append(
-            f"| {name} | {e.get('judged_true_facts')} | {e.get('false_alarm_rate')} | "
-            f"{e.get('true_facts_with_other_values')}, {e.get('false_alarm_rate_other_valued')} | {e.get('catch_rate')} |"
-        )
-    lines += ["", "![rank shares on the test split](rank_shares.png)"]
-    lines += ["", "Per judged direction (test split, the 30 with most facts):", ""]
-    lines += [
-        "| direction | threshold | test facts | false-alarm rate | wrong values caught |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for key, e in list(m.get("test", {}).get("per_relation", {}).items())[:30]:
-        lines.append(f"| {key} | {e['threshold']} | {e['true_facts']} | {e['false_alarm_rate']} | {e['catch_rate']} |")
-    lines += [
-        "",
-        "A *false alarm* is a true fact, left out of training, whose value ranks above the threshold; the checker "
-        "would call it implausible if the graph held another value for its holder. *Wrong values caught*: a "
-        "random other value of the same relation direction, not one the holder has, ranked above the threshold.",
-        "",
-    ]
-    return "\n".join(lines)
 
 
 def add_link_model_parser(sub: Any) -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kgqa.checks.readings import choose_reading, local_relation, model_relations
+from kgqa.checks.readings import choose_reading, local_relation, model_relations, namesakes
 from kgqa.graph import KnowledgeGraph
 from kgqa.graph.linking import Candidate, Mention
 
@@ -129,6 +129,63 @@ def test_loose_property_is_read_only_where_the_classes_fit_and_is_marked_weak(kg
     # negative: a loose property whose classes do not fit (born in: a person and a city) is not read at all
     r2 = choose_reading(kg, subj, film, [(X + "madeOf", 0.9)], loose=[X + "bornIn"])
     assert r2 is not None and r2.relation == X + "madeOf" and not r2.weak
+
+
+# A schema property with the wordings and no facts, beside the data's populated namesake ("native of"
+# is the schema's own; the data names its property from the IRI and carries the schema's label as an
+# alternative); "linked to" is a populated property that shares only the schema's loose wording.
+MERGED = f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+x:citizenOf rdfs:label "citizenship" ; skos:altLabel "native of" , "from" .
+x:people_citizenship rdfs:label "people citizenship" ; skos:altLabel "Citizenship" .
+x:linkedTo rdfs:label "linked to" ; skos:altLabel "from" .
+x:p0 a x:Person ; rdfs:label "Ann Vale" .
+x:p1 a x:Person ; rdfs:label "Bo Lind" .
+x:c0 a x:Country ; rdfs:label "Avalon" .
+x:c1 a x:Country ; rdfs:label "Brega" .
+x:p0 x:people_citizenship x:c0 .
+x:p1 x:people_citizenship x:c1 .
+x:p0 x:linkedTo x:c0 .
+x:p1 x:linkedTo x:c1 .
+"""
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    path = Path(tmp_path_factory.mktemp("merged")) / "merged.ttl"
+    path.write_text(MERGED, encoding="utf-8")
+    return KnowledgeGraph.load([path])
+
+
+def test_populated_namesake_of_an_empty_matched_property_is_not_weak(merged: KnowledgeGraph) -> None:
+    assert namesakes(merged, [X + "citizenOf"], [X + "linkedTo", X + "people_citizenship"]) == {
+        X + "people_citizenship": X + "citizenOf"
+    }
+    # Ann Vale is a citizen of Brega? the data holds another value; the reading is as sure as the match
+    subj, obj = mention(X + "p0", "Ann Vale"), mention(X + "c1", "Brega", 20)
+    loose = [X + "linkedTo", X + "people_citizenship"]
+    r = choose_reading(merged, subj, obj, [(X + "citizenOf", 1.0)], loose=loose)
+    assert r is not None and r.relation == X + "people_citizenship" and r.tier == "typed"
+    assert not r.weak and r.stands_for == X + "citizenOf" and r.to_dict()["stands_for"] == X + "citizenOf"
+    # negative: a populated property sharing only a loose wording ("from") is no namesake, and stays weak
+    r2 = choose_reading(merged, subj, obj, [(X + "citizenOf", 1.0)], loose=[X + "linkedTo"])
+    assert r2 is not None and r2.relation == X + "linkedTo" and r2.weak and r2.stands_for is None
+    # negative: a matched property that holds facts has no namesake to defer to
+    assert namesakes(merged, [X + "linkedTo"], [X + "people_citizenship"]) == {}
+
+
+def test_local_property_that_is_also_loose_is_read_when_typed(merged: KnowledgeGraph) -> None:
+    # the local property (the entities hold it) is also among the loose ones: the statement is not a fact,
+    # but the classes fit, so it is read (weak) instead of being dropped for not being a fact
+    subj, obj = mention(X + "p0", "Ann Vale"), mention(X + "c1", "Brega", 20)
+    prop = X + "linkedTo"
+    r = choose_reading(merged, subj, obj, [(X + "nowhere", 0.9)], weak=[prop], loose=[prop])
+    assert r is not None and r.relation == prop and r.tier == "typed" and r.weak
+    # negative: local only (not loose), the same non-fact is not read on it
+    r2 = choose_reading(merged, subj, obj, [(X + "nowhere", 0.9)], weak=[prop])
+    assert r2 is not None and r2.relation == X + "nowhere"
 
 
 def test_misread_relation_is_no_domain_violation(checker) -> None:  # noqa: ANN001 - the conftest's fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from kgqa.errors import InputError
@@ -178,6 +179,7 @@ def test_evaluate_only_re_measures_the_trained_model_and_refuses_another_graph(s
         ("rank", 0, "--rank must be at least 1"),
         ("max_false_alarm", 1.5, "--max-false-alarm is a share"),
         ("epochs", 0.0, "must be positive"),
+        ("checkpoint_minutes", 0.0, "--checkpoint-minutes must be positive"),
     ],
 )
 def test_flags_out_of_range_are_refused_before_the_graph_is_read(field, value, message):
@@ -186,6 +188,47 @@ def test_flags_out_of_range_are_refused_before_the_graph_is_read(field, value, m
     check_args(LinkTrainArgs(world="w.json"))  # the defaults pass
     with pytest.raises(InputError, match=message):
         run(LinkTrainArgs(world="/nonexistent/kgqa.json", **{field: value}))
+
+
+def test_resume_goes_on_from_the_checkpoint_and_refuses_nothing_to_resume(studio_world, tmp_path):
+    from safetensors.numpy import load_file
+
+    from kgqa.graph.link_model import LinkModel
+
+    out = tmp_path / "lm"
+    base = dict(
+        world=str(studio_world / "kgqa.json"),
+        output_dir=str(out),
+        rank=4,
+        batch_size=32,
+        epochs=2,
+        dev_share=0.2,
+        test_share=0.2,
+        min_candidates=5,
+        min_dev_facts=5,
+    )
+    with pytest.raises(InputError, match="holds no checkpoint.safetensors"):
+        run(LinkTrainArgs(**{**base, "resume": True}))
+    run(LinkTrainArgs(**base))
+    first = load_file(str(out / "checkpoint.safetensors"))
+    steps = int(first["steps"][0])
+    assert steps == LinkModel.load(out).meta["training"]["steps"] > 0
+    assert first["entities_sum"].shape == first["entities"].shape and first["entities_sum"].max() > 0
+    run(LinkTrainArgs(**{**base, "resume": True}))
+    model = LinkModel.load(out)
+    training = model.meta["training"]
+    assert training["resumed_from_step"] == steps and training["steps"] == steps + training["steps_this_run"]
+    assert not np.allclose(load_file(str(out / "checkpoint.safetensors"))["entities"], first["entities"])
+    assert f"resumed from step {steps}" in (out / "README.md").read_text()
+    # negative: a checkpoint of another graph (fewer entities) is refused, and so is --resume with --evaluate-only
+    bad = {k: v[:3] if k in ("entities", "entities_sum") else v for k, v in first.items()}
+    from safetensors.numpy import save_file
+
+    save_file(bad, str(out / "checkpoint.safetensors"))
+    with pytest.raises(InputError, match="another graph"):
+        run(LinkTrainArgs(**{**base, "resume": True}))
+    with pytest.raises(InputError, match="give one of them"):
+        run(LinkTrainArgs(**{**base, "resume": True, "evaluate_only": True}))
 
 
 def test_the_evaluation_applies_the_checkers_link_guard():
