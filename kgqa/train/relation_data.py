@@ -295,6 +295,34 @@ def simplequestions_pool(
 MIN_PATH_OVERLAP = 0.5
 
 
+def _step_names(text: str) -> set[str]:
+    from kgqa.graph.relation_paths import INVERSE_PREFIX
+
+    return {step.removeprefix(INVERSE_PREFIX) for step in text.split(" ; ")}
+
+
+def path_negatives(target: str, others: Sequence[str], rng: random.Random, k: int = 8) -> list[str]:
+    """Up to ``k`` hard negatives for a path text: half of them its confusers, the rest drawn at random.
+
+    Confusers are the other path texts from the same entity that walk the target's relations in another
+    order, direction or number of steps ("directed by ; inverse written by" for "written by ; inverse
+    written by ; directed by"): ranked by how much of the target's relation names they share (Jaccard),
+    ties broken at random. They are the paths a path search must tell apart, and random ones from a
+    hub's hundreds of paths are rarely among them.
+    """
+    names = _step_names(target)
+    shuffled = list(others)
+    rng.shuffle(shuffled)
+
+    def overlap(text: str) -> float:
+        other = _step_names(text)
+        return len(other & names) / len(other | names)
+
+    close = [t for t in sorted(shuffled, key=overlap, reverse=True) if overlap(t) > 0][: k // 2]
+    rest = [t for t in shuffled if t not in close]
+    return close + rest[: k - len(close)]
+
+
 def metaqa_path_pool(
     kb_dir: str | Path,
     question_files: Sequence[str | Path],
@@ -388,9 +416,7 @@ def metaqa_path_pool(
                 pool.relations.setdefault(t, [t])
                 pool.names.setdefault(t, [t])
             marked = q.text[: q.start] + mark(q.entity) + q.text[q.end :]
-            out.append(
-                Example(marked, target, pool.name, [starts[0]], rng.sample(negatives, min(8, len(negatives))), "paths")
-            )
+            out.append(Example(marked, target, pool.name, [starts[0]], path_negatives(target, negatives, rng), "paths"))
     logger.info(
         "metaqa paths: %d questions kept, %d path texts; skipped %s", len(out), len(pool.relations), dict(skipped)
     )
@@ -448,6 +474,7 @@ __all__ = [
     "load_property_labels",
     "mark",
     "metaqa_path_pool",
+    "path_negatives",
     "read_graph",
     "simplequestions_pool",
     "split",

@@ -159,3 +159,21 @@ def test_metaqa_path_pairs_are_directed_on_request() -> None:
     # twin: a one-step pair keeps its plain text
     one_step = next(t for t in by_text if "lighthouse" in t)
     assert by_text[one_step] == "has tags"
+
+
+def test_path_negatives_put_the_target_s_confusers_first() -> None:
+    import random
+
+    from kgqa.train.relation_data import path_negatives
+
+    target = "written by ; inverse written by ; directed by"
+    confusers = ["directed by ; inverse written by", "written by ; inverse directed by", "directed by"]
+    unrelated = [f"has tags ; in language {i}" for i in range(20)]
+    negs = path_negatives(target, unrelated + confusers, random.Random(3))
+    assert len(negs) == 8 and len(set(negs)) == 8 and target not in negs
+    assert set(negs[:3]) == set(confusers)  # every confuser is in, ahead of the random ones
+    assert set(negs[3:]) <= set(unrelated)
+    # negative: with no path sharing a relation name, all are drawn at random (and seeded)
+    plain = path_negatives(target, unrelated, random.Random(3))
+    assert set(plain) <= set(unrelated) and plain == path_negatives(target, unrelated, random.Random(3))
+    assert path_negatives(target, [], random.Random(3)) == []
