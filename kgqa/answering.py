@@ -17,6 +17,7 @@ from kgqa.graph.relation_paths import (
     TEXT_BUDGET,
     PathSearch,
     is_literal,
+    named_in,
     path_facts,
     search_paths,
 )
@@ -102,7 +103,7 @@ def graph_answer(
     is the answer's ``path``. A path is taken when its cosine reaches the model's threshold.
 
     Otherwise each linked mention (longest first) and each matching relation is tried in both
-    directions (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,
+    directions, never answering with an entity the question itself names (except in a choice, "X or Y") (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,
     else the learned model's candidates above its threshold, then weaker name matches);
     ``when`` questions prefer dated properties, ``who`` questions people.
     Several values come in :func:`~kgqa.checks.graph_check.stable_order`, the same on
@@ -144,6 +145,8 @@ def graph_answer(
             found = None
         if found is not None and found.best.score >= found.threshold:
             return _path_answer(kg, found)
+    # the question does not ask for what it names (kgqa.graph.relation_paths.named_in)
+    named = named_in(question or focus, mentions)
     for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
         if m.text in nested:
             continue  # one property of the possessor answers about the possessor, not about what it possesses
@@ -165,11 +168,11 @@ def graph_answer(
             if wh == "where" and not candidates:
                 candidates = relations.match(f"place of {phrase}", top_k=3)
         for prop, _score in candidates:
-            facts = stable_order(kg.facts(m.iri, prop, None))
+            facts = [t for t in stable_order(kg.facts(m.iri, prop, None)) if t.object not in named]
             if facts:
                 texts = [t.object_label or kg.label(t.object) or t.object for t in facts]
                 return GraphAnswer(texts, [t.object for t in facts], facts, prop)
-            back = stable_order(kg.facts(None, prop, m.iri))
+            back = [t for t in stable_order(kg.facts(None, prop, m.iri)) if t.subject not in named]
             if back and not _is_datatype(kg, prop):
                 texts = [t.subject_label or kg.label(t.subject) for t in back]
                 return GraphAnswer(texts, [t.subject for t in back], back, prop)

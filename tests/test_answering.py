@@ -18,6 +18,7 @@ from kgqa.answering import (
 from kgqa.checks.questions import analyze_question
 from kgqa.graph.kg import KnowledgeGraph
 from kgqa.graph.linking import EntityLinker, Mention
+from kgqa.graph.relation_paths import named_in
 from kgqa.graph.relations import RelationMatcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,3 +266,21 @@ def test_a_nested_possessor_is_not_answered_by_its_own_property(world) -> None:
     # twin: the same question asked of Ada Finch herself is answered from her own facts
     ans = ask_graph(world, "In which town was Ada Finch born?")
     assert ans is not None and {t.subject for t in ans.facts} == {M + "Ada_Finch"}
+
+
+def test_the_answer_is_never_an_entity_the_question_names(world) -> None:
+    # Ada Finch was born in Port Vell: a question that names Port Vell does not ask for it
+    assert ask_graph(world, "Where was Ada Finch born?").texts == ["Port Vell"]
+    # without the rule these read "Port Vell" and "Ada Finch" back from the question
+    for q in ("Where was Ada Finch born near Port Vell?", "Who was born in Port Vell besides Ada Finch?"):
+        kg, linker, relations = world
+        analysis = analyze_question(q)
+        ans = graph_answer(kg, relations, linker.find_mentions(q), analysis.focus, analysis.wh, question=q)
+        assert ans is None or not {"Port Vell", "Ada Finch"} & set(ans.texts), (q, ans)
+    # negative: a question offering a choice is answered by one of the entities it names
+    kg, linker, _ = world
+    q = "Was Ada Finch born in Port Vell or Eastholm?"
+    ids = {m.iri for m in linker.find_mentions(q)}
+    assert named_in(q, linker.find_mentions(q)) == set() and M + "Port_Vell" in ids
+    q2 = "Where was Ada Finch born, Port Vell?"
+    assert named_in(q2, linker.find_mentions(q2)) == {M + "Ada_Finch", M + "Port_Vell"}

@@ -338,6 +338,20 @@ def walk_paths(
     return found
 
 
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def named_in(text: str, mentions: Sequence[Mention]) -> set[str]:
+    """The entities ``text`` names (each mention's linked node), which its answer is not; empty for a choice.
+
+    A question offering alternatives ("Which is older, X or Y?") is answered by one of the entities it
+    names, so nothing is left out there.
+    """
+    if _CHOICE.search(text):
+        return set()
+    return {m.iri for m in mentions if m.iri}
+
+
 def search_paths(
     kg: KnowledgeGraph,
     model: RelationModel,
@@ -359,7 +373,9 @@ def search_paths(
     :data:`MAX_CANDIDATES` candidate entities is a start; the question with that mention marked is scored
     against every path text. Paths whose end values cannot answer ``wh`` are dropped; the best adjusted score
     wins, ties going to the better-linked candidate and then to the shorter path. The budgets are shared by
-    all starts.
+    all starts. A wh-question does not ask for what it names: the entities the question's mentions link to
+    are no end values (:func:`named_in`; "What was the weather in Prague the day X died?" is not answered
+    "Prague" by X's place of death), except in a question offering a choice ("..., X or Y?").
 
     Args:
         kg: the graph.
@@ -387,6 +403,7 @@ def search_paths(
     directed = bool(getattr(model, "path_directions", False))
     scored: list[tuple[float, int, int, RelationPath]] = []
     ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), m.start))[:MAX_MENTIONS]
+    named = named_in(text, mentions)
     for m_rank, m in enumerate(ordered):
         at = _span(text, m)
         if at is None:
@@ -404,6 +421,8 @@ def search_paths(
         starts = [c.iri for c in m.candidates[:MAX_CANDIDATES]] or [m.iri]
         for c_rank, start in enumerate(dict.fromkeys(starts)):
             found = walk_paths(kg, start, score, max_hops, beam, frontier_limit, nodes, paths, read)
+            if named:
+                found = {k: Counter({n: c for n, c in ends.items() if n not in named}) for k, ends in found.items()}
             keys = [k for k, ends in found.items() if _fits(kg, ends, wh)]
             if not keys:
                 continue
@@ -464,6 +483,7 @@ def _span(text: str, m: Mention) -> tuple[int, int] | None:
 
 
 __all__ = [
+    "named_in",
     "BEAM",
     "FRONTIER_LIMIT",
     "HOP_MARGIN",
