@@ -93,6 +93,7 @@ def graph_answer(
     hop_margin: float = HOP_MARGIN,
     node_budget: int = NODE_BUDGET,
     text_budget: int = TEXT_BUDGET,
+    path_threshold: float | None = None,
 ) -> GraphAnswer | None:
     """Look the question up in the graph: the values at the end of the relation path it asks about.
 
@@ -119,6 +120,7 @@ def graph_answer(
         hop_margin: cosine a longer path must gain per extra step.
         node_budget: nodes whose facts the path search may read (the config's ``path_budget``).
         text_budget: path texts the path search may embed anew (the config's ``path_text_budget``).
+        path_threshold: least cosine of a path answer (the config's ``path_threshold``); ``None``: the model's own.
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
@@ -143,6 +145,8 @@ def graph_answer(
                 "graph answer: one step from the possessor %r cannot answer a nested question", found.best.mention
             )
             found = None
+        if found is not None and path_threshold is not None:
+            found.threshold = path_threshold  # the world's own, recorded in the trace with the path
         if found is not None and found.best.score >= found.threshold:
             return _path_answer(kg, found)
     # the question does not ask for what it names (kgqa.graph.relation_paths.named_in)

@@ -108,6 +108,7 @@ MINIMUMS: dict[str, float] = {
     "hybrid_dense_weight": 0.0,
     "path_budget": 1,
     "path_text_budget": 1,
+    "path_hop_margin": 0.0,
     "fact_budget": 1,
     "nli_pair_budget": 1,
 }
@@ -330,6 +331,11 @@ class PipelineConfig:
     #: holds another value of a mostly single-valued relation, a claimed value the model ranks as implausible
     #: (beyond the threshold it chose on held-out facts) is contradicted (rule "implausible_value"); None: off
     link_model_dir: str | None = None
+    #: cosine a relation path must gain per step beyond the first to beat a shorter one
+    #: (kgqa.graph.relation_paths.HOP_MARGIN); a world may choose its own on its training questions
+    path_hop_margin: float = 0.04
+    #: least cosine of a relation-path answer; None: the relation model's own path threshold (chosen on its dev split)
+    path_threshold: float | None = None
     # -- fact sentences judged by NLI (kgqa.checks.fact_sentences; thresholds chosen on graph-derived training
     # cases, data/fact_sentence_thresholds.json records how) --
     #: calibrated NLI entailment probability from which a fact sentence supports a claim the graph rules left unknown
@@ -369,6 +375,10 @@ class PipelineConfig:
         t = self.false_premise_threshold
         if t is not None and not 0 < t < 1:
             raise ConfigError(f"false_premise_threshold must be in (0, 1) or null (the model's own), not {t!r}")
+        if self.path_threshold is not None and not -1 <= self.path_threshold <= 1:
+            raise ConfigError(
+                f"path_threshold is a cosine in [-1, 1] or null (the model's own), not {self.path_threshold!r}"
+            )
         from kgqa.retrieval.split import check_split_args
 
         check_split_args(self.max_passage_words, self.passage_overlap_words)

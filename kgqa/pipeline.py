@@ -440,8 +440,10 @@ class Pipeline:
                     analysis.focus,
                     analysis.wh,
                     question,
-                    node_budget=self.config.path_budget,
-                    text_budget=self.config.path_text_budget,
+                    self.config.path_hop_margin,
+                    self.config.path_budget,
+                    self.config.path_text_budget,
+                    self.config.path_threshold,
                 )
             if gans is not None and spans and not answers_match(self.kg, spans[0].text, gans):
                 # the graph knows the answer: prefer a reader span that names it, if any

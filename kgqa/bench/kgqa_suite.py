@@ -141,11 +141,10 @@ class MetaQARunner:
         self.linker = EntityLinker(kg)
         self.relations = RelationMatcher(kg, relation_model(model_dir))
         self.hop_margin = HOP_MARGIN if hop_margin is None else hop_margin
-        if path_threshold is not None:
-            if not -1.0 <= path_threshold <= 1.0:
-                raise InputError(f"--path-threshold must be a cosine in [-1, 1], got {path_threshold}")
-            if self.relations.model is not None:
-                self.relations.model.path_threshold = path_threshold
+        if path_threshold is not None and not -1.0 <= path_threshold <= 1.0:
+            raise InputError(f"--path-threshold must be a cosine in [-1, 1], got {path_threshold}")
+        #: as the config's path_threshold: None leaves the model's own
+        self.path_threshold = path_threshold
 
     def ask(self, question: str) -> tuple[Any, list[Any]]:
         """``(graph answer or None, mentions)`` for one question."""
@@ -166,6 +165,7 @@ class MetaQARunner:
             analysis.wh,
             question=question,
             hop_margin=self.hop_margin,
+            path_threshold=self.path_threshold,
         )
         return answer, mentions
 
@@ -310,7 +310,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         },
         "split": split,
         "hop_margin": runner.hop_margin,
-        "path_threshold": getattr(model, "path_threshold", None),
+        "path_threshold": runner.path_threshold
+        if runner.path_threshold is not None
+        else getattr(model, "path_threshold", None),
         "load_seconds": round(load_seconds, 2),
         "data": {**_files_info(files), "kb": {**data_info(kb_dir / "kb_ids.tsv"), "triples_in_graph": len(kg)}},
         "details": "details.json",

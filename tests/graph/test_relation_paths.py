@@ -216,6 +216,21 @@ def test_graph_answer_passes_its_text_budget_to_the_path_search(mini) -> None:
     assert full is not None and full.texts == ["Port Vell"]
 
 
+def test_graph_answer_takes_the_world_s_path_threshold_over_the_model_s(mini) -> None:
+    kg, linker = mini
+    question = "Where was the author of The Glass Orchard born?"
+    analysis = analyze_question(question)
+    mentions = linker.find_mentions(question)
+    relations = RelationMatcher(kg, BagOfWords())  # type: ignore[arg-type]
+    args = (kg, relations, mentions, analysis.focus, analysis.wh, question)
+    kept = graph_answer(*args, path_threshold=-1.0)
+    assert kept is not None and kept.texts == ["Port Vell"] and kept.path["threshold"] == -1.0
+    # negative: a threshold above any cosine turns the path down (the recorded threshold is the one used)
+    refused = graph_answer(*args, path_threshold=1.0)
+    assert refused is None or refused.path is None
+    assert BagOfWords.threshold == 0.2  # the model itself is left as it was
+
+
 def test_an_exact_relation_name_keeps_the_one_relation_reading(mini) -> None:
     kg, linker = mini
     question = "What is the capital of Norland?"
@@ -292,3 +307,18 @@ def test_the_model_path_threshold_is_checked(tmp_path, value: object, ok: bool) 
     else:
         with pytest.raises(ConfigError, match="path_threshold"):
             RelationModel(tmp_path)
+
+
+def test_the_config_s_path_settings_default_to_the_shared_margin_and_the_model_s_threshold() -> None:
+    from kgqa.config import PipelineConfig
+    from kgqa.errors import ConfigError
+    from kgqa.graph.relation_paths import HOP_MARGIN
+
+    config = PipelineConfig()
+    assert config.path_hop_margin == HOP_MARGIN and config.path_threshold is None
+    assert PipelineConfig(path_hop_margin=0.01, path_threshold=0.42).path_threshold == 0.42
+    # negative: out of range
+    with pytest.raises(ConfigError, match="path_threshold is a cosine"):
+        PipelineConfig(path_threshold=1.5)
+    with pytest.raises(ConfigError, match="path_hop_margin"):
+        PipelineConfig(path_hop_margin=-0.1)
