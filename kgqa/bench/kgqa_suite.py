@@ -80,6 +80,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="least cosine of a path answer (default: the model's path_threshold; -1 accepts every path)",
     )
     p.add_argument(
+        "--choose-on-train",
+        metavar="MARGINS",
+        help="choose the hop margin (among these, e.g. 0.01,0.02,0.04) and the path threshold on the training "
+        "part first (same --limit and --seed), then measure the chosen split with them (overrides --hop-margin "
+        "and --path-threshold)",
+    )
+    p.add_argument(
         "--cache-dir", help="where the N-Triples conversion is cached (default: $KGQA_CACHE or ~/.cache/kgqa)"
     )
 
@@ -258,6 +265,58 @@ def _select(questions: list[MetaQAQuestion], split: str) -> list[MetaQAQuestion]
     return [q for q in questions if in_benchmark_split(q.entity) == keep]
 
 
+def parse_margins(text: str) -> list[float]:
+    """``"0.01,0.02,0.04"`` -> ``[0.01, 0.02, 0.04]``; each a cosine margin in [0, 1].
+
+    Raises:
+        InputError: not a comma-separated list of numbers in [0, 1].
+    """
+    try:
+        margins = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(
+            f"--choose-on-train takes hop margins separated by commas (e.g. 0.01,0.04), not {text!r}"
+        ) from None
+    if not margins or any(not 0.0 <= m <= 1.0 for m in margins):
+        raise InputError(f"--choose-on-train takes hop margins in [0, 1] separated by commas, not {text!r}")
+    return margins
+
+
+def choose_on_train(
+    runner: MetaQARunner, questions: dict[str, Sequence[MetaQAQuestion]], margins: Sequence[float]
+) -> dict[str, Any]:
+    """The hop margin and path threshold that do best on the training part's questions.
+
+    Each margin is tried with every path accepted; the one with the highest hits@1 over all files wins
+    (ties: the larger margin, the shared default's side), and its path threshold is the one at which the
+    chosen paths' cosines make the most right accept/reject decisions
+    (:func:`kgqa.train.relation_matcher.choose_threshold`). The runner is left at the choice.
+    """
+    from kgqa.train.relation_matcher import choose_threshold
+
+    tried: dict[str, Any] = {}
+    best: tuple[float, float] | None = None
+    runner.path_threshold = -1.0
+    for margin in sorted(margins, reverse=True):
+        runner.hop_margin = margin
+        per_file = {k: evaluate(runner, qs, f"train {k}, margin {margin}") for k, qs in questions.items()}
+        n = sum(r["n"] for r in per_file.values())
+        hits = sum(r["hits_at_1"] * r["n"] for r in per_file.values()) / n if n else 0.0
+        decisions = [d for r in per_file.values() for d in r["decisions"]]
+        threshold = choose_threshold([s for s, _ in decisions], [ok for _, ok in decisions])
+        tried[str(margin)] = {
+            "hits_at_1": round(hits, 4),
+            "per_file": {k: round(r["hits_at_1"], 4) for k, r in per_file.items()},
+            "path_threshold": threshold,
+        }
+        if best is None or hits > best[1]:
+            best = (margin, hits)
+    assert best is not None  # margins is never empty (parse_margins)
+    runner.hop_margin = best[0]
+    runner.path_threshold = tried[str(best[0])]["path_threshold"]["threshold"]
+    return {"tried": tried, "hop_margin": runner.hop_margin, "path_threshold": runner.path_threshold}
+
+
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Run the suite; returns the results (per file and overall) and writes the chosen paths and the first
     errors of each file to ``details.json``."""
@@ -267,6 +326,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     kb_dir = Path(ns.kb) if ns.kb else _default_path(DEFAULT_KB)
     files = [Path(f) for f in ns.questions] if ns.questions else [_default_path(f) for f in DEFAULT_FILES]
     split = getattr(ns, "split", "benchmark")
+    margins = parse_margins(ns.choose_on_train) if getattr(ns, "choose_on_train", None) else None
+    if margins and split != "benchmark":
+        raise InputError("--choose-on-train chooses on the training part: measure with --split benchmark")
     per_file_questions = {}
     for f in files:
         chosen = _select(read_questions(f), split)
@@ -282,6 +344,12 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         getattr(ns, "path_threshold", None),
     )
     load_seconds = time.perf_counter() - t0
+    choice = None
+    if margins:
+        train_questions = {
+            file_key(f, files): seeded_sample(_select(read_questions(f), "train"), ns.limit, ns.seed) for f in files
+        }
+        choice = choose_on_train(runner, train_questions, margins)
     per_file: dict[str, Any] = {}
     for f, questions in per_file_questions.items():
         key = file_key(f, files)
@@ -310,6 +378,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         },
         "split": split,
         "hop_margin": runner.hop_margin,
+        "chosen_on_train": choice,
         "path_threshold": runner.path_threshold
         if runner.path_threshold is not None
         else getattr(model, "path_threshold", None),

@@ -198,3 +198,45 @@ def test_the_benchmark_split_must_hold_questions(tmp_path, metaqa, cache, stand_
     )
     with pytest.raises(InputError, match="benchmark split"):
         kgqa_suite.run(ns, tmp_path)
+
+
+def test_parse_margins():
+    assert kgqa_suite.parse_margins("0.01, 0.04") == [0.01, 0.04]
+    for bad in ("", "a,0.1", "0.1,2", "-0.1"):
+        with pytest.raises(InputError, match="--choose-on-train"):
+            kgqa_suite.parse_margins(bad)
+
+
+def test_choose_on_train_keeps_the_best_margin_and_its_threshold(runner, metaqa):
+    questions = {
+        hop: read_questions(metaqa / hop / "dev.txt") for hop in ("1-hop", "2-hop") if (metaqa / hop).is_dir()
+    }
+    choice = kgqa_suite.choose_on_train(runner, questions, [0.0, 0.3])
+    tried = choice["tried"]
+    assert set(tried) == {"0.0", "0.3"}
+    best = max(tried.values(), key=lambda r: r["hits_at_1"])["hits_at_1"]
+    assert tried[str(choice["hop_margin"])]["hits_at_1"] == best
+    assert runner.hop_margin == choice["hop_margin"]
+    assert runner.path_threshold == tried[str(choice["hop_margin"])]["path_threshold"]["threshold"]
+    # a tie goes to the larger margin (tried first), the shared default's side
+    if tried["0.0"]["hits_at_1"] == tried["0.3"]["hits_at_1"]:
+        assert choice["hop_margin"] == 0.3
+
+
+def test_choose_on_train_measures_only_the_benchmark_split(tmp_path, metaqa, cache, stand_in):
+    import argparse
+
+    ns = argparse.Namespace(
+        kb=str(metaqa),
+        questions=None,
+        split="all",
+        limit=None,
+        seed=0,
+        cache_dir=None,
+        relation_model="default",
+        hop_margin=0.04,
+        path_threshold=None,
+        choose_on_train="0.01,0.04",
+    )
+    with pytest.raises(InputError, match="--split benchmark"):
+        kgqa_suite.run(ns, tmp_path)
