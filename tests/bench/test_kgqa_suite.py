@@ -208,9 +208,7 @@ def test_parse_margins():
 
 
 def test_choose_on_train_keeps_the_best_margin_and_its_threshold(runner, metaqa):
-    questions = {
-        hop: read_questions(metaqa / hop / "dev.txt") for hop in ("1-hop", "2-hop") if (metaqa / hop).is_dir()
-    }
+    questions = {hop: read_questions(metaqa / hop / "dev.txt") for hop in ("1-hop", "2-hop") if (metaqa / hop).is_dir()}
     choice = kgqa_suite.choose_on_train(runner, questions, [0.0, 0.3])
     tried = choice["tried"]
     assert set(tried) == {"0.0", "0.3"}
