@@ -121,3 +121,21 @@ def test_trace_renders(pipe) -> None:
     html = ans.trace._repr_html_()
     assert "<script" not in html and "premise" in html.lower()
     assert "Harry Potter" in ans.trace.to_text()
+
+
+def test_the_world_s_path_threshold_and_margin_reach_the_path_search(pipe, monkeypatch) -> None:
+    question = "Where was the author of Hamlet born?"
+
+    def graph_step(ans: Answer) -> dict:
+        return next((s.outputs for s in ans.trace.steps if s.stage == "graph"), {})
+
+    graph = graph_step(pipe.ask(question))
+    record = graph.get("relation_path")
+    assert record is not None and " ; " in graph["answer"]["relation"]  # author, then place of birth
+    assert record["hop_margin"] == pipe.config.path_hop_margin
+    assert record["threshold"] == pipe.relations.model.path_threshold  # null: the model's own
+    # negative: a world's own threshold that no path reaches turns the two-step answer down
+    monkeypatch.setattr(pipe.config, "path_hop_margin", 0.3)
+    monkeypatch.setattr(pipe.config, "path_threshold", 1.0)
+    strict = graph_step(pipe.ask(question))
+    assert "relation_path" not in strict and " ; " not in (strict.get("answer") or {}).get("relation", "")
