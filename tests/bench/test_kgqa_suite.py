@@ -3,10 +3,13 @@ linker and graph_answer that Pipeline.ask uses, brackets removed and the hop cou
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -75,6 +78,23 @@ def stand_in(monkeypatch):
 @pytest.fixture
 def runner(metaqa, cache, stand_in):
     return kgqa_suite.MetaQARunner(load_kb_graph(metaqa))
+
+
+def suite_args(metaqa: Path, **overrides: Any) -> argparse.Namespace:
+    """The suite's parsed options over the fixture KB, with ``overrides``."""
+    base = dict(
+        kb=str(metaqa),
+        questions=None,
+        split="benchmark",
+        limit=None,
+        seed=0,
+        cache_dir=None,
+        relation_model="default",
+        hop_margin=0.04,
+        path_threshold=None,
+        choose_on_train=None,
+    )
+    return argparse.Namespace(**{**base, **overrides})
 
 
 def test_parse_question_line():
@@ -178,7 +198,6 @@ def test_suite_end_to_end(tmp_path, metaqa, cache, stand_in, monkeypatch):
 
 
 def test_the_benchmark_split_must_hold_questions(tmp_path, metaqa, cache, stand_in):
-    import argparse
 
     one = tmp_path / "1-hop" / "dev.txt"
     one.parent.mkdir()
@@ -186,16 +205,7 @@ def test_the_benchmark_split_must_hold_questions(tmp_path, metaqa, cache, stand_
     names = ("Moon Harbor", "Ben Rook", "Star Orchard", "Echo Lantern", "Ada Quill", "Cara Vale", "Dev Marsh")
     name = next(n for n in names if not in_benchmark_split(n))
     one.write_text(f"who is [{name}]\tAda Quill\n")
-    ns = argparse.Namespace(
-        kb=str(metaqa),
-        questions=[str(one)],
-        split="benchmark",
-        limit=None,
-        seed=0,
-        cache_dir=None,
-        relation_model="default",
-        hop_margin=0.0,
-    )
+    ns = suite_args(metaqa, questions=[str(one)], hop_margin=0.0)
     with pytest.raises(InputError, match="benchmark split"):
         kgqa_suite.run(ns, tmp_path)
 
@@ -222,19 +232,7 @@ def test_choose_on_train_keeps_the_best_margin_and_its_threshold(runner, metaqa)
 
 
 def test_choose_on_train_measures_only_the_benchmark_split(tmp_path, metaqa, cache, stand_in):
-    import argparse
 
-    ns = argparse.Namespace(
-        kb=str(metaqa),
-        questions=None,
-        split="all",
-        limit=None,
-        seed=0,
-        cache_dir=None,
-        relation_model="default",
-        hop_margin=0.04,
-        path_threshold=None,
-        choose_on_train="0.01,0.04",
-    )
+    ns = suite_args(metaqa, split="all", choose_on_train="0.01,0.04")
     with pytest.raises(InputError, match="--split benchmark"):
         kgqa_suite.run(ns, tmp_path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,6 +36,20 @@ def studio_world(tmp_path):
     (tmp_path / "g.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "kgqa.json").write_text(json.dumps({"graphs": ["g.ttl"]}), encoding="utf-8")
     return tmp_path
+
+
+def small_run(world: Path, out: Path, **overrides: Any) -> dict[str, Any]:
+    """The flags of a seconds-long training on the studio world (rank 4, 20% dev and test, low floors)."""
+    return {
+        "world": str(world / "kgqa.json"),
+        "output_dir": str(out),
+        "rank": 4,
+        "dev_share": 0.2,
+        "test_share": 0.2,
+        "min_candidates": 5,
+        "min_dev_facts": 5,
+        **overrides,
+    }
 
 
 def test_triples_directions_and_eligibility(studio_world):
@@ -118,16 +134,7 @@ def test_evaluate_only_re_measures_the_trained_model_and_refuses_another_graph(s
     from kgqa.train.link_model import add_link_model_parser, args_from_namespace
 
     out = tmp_path / "lm"
-    base = dict(
-        world=str(studio_world / "kgqa.json"),
-        output_dir=str(out),
-        rank=4,
-        epochs=5,
-        dev_share=0.2,
-        test_share=0.2,
-        min_candidates=5,
-        min_dev_facts=5,
-    )
+    base = small_run(studio_world, out, epochs=5)
     run(LinkTrainArgs(**base))
     before = LinkModel.load(out).entity_vectors.copy()
     parser = argparse.ArgumentParser()
@@ -196,17 +203,7 @@ def test_resume_goes_on_from_the_checkpoint_and_refuses_nothing_to_resume(studio
     from kgqa.graph.link_model import LinkModel
 
     out = tmp_path / "lm"
-    base = dict(
-        world=str(studio_world / "kgqa.json"),
-        output_dir=str(out),
-        rank=4,
-        batch_size=32,
-        epochs=2,
-        dev_share=0.2,
-        test_share=0.2,
-        min_candidates=5,
-        min_dev_facts=5,
-    )
+    base = small_run(studio_world, out, batch_size=32, epochs=2)
     with pytest.raises(InputError, match="holds no checkpoint.safetensors"):
         run(LinkTrainArgs(**{**base, "resume": True}))
     run(LinkTrainArgs(**base))
