@@ -70,6 +70,25 @@ _TRANSLIT.update(str.maketrans({"đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "�
 _IRREGULAR_PLURALS = {"person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice"}
 
 
+def _titled(surface: str, n: int) -> bool:
+    """Whether a span of ``n`` stop words is a title in a cased text: "Down to You", "The Who", not "It"."""
+    words = surface.split()
+    return n >= 2 and words[0][:1].isupper() and words[-1][:1].isupper()
+
+
+def _descriptor(text: str, mention: Mention, after: Sequence[tuple[Mention, bool]]) -> bool:
+    """Whether a lower-case entity mention only describes the capitalised name right after it.
+
+    "the film Blue Harvest", "the novelist Mara Holt": in a cased text the common noun before a name is
+    that name's descriptor, not a second topic, even where the graph has a node of that name (a tag, a
+    word sense). Such a mention is dropped; class mentions are kept (they type the name).
+    """
+    if not after or not mention.text.islower():
+        return False
+    nxt = after[0][0]
+    return not text[mention.end : nxt.start].strip() and nxt.text[:1].isupper()
+
+
 class Encoder(Protocol):
     """Anything with ``encode(list[str]) -> np.ndarray`` of L2-normalised rows (e.g. a SentenceTransformer)."""
 
@@ -446,7 +465,9 @@ class EntityLinker:
     def find_mentions(self, text: str, classes: bool = False) -> list[Mention]:
         """Longest non-overlapping exact matches of entity names in ``text``, left to right.
 
-        Names made only of stop words are ignored. An ambiguous name yields one mention, of
+        Names made only of stop words are ignored, unless they are a title inside a cased text ("who
+        directed Down to You"). In a cased text, a lower-case entity name right before a capitalised
+        one describes it ("the film Blue Harvest") and is dropped. An ambiguous name yields one mention, of
         its best candidate by prior (preferred label over alias, and the most connected node);
         ``mention.candidates`` lists the others with their score parts (:meth:`link` and
         :func:`~kgqa.graph.disambiguation.rerank` re-rank them by the relation asked about).
@@ -462,33 +483,33 @@ class EntityLinker:
         cased = any(c.isupper() for c in text)
         catalogs = [self.entities, self.classes] if classes else [self.entities]
         longest = max(c.max_tokens for c in catalogs)
-        out: list[Mention] = []
+        out: list[tuple[Mention, bool]] = []
         i = 0
         while i < len(toks):
             found = None
             for n in range(min(longest, _MAX_NGRAM, len(toks) - i), 0, -1):
                 words = [t for t, _, _ in toks[i : i + n]]
-                if all(w in STOP_WORDS for w in words):
+                surface = text[toks[i][1] : toks[i + n - 1][2]]
+                if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and _titled(surface, n)):
                     continue
                 key = " ".join(words)
-                surface = text[toks[i][1] : toks[i + n - 1][2]]
                 for cat in catalogs:
                     if cat is self.entities and cased and surface.islower() and key in self._vocabulary:
                         continue
                     if key in cat.exact:
-                        found = (n, cat.exact[key])
+                        found = (n, cat.exact[key], cat is self.entities)
                         break
                 if found:
                     break
             if found:
-                n, bucket = found
+                n, bucket, entity = found
                 start, end = toks[i][1], toks[i + n - 1][2]
                 cands = self._exact_candidates(bucket)
-                out.append(self._mention(cands[0].iri, text[start:end], start, end, 1.0, "exact", cands))
+                out.append((self._mention(cands[0].iri, text[start:end], start, end, 1.0, "exact", cands), entity))
                 i += n
             else:
                 i += 1
-        return out
+        return [m for k, (m, entity) in enumerate(out) if not (entity and cased and _descriptor(text, m, out[k + 1 :]))]
 
     def resolve(self, name: str, top_k: int = 5) -> list[Mention]:
         """Entities a phrase may name: exact, else fuzzy, else embedding matches, best first.

@@ -77,6 +77,42 @@ def test_stop_word_only_labels_are_ignored(tmp_path: Path, toy_path: Path) -> No
     assert linker.resolve("The")[0].iri == f"{E}The"  # an explicit phrase may still name it
 
 
+def _extra_linker(tmp_path: Path, toy_path: Path, turtle: str) -> EntityLinker:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix t: <http://toy.example/ns#> . @prefix e: <http://toy.example/e/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n" + turtle
+    )
+    return EntityLinker(KnowledgeGraph.load([toy_path, extra]))
+
+
+def test_a_title_of_stop_words_is_a_name_inside_a_cased_text(tmp_path: Path, toy_path: Path) -> None:
+    linker = _extra_linker(tmp_path, toy_path, 'e:DownToYou a t:Work ; rdfs:label "Down to You" .\n')
+    assert [m.iri for m in linker.find_mentions("Who directed Down to You?")] == [f"{E}DownToYou"]
+    # negative: the same words in lower case, or one title-cased word, or at the start, are not the title
+    assert linker.find_mentions("Who directed it down to you?") == []
+    assert linker.find_mentions("Down to You, who directed it?") == []
+    one = _extra_linker(tmp_path, toy_path, 'e:You a t:Work ; rdfs:label "You" .\n')
+    assert one.find_mentions("Did They say You?") == []
+
+
+def test_a_lower_case_descriptor_before_a_name_is_dropped(tmp_path: Path, toy_path: Path) -> None:
+    linker = _extra_linker(
+        tmp_path,
+        toy_path,
+        'e:oddtag a t:Work ; rdfs:label "oddity" . e:Harvest a t:Work ; rdfs:label "Blue Harvest" .\n',
+    )
+    assert [m.text for m in linker.find_mentions("Which words describe oddity Blue Harvest?")] == ["Blue Harvest"]
+    # negative: not right before a name, the lower-case node is a mention of its own
+    mentions = linker.find_mentions("Which oddity tags describe Blue Harvest?")
+    assert [m.text for m in mentions] == ["oddity", "Blue Harvest"]
+    # negative: in a text without capitals nothing marks the name, and both stay
+    assert [m.text for m in linker.find_mentions("which words describe oddity blue harvest")] == [
+        "oddity",
+        "blue harvest",
+    ]
+
+
 def test_resolve_exact_and_fuzzy(linker: EntityLinker) -> None:
     exact = linker.resolve("shakespeare")
     assert [(m.iri, m.score, m.method) for m in exact] == [(f"{E}Shakespeare", 1.0, "exact")]
