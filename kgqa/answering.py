@@ -282,8 +282,21 @@ def _is_datatype(kg: KnowledgeGraph, prop: str) -> bool:
     )
 
 
+#: the fewest characters of a name that may match by containment (shorter ones must match whole)
+MIN_CONTAINED_CHARS = 4
+
+
+def _contains_words(longer: str, shorter: str) -> bool:
+    """Whether the normalised ``shorter`` is a run of whole words of the normalised ``longer``."""
+    return len(shorter) >= MIN_CONTAINED_CHARS and f" {shorter} " in f" {longer} "
+
+
 def answers_match(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> bool:
-    """Whether the reader's span names (one of) the graph's answers: labels, aliases, or the same year."""
+    """Whether the reader's span names (one of) the graph's answers: labels, aliases, or the same year.
+
+    A name matches the span whole, or as a run of whole words inside it (or the span inside the name), of
+    at least :data:`MIN_CONTAINED_CHARS` characters: a two-letter alias ("MI") matches inside no word ("family").
+    """
     norm = normalize_answer(reader_text)
     if not norm:
         return False
@@ -295,7 +308,7 @@ def answers_match(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> b
             n = normalize_answer(name)
             if not n:
                 continue
-            if n == norm or (len(norm) >= 4 and (norm in n or n in norm)):
+            if n == norm or _contains_words(n, norm) or _contains_words(norm, n):
                 return True
         years_r = re.findall(r"\d{3,4}", reader_text)
         years_g = re.findall(r"\d{3,4}", text)

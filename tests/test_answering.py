@@ -178,6 +178,10 @@ BIRTH = GraphAnswer(["1850-02-11"], ["1850-02-11"])
         ("", EASTHOLM, False),
         ("the", EASTHOLM, False),  # nothing left after normalisation
         ("...", EASTHOLM, False),
+        ("the Eastholmers' harbour", EASTHOLM, False),  # inside a longer word: not the name
+        ("his family was later told", GraphAnswer(["MI"], ["MI"]), False),  # a short name inside a word
+        ("MI", GraphAnswer(["MI"], ["MI"]), True),  # ... but whole, it matches
+        ("born in Eastholm harbour", EASTHOLM, True),  # whole words inside a longer span
     ],
 )
 def test_answers_match(world, reader_text: str, graph: GraphAnswer, matches: bool) -> None:

@@ -1,6 +1,6 @@
-"""Questions of the ToG collection (WebQuestions, ComplexWebQuestions) and their one-edge subset on a graph.
+"""Questions of the ToG collection (WebQuestions, ComplexWebQuestions, SimpleQuestions) and their one-edge subset on a graph.
 
-The ToG release (``kgqa/tog/WebQuestions.json`` and ``kgqa/tog/cwq.json`` in the data directory)
+The ToG release (``kgqa/tog/WebQuestions.json``, ``kgqa/tog/cwq.json`` and ``kgqa/tog/SimpleQA.json`` in the data directory)
 gives each question its topic entities as Freebase ids (``{"m.0abc12": "<its name>"}``) and its gold
 answers as names. :func:`select_one_edge` keeps the questions whose gold answer is one edge away
 from a topic entity in a graph: some asserted fact ``(topic, r, a)`` or ``(a, r, topic)`` whose
@@ -23,7 +23,11 @@ from kgqa.errors import InputError
 from kgqa.text import normalize_answer
 
 #: dataset option -> its file in the data directory
-DATASETS = {"webqsp": "kgqa/tog/WebQuestions.json", "cwq": "kgqa/tog/cwq.json"}
+DATASETS = {
+    "webqsp": "kgqa/tog/WebQuestions.json",
+    "cwq": "kgqa/tog/cwq.json",
+    "simpleqa": "kgqa/tog/SimpleQA.json",
+}
 #: predicates of these vocabularies describe nodes (labels, types, mappings); they are not answer edges
 SCHEMA_NAMESPACES = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",

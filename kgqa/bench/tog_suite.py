@@ -1,6 +1,6 @@
-"""``kgqa bench tog``: WebQuestions / ComplexWebQuestions questions whose answer is one edge of a world's graph.
+"""``kgqa bench tog``: WebQuestions / ComplexWebQuestions / SimpleQuestions questions one edge from the answer.
 
-The questions (``--dataset webqsp|cwq``, from the ToG release in the data directory) are kept
+The questions (``--dataset webqsp|cwq|simpleqa``, from the ToG release in the data directory) are kept
 when their gold answer is one asserted edge from a topic entity in the world's graph
 (:func:`kgqa.bench.tog_data.select_one_edge`: graph structure and gold answers only, never the
 wording). Each kept question is asked through :meth:`kgqa.Pipeline.ask` on ``--world`` and scored:
@@ -12,7 +12,8 @@ wording). Each kept question is asked through :meth:`kgqa.Pipeline.ask` on ``--w
 - per-question time p50 / p95 / max, and the world's cost: ``Pipeline.load`` seconds and the
   process's peak memory after loading and at the end.
 
-WebQuestions is for measurement only; ComplexWebQuestions is the development set. With
+WebQuestions is for measurement only; ComplexWebQuestions and SimpleQuestions (single-relation questions
+over Freebase, the closest in shape to WebQuestions' one-edge subset) are development sets. With
 ``--save-records`` the per-question records are written to ``records.jsonl``; for WebQuestions
 they hold the row id and the scores but not the question text.
 """
@@ -34,8 +35,10 @@ from kgqa.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-#: the data set that may be read while developing (the other is for measurement only)
+#: the default data set, one that may be read while developing
 DEVELOPMENT_DATASET = "cwq"
+#: the data sets that may be read while developing; the others are for measurement only
+DEVELOPMENT_DATASETS = frozenset({"cwq", "simpleqa"})
 
 
 # --------------------------------------------------------------------------- the world
@@ -243,7 +246,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--dataset",
         choices=sorted(DATASETS),
         default=DEVELOPMENT_DATASET,
-        help="cwq: ComplexWebQuestions (development, default); webqsp: WebQuestions (measurement only)",
+        help=(
+            "cwq: ComplexWebQuestions (development, default); simpleqa: SimpleQuestions, Freebase (development); "
+            "webqsp: WebQuestions (measurement only)"
+        ),
     )
     p.add_argument("--data", metavar="FILE", help="a ToG question file instead of the data directory's")
     add_world_arguments(p)
@@ -262,7 +268,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     selected, counts = select_one_edge(pipe.kg, rows, default_entity_iri())
     counts["selection_s"] = round(time.perf_counter() - start, 2)
     sample = seeded_sample(selected, ns.limit, ns.seed)
-    keep_text = ns.dataset == DEVELOPMENT_DATASET or bool(ns.data)
+    keep_text = ns.dataset in DEVELOPMENT_DATASETS or bool(ns.data)
     results, records = evaluate(pipe, sample, keep_text=keep_text)
     cost["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["world_cost"] = cost
@@ -282,7 +288,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         "relation accuracy: the graph answer's relation is one of the question's gold one-edge relations",
         "ask times exclude loading: Pipeline.load and warm_up (every model loaded) are in world_cost",
     ]
-    if ns.dataset != DEVELOPMENT_DATASET:
+    if ns.dataset not in DEVELOPMENT_DATASETS:
         results["notes"].append(f"{ns.dataset} is for measurement only: records hold ids and scores, not questions")
     if ns.save_records:
         with (out / "records.jsonl").open("w", encoding="utf-8") as fh:

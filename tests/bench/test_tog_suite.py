@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from kgqa.bench import cli, tog_suite
+from kgqa.bench import cli, tog_data, tog_suite
 from kgqa.bench.tog_data import OneEdgeQuestion, TogQuestion, names_gold, read_tog, select_one_edge
 from kgqa.errors import ConfigError, InputError
 from kgqa.graph.kg import KnowledgeGraph
@@ -203,6 +204,27 @@ def test_suite_writes_selection_and_cost(tmp_path, toy_kg, monkeypatch):
     assert res["hits_at_1"] == 1.0 and res["relation_accuracy"] == 1.0
     assert res["world_cost"]["load_s"] == 1.0 and "peak_rss_mb" in res["world_cost"]
     assert (out / "records.jsonl").is_file() and (out / "metrics.png").is_file()
+
+
+@pytest.mark.parametrize(("dataset", "keeps_text"), [("simpleqa", True), ("cwq", True), ("webqsp", False)])
+def test_development_sets_keep_question_text_and_measurement_sets_do_not(
+    tmp_path, toy_kg, monkeypatch, dataset, keeps_text
+):
+    rows = [{"question": "Where was Alice Example born?", "answer": "Paris", "topic_entity": {"m.alice": "Alice"}}]
+    folder = tmp_path / "data" / "kgqa" / "tog"
+    folder.mkdir(parents=True)
+    (folder / Path(tog_data.DATASETS[dataset]).name).write_text(json.dumps(rows), encoding="utf-8")
+    monkeypatch.setenv("KGQA_DATA", str(tmp_path / "data"))
+    pipe = ScriptedPipe(toy_kg, {rows[0]["question"]: _answer("Paris", [EX + "m.alice"], EX + "bornIn")})
+    cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 1.0, "peak_rss_mb_after_load": 1.0}
+    monkeypatch.setattr(tog_suite, "load_world", lambda ns: (pipe, dict(cost)))
+    monkeypatch.setattr(tog_suite, "default_entity_iri", lambda: entity)
+    out = tmp_path / "out"
+    assert cli.main(["tog", "--dataset", dataset, "--out", str(out), "--save-records"]) == 0
+    record = json.loads((out / "records.jsonl").read_text().splitlines()[0])
+    assert ("question" in record) is keeps_text
+    notes = json.loads((out / "results.json").read_text())["notes"]
+    assert any("measurement only" in n for n in notes) is not keeps_text
 
 
 def test_world_option_errors(tmp_path, monkeypatch):
