@@ -94,6 +94,7 @@ def graph_answer(
     node_budget: int = NODE_BUDGET,
     text_budget: int = TEXT_BUDGET,
     path_threshold: float | None = None,
+    answer_classes: Sequence[str] = (),
 ) -> GraphAnswer | None:
     """Look the question up in the graph: the values at the end of the relation path it asks about.
 
@@ -121,6 +122,8 @@ def graph_answer(
         node_budget: nodes whose facts the path search may read (the config's ``path_budget``).
         text_budget: path texts the path search may embed anew (the config's ``path_text_budget``).
         path_threshold: least cosine of a path answer (the config's ``path_threshold``); ``None``: the model's own.
+        answer_classes: the classes the question asks for (:func:`kgqa.graph.answer_type.asked_classes`): a path
+            reaching one of them wins over paths whose end values are typed otherwise.
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
@@ -139,6 +142,7 @@ def graph_answer(
             hop_margin=hop_margin,
             node_budget=node_budget,
             text_budget=text_budget,
+            answer_classes=answer_classes,
         )
         if found is not None and _flat_reading(found, nested):
             logger.debug(

@@ -19,6 +19,7 @@ from kgqa.checks.questions import QuestionAnalysis, analyze_question, answer_sta
 from kgqa.checks.verdict import decide
 from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
+from kgqa.graph.answer_type import asked_classes
 from kgqa.graph.link_model import link_model as load_link_model
 from kgqa.numeric_questions import numeric_answer
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
@@ -444,6 +445,7 @@ class Pipeline:
                     self.config.path_budget,
                     self.config.path_text_budget,
                     self.config.path_threshold,
+                    asked_classes(self.linker, question),
                 )
             if gans is not None and spans and not answers_match(self.kg, spans[0].text, gans):
                 # the graph knows the answer: prefer a reader span that names it, if any

@@ -157,6 +157,7 @@ class MetaQARunner:
         """``(graph answer or None, mentions)`` for one question."""
         from kgqa.answering import graph_answer
         from kgqa.checks.questions import analyze_question
+        from kgqa.graph.answer_type import asked_classes
 
         mentions = self.linker.find_mentions(question)
         # as Pipeline._analyse: the subject ends with the first mention after the question word
@@ -173,6 +174,7 @@ class MetaQARunner:
             question=question,
             hop_margin=self.hop_margin,
             path_threshold=self.path_threshold,
+            answer_classes=asked_classes(self.linker, question),
         )
         return answer, mentions
 

@@ -41,6 +41,7 @@ import numpy as np
 
 from kgqa.budget import Budget, cuts
 from kgqa.errors import InputError
+from kgqa.graph.answer_type import MAX_TYPED_ENDS, type_fit
 from kgqa.graph.relation_text import relation_texts
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +78,8 @@ MAX_MENTIONS = 3
 MAX_CANDIDATES = 3
 #: how many of the runner-up paths the result keeps for the trace
 RUNNERS_UP = 4
+#: the best paths whose end values' types are read when the question asks for a class (kgqa.graph.answer_type)
+TYPED_PATHS = 24
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _YEAR = re.compile(r"\b\d{3,4}\b")
@@ -147,16 +150,21 @@ class PathSearch:
     budgets: list[dict[str, Any]]
     threshold: float
     hop_margin: float
+    #: the answer type asked for and the paths set aside for ending at other types (:mod:`kgqa.graph.answer_type`)
+    answer_type: dict[str, Any] | None = None
 
     def to_dict(self, kg: KnowledgeGraph | None = None) -> dict[str, Any]:
         """The trace record: chosen path, score, runner-ups, the margin and threshold used, budget cuts."""
-        return {
+        out = {
             "chosen": self.best.to_dict(kg),
             "runners_up": [p.to_dict(kg) for p in self.runners_up],
             "hop_margin": self.hop_margin,
             "threshold": self.threshold,
             "budgets": self.budgets,
         }
+        if self.answer_type is not None:
+            out["answer_type"] = self.answer_type
+        return out
 
 
 def is_literal(node: str) -> bool:
@@ -366,6 +374,7 @@ def search_paths(
     path_budget: int = PATH_BUDGET,
     text_budget: int = TEXT_BUDGET,
     edge_budget: int = EDGE_BUDGET,
+    answer_classes: Sequence[str] = (),
 ) -> PathSearch | None:
     """The best relation path for a question from its linked entities, or ``None`` when no path is found.
 
@@ -392,6 +401,8 @@ def search_paths(
         text_budget: path texts not yet embedded that may be encoded; a path whose text is left out
             is not scored (the cut is recorded like the others).
         edge_budget: facts that may be read.
+        answer_classes: the classes the question asks for (:func:`kgqa.graph.answer_type.asked_classes`); when a
+            path reaches a value of one, the paths whose typed end values have other types only are set aside.
     """
     from kgqa.graph.relation_model import mark_mention
 
@@ -438,6 +449,14 @@ def search_paths(
         return None
     # scores equal to 1e-6 are ties (a repeated step can add float noise): the better-linked start, then fewer steps
     scored.sort(key=lambda x: (-round(x[0], 6), x[1], x[2], x[3].text))
+    answer_type = None
+    if answer_classes:  # the best TYPED_PATHS paths' end types, read only where a path reaches the asked type
+        top = scored[:TYPED_PATHS]
+        fits = [type_fit(kg, [n for n, _ in rp.ends.most_common(MAX_TYPED_ENDS)], answer_classes) for *_, rp in top]
+        if any(f is True for f in fits):
+            kept = [x for x, f in zip(top, fits, strict=True) if f is not False]
+            answer_type = {"classes": list(answer_classes), "set_aside": len(top) - len(kept)}
+            scored = kept + scored[TYPED_PATHS:]
     best = scored[0][3]
     runners: list[RelationPath] = []
     for _adj, _r, _n, rp in scored[1:]:
@@ -446,7 +465,7 @@ def search_paths(
         if (rp.entity, rp.steps) != (best.entity, best.steps):
             runners.append(rp)
     threshold = float(getattr(model, "path_threshold", model.threshold))
-    return PathSearch(best, runners, cuts([nodes, paths, encoded, read]), threshold, hop_margin)
+    return PathSearch(best, runners, cuts([nodes, paths, encoded, read]), threshold, hop_margin, answer_type)
 
 
 def path_facts(kg: KnowledgeGraph, start: str, steps: Sequence[Step], limit: int = 20) -> list[Triple]:
@@ -492,6 +511,7 @@ __all__ = [
     "NODE_BUDGET",
     "PATH_BUDGET",
     "STEP_SEPARATOR",
+    "TYPED_PATHS",
     "PathSearch",
     "RelationPath",
     "Step",
