@@ -57,6 +57,7 @@ _SELECTION = (
     "min_holders",
     "min_candidates",
     "min_dev_facts",
+    "min_checker_facts",
     "max_false_alarm",
 )
 
@@ -80,6 +81,8 @@ class LinkTrainArgs:
     min_holders: int = 50
     min_candidates: int = 20
     min_dev_facts: int = 40
+    #: dev facts whose holder has other values that a direction needs before they bound its threshold too
+    min_checker_facts: int = 20
     max_false_alarm: float = 0.05
     max_eval: int = 20000
     seed: int = 13
@@ -388,11 +391,15 @@ def evaluate(
                 "true_facts": len(v[0]),
                 "threshold": model.thresholds[k],
                 "false_alarm_rate": rates(v[0], [k] * len(v[0])),
+                "true_facts_with_other_values": len(v[2]),
+                "false_alarm_rate_other_valued": rates(v[2], [k] * len(v[2])),
                 "catch_rate": rates(v[1], [k] * len(v[1])),
             }
             for k, v in sorted(judged.items(), key=lambda kv: -len(kv[1][0]))
         },
         "_true": {k: [x for x, _ in v[0]] for k, v in per_key.items()},
+        # where the checker can fire (the holder has other values); a linked value is never flagged there
+        "_checker": {k: [-1.0 if linked else x for x, linked in v[2]] for k, v in per_key.items()},
         "_wrong": {k: [x for x, _ in v[1]] for k, v in per_key.items()},
     }
     return out
@@ -407,13 +414,37 @@ def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
     return round(float(ordered[len(ordered) - 1 - allowed]), 4)
 
 
+def dev_thresholds(
+    true_shares: dict[str, list[float]], checker_shares: dict[str, list[float]], args: LinkTrainArgs
+) -> dict[str, float]:
+    """Each direction's threshold, where its dev facts are enough to choose one (the others stay silent).
+
+    The least rank share that at most ``--max-false-alarm`` of its true dev values exceed, and, where at least
+    ``--min-checker-facts`` of them have a holder with other values (the only case where the checker can call a
+    value implausible; a value linked to the holder by another fact counts as never flagged), also at most that
+    share of those: the stricter of the two. Over all true values, one relation's false alarms can hide among
+    holders with one value; the second bound is on the false alarms a user would meet.
+    """
+    out = {}
+    for key, shares in true_shares.items():
+        if len(shares) < args.min_dev_facts:
+            continue
+        threshold = choose_threshold(shares, args.max_false_alarm)
+        checker = checker_shares.get(key, [])
+        if len(checker) >= args.min_checker_facts:
+            threshold = max(threshold, choose_threshold(checker, args.max_false_alarm))
+        out[key] = threshold
+    return out
+
+
 def check_args(args: LinkTrainArgs) -> None:
     """Refuse flags out of range before the graph is read (which takes minutes on a big world)."""
     if not 0 <= args.dev_share < 0.5 or not 0 <= args.test_share < 0.5:
         raise InputError(
             f"--dev-share and --test-share are shares below 0.5, not {args.dev_share} and {args.test_share}"
         )
-    for name in ("rank", "batch_size", "max_candidates", "min_holders", "min_candidates", "min_dev_facts", "max_eval"):
+    counts = ("rank", "batch_size", "max_candidates", "min_holders", "min_candidates", "min_dev_facts", "max_eval")
+    for name in (*counts, "min_checker_facts"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}")
     for name in ("min_share", "max_false_alarm"):
@@ -463,23 +494,18 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
     else:
         ent, rel, info = _train(args, train, entities, relations, ranges)
     model = LinkModel(entities, relations, ent, rel, kept, {})
-    dev_shares = evaluate(model, dev, values, kept, args.max_eval, args.seed)["_true"]
-    # a direction's own threshold, where its dev facts are enough to choose one; the others stay silent
-    thresholds = {
-        key: choose_threshold(shares, args.max_false_alarm)
-        for key, shares in dev_shares.items()
-        if len(shares) >= args.min_dev_facts
-    }
-    model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
     links = linked_pairs(triples)
+    dev_split = evaluate(model, dev, values, kept, args.max_eval, args.seed, links)
+    thresholds = dev_thresholds(dev_split["_true"], dev_split["_checker"], args)
+    model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
     dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed, links)
     test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1, links)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     plot_rank_shares(model, test_eval, out / "rank_shares.png")
     for split in (dev_eval, test_eval):
-        split.pop("_true")
-        split.pop("_wrong")
+        for key in ("_true", "_wrong", "_checker"):
+            split.pop(key)
     model.meta = {
         "world": str(Path(args.world).resolve()),
         "facts": {"all": len(triples), "train": len(train), "dev": len(dev), "test": len(test)},
@@ -532,6 +558,7 @@ __all__ = [
     "card",
     "check_args",
     "choose_threshold",
+    "dev_thresholds",
     "directions",
     "eligible_keys",
     "evaluate",

@@ -73,7 +73,13 @@ def card(model: LinkModel) -> str:
         f"{sel.get('min_share')} of at least {sel.get('min_holders')} holders single-valued); judged: at least "
         f"{sel.get('min_candidates')} candidate values and {sel.get('min_dev_facts')} dev facts.",
         f"- **Thresholds:** one per judged direction, the least rank share that at most {sel.get('max_false_alarm')} "
-        "of its true dev values exceed.",
+        "of its true dev values exceed"
+        + (
+            f", and (where at least {sel['min_checker_facts']} of them have a holder with other values, the only case "
+            "where the checker judges) at most that share of those: the stricter of the two."
+            if sel.get("min_checker_facts") is not None
+            else "."
+        ),
         "",
         "| split | true facts (judged) | false-alarm rate | with other values: n, false-alarm rate | wrong values caught |",
         "|---|---:|---:|---:|---:|",
@@ -87,11 +93,15 @@ def card(model: LinkModel) -> str:
     lines += ["", "![rank shares on the test split](rank_shares.png)"]
     lines += ["", "Per judged direction (test split, the 30 with most facts):", ""]
     lines += [
-        "| direction | threshold | test facts | false-alarm rate | wrong values caught |",
-        "|---|---:|---:|---:|---:|",
+        "| direction | threshold | test facts | false-alarm rate | with other values: n, false-alarm rate "
+        "| wrong values caught |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for key, e in list(m.get("test", {}).get("per_relation", {}).items())[:30]:
-        lines.append(f"| {key} | {e['threshold']} | {e['true_facts']} | {e['false_alarm_rate']} | {e['catch_rate']} |")
+        other = f"{e.get('true_facts_with_other_values', '–')}, {e.get('false_alarm_rate_other_valued', '–')}"
+        lines.append(
+            f"| {key} | {e['threshold']} | {e['true_facts']} | {e['false_alarm_rate']} | {other} | {e['catch_rate']} |"
+        )
     lines += [
         "",
         "A *false alarm* is a true fact, left out of training, whose value ranks above the threshold; the checker "

@@ -250,3 +250,22 @@ def test_the_evaluation_applies_the_checkers_link_guard():
     guarded = evaluate(model, facts, values, {"r"}, 100, seed=0, links=links)
     assert guarded["false_alarm_rate"] == 0.5 and guarded["linked_guard"] is True
     assert guarded["median_true_rank_share"] == plain["median_true_rank_share"]
+
+
+def test_a_direction_s_threshold_also_bounds_the_false_alarms_where_the_checker_judges():
+    from kgqa.train.link_model import LinkTrainArgs, dev_thresholds
+
+    args = LinkTrainArgs(min_dev_facts=20, min_checker_facts=10, max_false_alarm=0.1)
+    # 40 true dev values: over all, 4 (10%) exceed 0.35; the 10 whose holder has other values rank much worse
+    everyone = [i / 100 for i in range(36)] + [0.95, 0.96, 0.97, 0.98]
+    checker = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.95, 0.96, 0.99]
+    got = dev_thresholds({"d": everyone}, {"d": checker}, args)
+    assert got["d"] == 0.96  # the stricter bound: at most 10% (1 of 10) of the checker's values exceed it
+    # negative: too few checker values to choose on, the threshold over all true values stands
+    alone = dev_thresholds({"d": everyone}, {"d": checker[:9]}, args)
+    assert alone["d"] == 0.35
+    # a linked value (-1: never flagged) does not push the bound up
+    linked = dev_thresholds({"d": everyone}, {"d": [-1.0] * 9 + [0.99]}, args)
+    assert linked["d"] == 0.35
+    # too few dev values: the direction stays silent
+    assert dev_thresholds({"d": everyone[:19]}, {"d": checker}, args) == {}
