@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.graph_check import stable_order
+from kgqa.graph.constraints import constrain
 from kgqa.graph.linking import normalize
 from kgqa.graph.relation_paths import (
     HOP_MARGIN,
@@ -152,6 +153,9 @@ def graph_answer(
         if found is not None and path_threshold is not None:
             found.threshold = path_threshold  # the world's own, recorded in the trace with the path
         if found is not None and found.best.score >= found.threshold:
+            # the question's other entities narrow the answers ("... that borders Norland")
+            best = found.best
+            best.ends, found.constraints = constrain(kg, best.ends, best.entity, best.mention, mentions)
             return _path_answer(kg, found)
     # the question does not ask for what it names (kgqa.graph.relation_paths.named_in)
     named = named_in(question or focus, mentions)

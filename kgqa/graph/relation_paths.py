@@ -152,6 +152,8 @@ class PathSearch:
     hop_margin: float
     #: the answer type asked for and the paths set aside for ending at other types (:mod:`kgqa.graph.answer_type`)
     answer_type: dict[str, Any] | None = None
+    #: the narrowing of the best path's answers by the question's other entities (:mod:`kgqa.graph.constraints`)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, kg: KnowledgeGraph | None = None) -> dict[str, Any]:
         """The trace record: chosen path, score, runner-ups, the margin and threshold used, budget cuts."""
@@ -164,6 +166,8 @@ class PathSearch:
         }
         if self.answer_type is not None:
             out["answer_type"] = self.answer_type
+        if self.constraints:
+            out["constraints"] = self.constraints
         return out
 
 
