@@ -28,6 +28,16 @@ def linker(kg: KnowledgeGraph) -> EntityLinker:
     return EntityLinker(kg)
 
 
+@pytest.fixture(scope="session")
+def mini_world() -> tuple[KnowledgeGraph, EntityLinker]:
+    """The shipped ontology with the mini world of the checks' tests, and its linker (shared: read only)."""
+    root = Path(__file__).resolve().parents[2]
+    kg = KnowledgeGraph.load(
+        [root / "graphs" / "ontology.ttl", root / "tests" / "checks" / "fixtures" / "mini_world.ttl"]
+    )
+    return kg, EntityLinker(kg)
+
+
 def _oxigraph_or_skip() -> None:
     """Skip where the oxigraph server program is missing, except in CI (``CI`` set), where it must be there."""
     import os

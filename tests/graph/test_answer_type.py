@@ -9,18 +9,15 @@ from kgqa.graph.answer_type import asked_classes, type_fit
 from kgqa.graph.kg import KnowledgeGraph
 from kgqa.graph.linking import EntityLinker
 from kgqa.graph.relation_paths import search_paths
-from tests.graph.test_relation_paths import ROOT, BagOfWords
+from tests.graph.test_relation_paths import BagOfWords
 
 M = "http://mini.example/"
 ONT = "https://kgqa.dev/ontology#"
 
 
 @pytest.fixture(scope="module")
-def mini() -> tuple[KnowledgeGraph, EntityLinker]:
-    kg = KnowledgeGraph.load(
-        [ROOT / "graphs" / "ontology.ttl", ROOT / "tests" / "checks" / "fixtures" / "mini_world.ttl"]
-    )
-    return kg, EntityLinker(kg)
+def mini(mini_world: tuple[KnowledgeGraph, EntityLinker]) -> tuple[KnowledgeGraph, EntityLinker]:
+    return mini_world
 
 
 @pytest.mark.parametrize(

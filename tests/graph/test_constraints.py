@@ -9,17 +9,13 @@ import pytest
 from kgqa.graph.constraints import constrain, neighbours
 from kgqa.graph.kg import KnowledgeGraph
 from kgqa.graph.linking import EntityLinker
-from tests.graph.test_relation_paths import ROOT
 
 M = "http://mini.example/"
 
 
 @pytest.fixture(scope="module")
-def mini() -> tuple[KnowledgeGraph, EntityLinker]:
-    kg = KnowledgeGraph.load(
-        [ROOT / "graphs" / "ontology.ttl", ROOT / "tests" / "checks" / "fixtures" / "mini_world.ttl"]
-    )
-    return kg, EntityLinker(kg)
+def mini(mini_world: tuple[KnowledgeGraph, EntityLinker]) -> tuple[KnowledgeGraph, EntityLinker]:
+    return mini_world
 
 
 CITIES = Counter({M + "Eastholm": 1, M + "Port_Vell": 1})
