@@ -171,6 +171,12 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     )
     catalogue.add_argument("store", metavar="STORE_DIR", help="the graph store folder")
     catalogue.add_argument("--overwrite", action="store_true", help="rebuild a catalogue the folder already has")
+    vocab = gsub.add_parser(
+        "vocabulary",
+        help="save a graph store's inferred vocabulary beside it (first questions about a property are slow without)",
+    )
+    vocab.add_argument("store", metavar="STORE_DIR", help="the graph store folder")
+    vocab.add_argument("--overwrite", action="store_true", help="rebuild the vocabulary file the folder already has")
 
     demo = sub.add_parser("demo", help="answer the demo questions on the shipped world, with traces")
     demo.add_argument("--json", action="store_true")
@@ -349,6 +355,11 @@ def _graph_of(ns: argparse.Namespace) -> Any:
 def _cmd_graph(ns: argparse.Namespace) -> int:
     from kgqa.graph.sparql import check_timeout
 
+    if ns.graph_command == "vocabulary":
+        from kgqa.graph.vocabulary_cache import add_vocabulary
+
+        print(f"wrote {add_vocabulary(ns.store, overwrite=ns.overwrite)}")
+        return 0
     if ns.graph_command == "catalogue":
         from kgqa.graph.oxi_store import add_catalogue
 

@@ -253,6 +253,7 @@ class Pipeline:
         if self.detector is not None:
             self.detector.warm_up()
         self.index.search(["warm up"], 1)
+        self.relations.warm_up()
         return self
 
     # ------------------------------------------------------------------ helpers

@@ -39,6 +39,7 @@ from rdflib.util import from_n3
 from kgqa.errors import GraphError
 from kgqa.graph.catalogue import CATALOGUE_FILE, write_catalogue
 from kgqa.graph.store import Key
+from kgqa.graph.vocabulary_cache import VOCABULARY_FILE, write_vocabulary
 
 if TYPE_CHECKING:
     from kgqa.graph.kg import KnowledgeGraph
@@ -363,6 +364,7 @@ def save_store(kg: KnowledgeGraph, path: str | Path) -> Path:
             )
         db.close()
         write_catalogue(kg, folder / CATALOGUE_FILE)
+        write_vocabulary(kg, folder)
         meta = {
             "format": "kgqa-graph-store",
             "version": FORMAT_VERSION,
@@ -415,6 +417,8 @@ def open_store(kg: KnowledgeGraph, path: str | Path) -> None:
     """Point an empty ``kg`` at a store folder (see :meth:`KnowledgeGraph.open`), and at its names catalogue."""
     folder = Path(path)
     _open_quads(kg, folder, read_meta(folder))
+    if (folder / VOCABULARY_FILE).is_file():
+        kg.vocabulary_path = folder / VOCABULARY_FILE
     if (folder / CATALOGUE_FILE).is_file():
         kg.catalogue_path = folder / CATALOGUE_FILE
     else:

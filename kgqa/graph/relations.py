@@ -102,6 +102,12 @@ class RelationMatcher:
                         bucket.append(prop)
         logger.debug("relation matcher: %d names of %d properties", len(self._names), len(kg.properties()))
 
+    def warm_up(self) -> RelationMatcher:
+        """Embed the graph's relation texts now (with a learned model), not on the first question."""
+        if self.model is not None:
+            self.model.rank(self.kg, "warm up", top_k=1)
+        return self
+
     def match(self, phrase: str, top_k: int = 3, min_score: float = 0.3) -> list[tuple[str, float]]:
         """Properties a phrase may express, best first.
 

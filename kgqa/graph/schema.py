@@ -40,6 +40,9 @@ class SchemaMixin:
     #: a names catalogue file (see :mod:`kgqa.graph.catalogue`) that serves the vocabulary views and
     #: the entity linker's names; set when a graph store holding one is opened, ``None`` otherwise
     catalogue_path: Path | None = None
+    #: a saved vocabulary (see :mod:`kgqa.graph.vocabulary_cache`) that serves the inferred characteristics,
+    #: domains and ranges; set when a graph store holding one is opened, ``None`` otherwise
+    vocabulary_path: Path | None = None
 
     def __len__(self) -> int:
         raise NotImplementedError

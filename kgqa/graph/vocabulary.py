@@ -135,6 +135,20 @@ class GraphVocabulary:
         self.kg = kg
         self._memo: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
+        if kg.vocabulary_path is not None:  # a graph store's saved vocabulary (kgqa.graph.vocabulary_cache)
+            self._preload(kg.vocabulary_path)
+
+    def _preload(self, path: Any) -> None:
+        from kgqa.graph.vocabulary_cache import read_vocabulary
+
+        entries = read_vocabulary(path, len(self.kg)) or {}
+        for p, e in entries.items():
+            self._memo[("counts", p)] = tuple(tuple(side) for side in zip(*e["counts"], strict=True))
+            for kind in ("functional", "inverse_functional"):
+                self._memo[(kind, p)] = None if e[kind] is None else Characteristic(**e[kind])
+            for kind in ("domain", "range"):
+                use = e[kind]
+                self._memo[(kind, p)] = ClassUse(use["declared"], use["uses"], tuple(map(tuple, use["classes"])))
 
     def _memoised(self, kind: str, key: str, build: Callable[[], _T]) -> _T:
         memo_key = (kind, key)
@@ -207,8 +221,9 @@ class GraphVocabulary:
             from kgqa.errors import InputError
 
             raise InputError(f"side is 0 (subjects) or 1 (objects), not {side!r}")
-        stats = self._stats(self._iri(p))
-        return stats.keys[side], stats.single[side]
+        iri = self._iri(p)
+        keys, single = self._memoised("counts", iri, lambda: (self._stats(iri).keys, self._stats(iri).single))
+        return keys[side], single[side]
 
     # ------------------------------------------------------------------ characteristics
     def functional(self, p: str | Node) -> Characteristic | None:
