@@ -142,13 +142,25 @@ class GraphVocabulary:
         from kgqa.graph.vocabulary_cache import read_vocabulary
 
         entries = read_vocabulary(path, len(self.kg)) or {}
-        for p, e in entries.items():
-            self._memo[("counts", p)] = tuple(tuple(side) for side in zip(*e["counts"], strict=True))
-            for kind in ("functional", "inverse_functional"):
-                self._memo[(kind, p)] = None if e[kind] is None else Characteristic(**e[kind])
-            for kind in ("domain", "range"):
-                use = e[kind]
-                self._memo[(kind, p)] = ClassUse(use["declared"], use["uses"], tuple(map(tuple, use["classes"])))
+        memo: dict[tuple[str, str], Any] = {}
+        try:
+            for p, e in entries.items():
+                memo[("counts", p)] = tuple(tuple(side) for side in zip(*e["counts"], strict=True))
+                for kind in ("functional", "inverse_functional"):
+                    memo[(kind, p)] = None if e[kind] is None else Characteristic(**e[kind])
+                for kind in ("domain", "range"):
+                    use = e[kind]
+                    memo[(kind, p)] = ClassUse(use["declared"], use["uses"], tuple(map(tuple, use["classes"])))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            logger.warning(
+                "%s has a malformed entry (%s): ignored, the vocabulary is inferred as it is used; rebuild it with "
+                "`kgqa graph vocabulary %s --overwrite`",
+                path,
+                exc,
+                getattr(path, "parent", path),
+            )
+            return
+        self._memo.update(memo)
 
     def _memoised(self, kind: str, key: str, build: Callable[[], _T]) -> _T:
         memo_key = (kind, key)

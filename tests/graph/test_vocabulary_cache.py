@@ -51,6 +51,20 @@ def test_a_file_of_another_graph_is_ignored_with_the_fix(toy_store: Path, tmp_pa
     assert read_vocabulary(path, 0) is None
 
 
+def test_a_malformed_entry_leaves_the_whole_file_unused(toy_store: Path, tmp_path: Path, caplog) -> None:
+    copy = Path(shutil.copytree(toy_store, tmp_path / "store"))
+    path = copy / VOCABULARY_FILE
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    first = next(iter(meta["properties"]))
+    del meta["properties"][first]["domain"]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    kg = KnowledgeGraph.open(copy)
+    with caplog.at_level(logging.WARNING):
+        vocab = kg.graph_vocabulary()
+    assert vocab._memo == {} and "malformed" in caplog.text  # noqa: SLF001
+    assert vocab.domains(first) == KnowledgeGraph.load([TOY]).graph_vocabulary().domains(first)
+
+
 def test_add_vocabulary_and_the_cli(toy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from kgqa.cli import main
 
