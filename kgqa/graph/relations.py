@@ -45,6 +45,9 @@ DROP = frozenset(
 PREPOSITIONS = frozenset("of in on at to by from with for into onto as about over under after before".split())
 OVERLAP_DISCOUNT = 0.9
 FUZZY_DISCOUNT = 0.85
+#: for a fuzzy match the shorter of a phrase and a name begins the longer (another form of the word: "di",
+#: the stem of "died", and "die") or is at least this share of its length (a typo); "direct" is not "diet"
+FUZZY_LENGTH_SHARE = 0.8
 _VOCAB = tuple(str(ns) for ns in (RDF, RDFS, OWL, SKOS))
 
 
@@ -134,15 +137,20 @@ class RelationMatcher:
         best: dict[str, float] = dict.fromkeys(self._exact.get(query, ()), 1.0)
         q_set = set(query)
         matcher = SequenceMatcher(autojunk=False)
-        matcher.set_seq2(" ".join(query))
+        q_text = " ".join(query)
+        matcher.set_seq2(q_text)
         for prop, key in self._names:
             if best.get(prop) == 1.0:
                 continue
             shared = q_set & set(key)
             overlap = len(shared) if shared - PREPOSITIONS else 0
             score = OVERLAP_DISCOUNT * 2 * overlap / (len(q_set) + len(set(key)))
-            matcher.set_seq1(" ".join(key))
-            if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8:
+            name = " ".join(key)
+            matcher.set_seq1(name)
+            # a typo keeps the length, another form the beginning: "wrotte" is "wrote", "direct" is not "diet"
+            short, long_ = sorted((name, q_text), key=len)
+            similar_length = long_.startswith(short) or len(short) >= FUZZY_LENGTH_SHARE * len(long_)
+            if similar_length and matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8:
                 ratio = matcher.ratio()
                 if ratio >= 0.8:
                     score = max(score, FUZZY_DISCOUNT * ratio)

@@ -51,6 +51,18 @@ def test_scores_rank_exact_above_partial(matcher: RelationMatcher) -> None:
     assert matcher.match("is") == [] and matcher.match("xyzzy plugh") == []
 
 
+def test_a_fuzzy_match_is_a_typo_not_a_shorter_word(tmp_path, toy_path) -> None:
+    extra = tmp_path / "diet.ttl"
+    extra.write_text(
+        "@prefix t: <http://toy.example/ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        't:diet a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> ; rdfs:label "diet" .\n'
+    )
+    matcher = RelationMatcher(KnowledgeGraph.load([toy_path, extra]))
+    # "direct" and "diet" have a similarity ratio of 0.8, but two letters of six are no typo
+    assert all(p != T + "diet" for p, _ in matcher.match("directed", top_k=5))
+    assert matcher.match("diett")[0][0] == T + "diet"  # a real typo of the name still matches
+
+
 def test_stemming_is_consistent() -> None:
     assert stem("caused") == stem("causes") == stem("cause")
     assert stem("invented") == stem("invents") == stem("invent")
