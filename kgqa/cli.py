@@ -177,6 +177,11 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     )
     vocab.add_argument("store", metavar="STORE_DIR", help="the graph store folder")
     vocab.add_argument("--overwrite", action="store_true", help="rebuild the vocabulary file the folder already has")
+    adjacency = gsub.add_parser(
+        "adjacency", help="save a graph store's facts per node beside it (graph walks on a big store read it fast)"
+    )
+    adjacency.add_argument("store", metavar="STORE_DIR", help="the graph store folder")
+    adjacency.add_argument("--overwrite", action="store_true", help="rebuild the adjacency file the folder already has")
 
     demo = sub.add_parser("demo", help="answer the demo questions on the shipped world, with traces")
     demo.add_argument("--json", action="store_true")
@@ -359,6 +364,11 @@ def _cmd_graph(ns: argparse.Namespace) -> int:
         from kgqa.graph.vocabulary_cache import add_vocabulary
 
         print(f"wrote {add_vocabulary(ns.store, overwrite=ns.overwrite)}")
+        return 0
+    if ns.graph_command == "adjacency":
+        from kgqa.graph.adjacency import add_adjacency
+
+        print(f"wrote {add_adjacency(ns.store, overwrite=ns.overwrite)}")
         return 0
     if ns.graph_command == "catalogue":
         from kgqa.graph.oxi_store import add_catalogue

@@ -321,24 +321,27 @@ class FactSentenceJudge:
 
     # ------------------------------------------------------------------ judging
     def single_valued(self, rel: str, holder: str, side: int) -> tuple[bool, dict[str, Any]]:
-        """Whether ``rel`` is nearly single-valued on ``side`` and ``holder`` has one value, with the counts."""
+        """Whether ``rel`` is nearly single-valued on ``side`` and ``holder`` has one value, with the counts.
+
+        The holder's own values are read only for a relation that is nearly single-valued (``holder_values``
+        is ``None`` otherwise): on a big graph a hub holder (a city many people were born in) has thousands.
+        """
         from kgqa.graph.vocabulary import graph_vocabulary
 
         holders, single = graph_vocabulary(self.kg).value_counts(rel, side)
-        if side == 0:
-            own = {t.object for t in self.kg.facts(holder, rel, None)}
-        else:
-            own = {t.subject for t in self.kg.facts(None, rel, holder)}
         share = single / holders if holders else 0.0
+        nearly = holders >= MIN_HOLDERS and share >= self.single_valued_share
+        own: list[str] | None = None
+        if nearly:
+            own = self.kg.objects(holder, rel) if side == 0 else self.kg.subjects(rel, holder)
         counts = {
             "holders": holders,
             "single": single,
             "share": round(share, 4),
-            "holder_values": len(own),
+            "holder_values": None if own is None else len(own),
             "side": "subject" if side == 0 else "object",
         }
-        ok = holders >= MIN_HOLDERS and share >= self.single_valued_share and len(own) == 1
-        return ok, counts
+        return nearly and own is not None and len(own) == 1, counts
 
     def judge(self, claim: Claim, text: str) -> FactJudgement:
         """The fact sentences' verdict on ``claim`` (stated as ``text``), with every judged sentence as evidence."""

@@ -106,10 +106,10 @@ def substitution_refutation(
         if found is None:
             continue
         holder, side, value, claimed = found
-        if not value.startswith(_IRI) or may_be_same(kg, value, claimed):
+        if not value.startswith(_IRI):
             continue
-        ok, counts = judge.single_valued(t.predicate, holder, side)
-        if not ok or kg.has(value, None, claimed) or kg.has(claimed, None, value):
+        ok, counts = judge.single_valued(t.predicate, holder, side)  # first: the cheap test that rules most out
+        if not ok or may_be_same(kg, value, claimed) or kg.has(value, None, claimed) or kg.has(claimed, None, value):
             continue
         if not budget.take():
             break

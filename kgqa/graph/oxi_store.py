@@ -12,6 +12,9 @@ A store folder holds:
 - ``catalogue.sqlite``: the names catalogue (:mod:`kgqa.graph.catalogue`) that the entity linker
   and the vocabulary views read, so a large store opens in well under a second. A store written
   without one still opens (names gathered in memory, slowly); :func:`add_catalogue` adds it.
+- ``vocabulary.json`` (:mod:`kgqa.graph.vocabulary_cache`) and ``adjacency.npz``
+  (:mod:`kgqa.graph.adjacency`): the inferred vocabulary, and every node's facts as arrays for graph
+  walks; a store without them opens and answers the same, more slowly.
 
 :class:`OxiIndex` answers the :class:`~kgqa.graph.store.TripleIndex` lookups from the store,
 converting Oxigraph terms to rdflib terms at the boundary, so the graph is held once (on disk,
@@ -37,6 +40,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 from rdflib.util import from_n3
 
 from kgqa.errors import GraphError
+from kgqa.graph.adjacency import ADJACENCY_FILE, write_adjacency
 from kgqa.graph.catalogue import CATALOGUE_FILE, write_catalogue
 from kgqa.graph.store import Key
 from kgqa.graph.vocabulary_cache import VOCABULARY_FILE, write_vocabulary
@@ -378,6 +382,9 @@ def save_store(kg: KnowledgeGraph, path: str | Path) -> Path:
             "catalogue": CATALOGUE_FILE,
         }
         (folder / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        from kgqa.graph.kg import KnowledgeGraph  # the saved store's own order of facts
+
+        write_adjacency(KnowledgeGraph.open(folder), folder)
     except (OSError, sqlite3.Error) as exc:
         raise GraphError(f"cannot write the graph store {folder}: {exc}") from exc
     logger.info("saved the graph store %s in %.1f s", folder, time.perf_counter() - start)
@@ -419,6 +426,8 @@ def open_store(kg: KnowledgeGraph, path: str | Path) -> None:
     _open_quads(kg, folder, read_meta(folder))
     if (folder / VOCABULARY_FILE).is_file():
         kg.vocabulary_path = folder / VOCABULARY_FILE
+    if (folder / ADJACENCY_FILE).is_file():
+        kg.adjacency_path = folder / ADJACENCY_FILE
     if (folder / CATALOGUE_FILE).is_file():
         kg.catalogue_path = folder / CATALOGUE_FILE
     else:
@@ -450,6 +459,23 @@ def _open_quads(kg: KnowledgeGraph, folder: Path, meta: dict[str, Any]) -> None:
     kg._files = [Path(f) for f in meta["files"]]
     kg._domain_range = bool(meta.get("domain_range", True))
     kg._dirty = False
+
+
+def store_to_extend(path: str | Path, file_name: str, command: str, overwrite: bool) -> KnowledgeGraph:
+    """The graph store at ``path`` opened to write ``file_name`` beside it (``kgqa graph COMMAND`` writes it).
+
+    Raises:
+        GraphError: the folder is not a readable graph store, or it has the file and ``overwrite`` is false.
+    """
+    from kgqa.graph.kg import KnowledgeGraph
+
+    folder = Path(path)
+    if (folder / file_name).exists() and not overwrite:
+        raise GraphError(
+            f"the graph store {folder} already has {file_name}; to rebuild it, run `kgqa graph {command} "
+            f"{folder} --overwrite`"
+        )
+    return KnowledgeGraph.open(folder)
 
 
 def add_catalogue(path: str | Path, overwrite: bool = False) -> Path:

@@ -43,6 +43,8 @@ class SchemaMixin:
     #: a saved vocabulary (see :mod:`kgqa.graph.vocabulary_cache`) that serves the inferred characteristics,
     #: domains and ranges; set when a graph store holding one is opened, ``None`` otherwise
     vocabulary_path: Path | None = None
+    #: a saved adjacency (see :mod:`kgqa.graph.adjacency`) that serves graph walks; set like the vocabulary
+    adjacency_path: Path | None = None
 
     def __len__(self) -> int:
         raise NotImplementedError

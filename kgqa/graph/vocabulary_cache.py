@@ -86,19 +86,31 @@ def read_vocabulary(path: str | Path, asserted: int) -> dict[str, dict[str, Any]
     except (OSError, ValueError) as exc:
         logger.warning("cannot read %s (%s): the vocabulary is inferred as it is used; %s", p, exc, hint)
         return None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != FORMAT_VERSION:
-        logger.warning("%s is not a kgqa vocabulary of version %d; ignored; %s", p, FORMAT_VERSION, hint)
+    if not describes(meta, p, FORMAT, FORMAT_VERSION, asserted, hint):
         return None
-    if meta.get("asserted") != asserted or not isinstance(meta.get("properties"), dict):
+    if not isinstance(meta.get("properties"), dict):
+        logger.warning("%s has no properties; ignored; %s", p, hint)
+        return None
+    return meta["properties"]
+
+
+def describes(meta: Any, path: Path, fmt: str, version: int, asserted: int, hint: str) -> bool:
+    """Whether the header ``meta`` of a file saved beside a graph store (``path``) is of format ``fmt``
+    and ``version`` and describes a graph of ``asserted`` asserted triples; if not, a warning says why, and
+    ``hint`` how to rebuild it."""
+    if not isinstance(meta, dict) or meta.get("format") != fmt or meta.get("version") != version:
+        logger.warning("%s is not a %s file of version %d; ignored; %s", path, fmt, version, hint)
+        return False
+    if meta.get("asserted") != asserted:
         logger.warning(
             "%s describes another graph (%s asserted triples, not %d); ignored; %s",
-            p,
+            path,
             meta.get("asserted"),
             asserted,
             hint,
         )
-        return None
-    return meta["properties"]
+        return False
+    return True
 
 
 def add_vocabulary(path: str | Path, overwrite: bool = False) -> Path:
@@ -110,23 +122,18 @@ def add_vocabulary(path: str | Path, overwrite: bool = False) -> Path:
     Example:
         >>> add_vocabulary("world/graph-store")  # doctest: +SKIP
     """
-    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.oxi_store import store_to_extend
 
-    folder = Path(path)
-    if (folder / VOCABULARY_FILE).exists() and not overwrite:
-        raise GraphError(
-            f"the graph store {folder} already has {VOCABULARY_FILE}; to rebuild it, run `kgqa graph vocabulary "
-            f"{folder} --overwrite`"
-        )
-    kg = KnowledgeGraph.open(folder)
+    kg = store_to_extend(path, VOCABULARY_FILE, "vocabulary", overwrite)
     kg.vocabulary_path = None  # inferred from the data, not read from the file being replaced
-    return write_vocabulary(kg, folder, progress=True)
+    return write_vocabulary(kg, path, progress=True)
 
 
 __all__ = [
     "FORMAT_VERSION",
     "VOCABULARY_FILE",
     "add_vocabulary",
+    "describes",
     "read_vocabulary",
     "vocabulary_entries",
     "write_vocabulary",
