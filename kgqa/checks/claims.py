@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.presuppositions import undo_do_support
@@ -71,12 +72,33 @@ _ORDER = re.compile(
 OWL_DATATYPE = "http://www.w3.org/2002/07/owl#DatatypeProperty"
 
 
-def strip_negation(text: str) -> tuple[str, bool]:
-    """``(text without the negation, negated?)``: "did not write" becomes "did write"."""
-    negated = bool(_NEG.search(text))
-    cleaned = _NEG.sub("", text)
-    cleaned = re.sub(r"\b(did|does|do)\s+(?=\w)", "", cleaned) if negated else cleaned
-    return re.sub(r"\s+", " ", cleaned).strip(), negated
+def _negation_in_name(name: str) -> bool:
+    """Whether a linked name of several words, capitalised, holds a negation word ("Cats Don't Sing")."""
+    return name[:1].isupper() and " " in name and bool(_NEG.search(name))
+
+
+def strip_negation(text: str, names: Sequence[tuple[int, int]] = ()) -> tuple[str, bool]:
+    """``(text without the negation, negated?)``: "did not write" becomes "write".
+
+    ``names``: ``(start, end)`` spans of names, left as they are: the "n't" of a title such as
+    "Cats Don't Sing" negates nothing.
+    """
+    cuts = sorted((a, b) for a, b in names if 0 <= a < b <= len(text))
+    pieces: list[tuple[str, bool]] = []  # (piece, is a name)
+    at = 0
+    for a, b in cuts:
+        if a >= at:
+            pieces += [(text[at:a], False), (text[a:b], True)]
+            at = b
+    pieces.append((text[at:], False))
+    negated = any(not name and _NEG.search(piece) for piece, name in pieces)
+    out = []
+    for piece, name in pieces:
+        if not name:
+            piece = _NEG.sub("", piece)
+            piece = re.sub(r"\b(did|does|do)\s+(?=\w)", "", piece) if negated else piece
+        out.append(piece)
+    return re.sub(r"\s+", " ", "".join(out)).strip(), negated
 
 
 _MONTHS = {
@@ -250,7 +272,10 @@ class ClaimParser:
                   relation='...#type', object='...#Writer', negated=True, kind='type', ...)
         """
         original = validate_text(text, "claim", max_chars=None)
-        body, negated = strip_negation(original.rstrip(".!"))
+        body = original.rstrip(".!")
+        found = self.linker.find_mentions(body) if _NEG.search(body) else []
+        titled = [(m.start, m.end) for m in found if _negation_in_name(body[m.start : m.end])]
+        body, negated = strip_negation(body, titled)
         body = undo_do_support(body)
 
         for pattern, _ in _CAUSAL:

@@ -106,9 +106,13 @@ class RelationMatcher:
         logger.debug("relation matcher: %d names of %d properties", len(self._names), len(kg.properties()))
 
     def warm_up(self) -> RelationMatcher:
-        """Embed the graph's relation texts now (with a learned model), not on the first question."""
+        """Embed the graph's relation texts now (with a learned model), and load the graph store's saved
+        adjacency that the relation-path search reads (:mod:`kgqa.graph.adjacency`), not on the first question."""
+        from kgqa.graph.adjacency import adjacency
+
         if self.model is not None:
             self.model.rank(self.kg, "warm up", top_k=1)
+        adjacency(self.kg)
         return self
 
     def match(self, phrase: str, top_k: int = 3, min_score: float = 0.3) -> list[tuple[str, float]]:

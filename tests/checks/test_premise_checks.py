@@ -11,6 +11,7 @@ from kgqa.checks.questions import analyze_question, answer_statement
 from kgqa.errors import InputError
 
 M = "http://mini.example/"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ONT = "https://kgqa.dev/ontology#"
 
 
@@ -200,3 +201,46 @@ def test_a_name_that_starts_with_an_article_links_as_written(tmp_path) -> None:
     person = checker.check("Lantern is a person.")
     assert person.claim.subject == M + "Lantern_Smith" and person.status == "supported"
     assert checker.check("The Lantern is a person.").status == "contradicted"
+
+
+def test_negation_inside_a_name_negates_nothing() -> None:
+    title = "Cats Don't Sing"
+    text = f"{title} was not a poem"
+    assert strip_negation(text, [(0, len(title))]) == ("Cats Don't Sing was a poem", True)
+    assert strip_negation(f"Ada wrote {title}", [(10, 10 + len(title))]) == (f"Ada wrote {title}", False)
+    # without the name's span, the title's "n't" is read as a negation
+    assert strip_negation(f"Ada wrote {title}") == ("Ada wrote Cats Do Sing", True)
+
+
+@pytest.fixture(scope="module")
+def titled_checker(tmp_path_factory: pytest.TempPathFactory):
+    from kgqa.checks.premise import PremiseChecker
+    from kgqa.graph.kg import KnowledgeGraph
+    from kgqa.graph.linking import EntityLinker
+    from kgqa.graph.relations import RelationMatcher
+
+    root = Path(__file__).resolve().parents[2]
+    extra = tmp_path_factory.mktemp("titled") / "titled.ttl"
+    extra.write_text(
+        "@prefix o: <https://kgqa.dev/ontology#> .\n@prefix m: <http://mini.example/> .\n"
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\nm:Cats_Dont_Sing a o:Novel ; rdfs:label "Cats '
+        "Don't Sing\" ; o:author m:Ada_Finch .\n",
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.load([root / "graphs" / "ontology.ttl", FIXTURES / "mini_world.ttl", extra])
+    return PremiseChecker(kg, EntityLinker(kg), RelationMatcher(kg), nli=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "negated", "status"),
+    [
+        ("Ada Finch wrote Cats Don't Sing.", False, "supported"),
+        ("Ada Finch did not write Cats Don't Sing.", True, "contradicted"),
+        ("Ada Finch didn't write Cats Don't Sing.", True, "contradicted"),
+    ],
+)
+def test_a_title_with_a_negation_word_is_a_name(titled_checker, text: str, negated: bool, status: str) -> None:
+    res = titled_checker.check(text)
+    assert res.claim.negated is negated
+    assert res.claim.object_text == "Cats Don't Sing" and res.claim.object == "http://mini.example/Cats_Dont_Sing"
+    assert res.status == status

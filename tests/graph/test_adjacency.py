@@ -109,3 +109,20 @@ def test_add_adjacency_and_the_cli(toy_store: Path, tmp_path: Path, capsys: pyte
     assert add_adjacency(copy, overwrite=True).is_file()
     assert main(["graph", "adjacency", str(tmp_path / "nowhere")]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_warming_up_the_relation_matcher_loads_the_adjacency(toy_store: Path, monkeypatch) -> None:
+    from kgqa.graph.relations import RelationMatcher
+
+    loads: list[Path] = []
+    real = Adjacency.load.__func__
+
+    def counted(cls, path, asserted):
+        loads.append(Path(path))
+        return real(cls, path, asserted)
+
+    monkeypatch.setattr(Adjacency, "load", classmethod(counted))
+    kg = KnowledgeGraph.open(toy_store)
+    RelationMatcher(kg).warm_up()
+    assert loads == [toy_store / ADJACENCY_FILE]
+    assert adjacency(kg) is not None and len(loads) == 1  # loaded once, at warm-up
