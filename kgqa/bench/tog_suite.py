@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kgqa.bench.tog_data import DATASETS, OneEdgeQuestion, contains_gold, names_gold, read_tog, select_one_edge
-from kgqa.errors import ConfigError
+from kgqa.errors import ConfigError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +239,49 @@ def evaluate(pipe: Any, questions: list[OneEdgeQuestion], keep_text: bool = True
     return results, records
 
 
+def path_decisions(pipe: Any, questions: list[OneEdgeQuestion]) -> list[tuple[float, bool]]:
+    """``(chosen path's cosine, answer names a gold one)`` of each question a relation path answers,
+    every path accepted (the pipeline's ``path_threshold`` is left as it was)."""
+    from kgqa.bench.common import progress
+
+    kept, pipe.config.path_threshold = pipe.config.path_threshold, -1.0
+    out: list[tuple[float, bool]] = []
+    try:
+        for item in progress(questions, total=len(questions), desc="tog: choosing", unit="q"):
+            answer = pipe.ask(item.question.question)
+            step = answer.trace.get("graph") if answer.trace is not None else None
+            record = step.outputs.get("relation_path") if step is not None else None
+            if isinstance(record, dict) and record.get("chosen"):
+                out.append((float(record["chosen"]["score"]), names_gold(answer.answer, item.gold_names)))
+    finally:
+        pipe.config.path_threshold = kept
+    return out
+
+
+def choose_path_threshold(pipe: Any, questions: list[OneEdgeQuestion]) -> dict[str, Any]:
+    """The world's path threshold chosen on ``questions`` (development questions, not the ones measured).
+
+    Each question is asked with every relation path accepted; the threshold is the chosen paths' cosine
+    at which accepting the paths whose answer names a gold one and rejecting the others makes the most
+    right decisions (:func:`kgqa.train.relation_matcher.choose_threshold`, as the relation model's own
+    threshold is chosen on its dev split). The pipeline is left at the choice.
+    """
+    from kgqa.train.relation_matcher import choose_threshold
+
+    decisions = path_decisions(pipe, questions)
+    if not decisions:
+        raise ConfigError("no question of the choosing set was answered by a relation path; choose on more questions")
+    chosen = choose_threshold([s for s, _ in decisions], [ok for _, ok in decisions])
+    pipe.config.path_threshold = chosen["threshold"]
+    return {
+        "questions": len(questions),
+        "answered_by_a_path": len(decisions),
+        "path_hits": sum(ok for _, ok in decisions),
+        "model_threshold": getattr(getattr(pipe.relations, "model", None), "path_threshold", None),
+        **{("path_threshold" if k == "threshold" else k): v for k, v in chosen.items()},
+    }
+
+
 # --------------------------------------------------------------------------- the suite
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of the ``tog`` suite."""
@@ -254,6 +297,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", metavar="FILE", help="a ToG question file instead of the data directory's")
     add_world_arguments(p)
     p.add_argument("--save-records", action="store_true", help="also write records.jsonl (one line per question)")
+    p.add_argument(
+        "--choose-path-threshold",
+        type=int,
+        metavar="N",
+        help=(
+            "first choose the world's path_threshold on N other one-edge questions of the development set "
+            "(never the measured ones), then measure with it; put the choice in the world's config to keep it"
+        ),
+    )
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
@@ -269,7 +321,23 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     counts["selection_s"] = round(time.perf_counter() - start, 2)
     sample = seeded_sample(selected, ns.limit, ns.seed)
     keep_text = ns.dataset in DEVELOPMENT_DATASETS or bool(ns.data)
+    choice = None
+    if getattr(ns, "choose_path_threshold", None) is not None:
+        if ns.choose_path_threshold < 1:
+            raise InputError(
+                f"--choose-path-threshold takes a number of questions of at least 1, not {ns.choose_path_threshold}"
+            )
+        if ns.dataset not in DEVELOPMENT_DATASETS:
+            raise InputError(
+                f"--choose-path-threshold chooses on a development set (cwq or simpleqa); {ns.dataset} is for "
+                "measurement only: choose on cwq and pass the choice as path_threshold in the world's config"
+            )
+        measured = {item.question.id for item in sample}
+        rest = [item for item in selected if item.question.id not in measured]
+        choice = choose_path_threshold(pipe, seeded_sample(rest, ns.choose_path_threshold, ns.seed + 1))
     results, records = evaluate(pipe, sample, keep_text=keep_text)
+    if choice is not None:
+        results["path_threshold_choice"] = choice
     cost["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["world_cost"] = cost
     results["selection"] = counts

@@ -254,3 +254,89 @@ def test_first_passages_keeps_n(tmp_path):
     overrides = tog_suite.world_overrides(ns, tmp_path / "kgqa.json", sub)
     kept = open(overrides["passages"][0], encoding="utf-8").read().splitlines()
     assert [json.loads(x)["id"] for x in kept] == ["p0", "p1", "p2"]
+
+
+# --------------------------------------------------------------------------- choosing the path threshold
+class ThresholdPipe:
+    """Answers with a relation path of a set cosine, taken when it reaches the config's path threshold."""
+
+    def __init__(self, kg, paths):
+        self.kg = kg
+        self.paths = paths  # question -> (cosine, answer)
+        self.config = SimpleNamespace(path_threshold=None)
+        self.relations = SimpleNamespace(model=SimpleNamespace(path_threshold=0.5))
+        self.asked = []
+
+    def ask(self, question):
+        self.asked.append((question, self.config.path_threshold))
+        score, text = self.paths[question]
+        threshold = 0.5 if self.config.path_threshold is None else self.config.path_threshold
+        taken = text if score >= threshold else None
+        trace = Trace(question)
+        with trace.stage("entity_linking") as st:
+            st.outputs["mentions"] = []
+        with trace.stage("graph") as st:
+            st.outputs["answer"] = None if taken is None else {"texts": [taken], "relation": EX + "bornIn"}
+            st.outputs["relation_path"] = {"chosen": {"score": score}, "threshold": threshold}
+        return SimpleNamespace(answer=taken, verdict="answered" if taken else "no_answer", trace=trace)
+
+
+def _threshold_rows(n):
+    return [
+        {"question": f"Where was person {i} born?", "answer": "Paris", "topic_entity": {"m.alice": "Alice"}}
+        for i in range(n)
+    ]
+
+
+def test_the_path_threshold_is_chosen_on_other_questions_than_the_measured_ones(tmp_path, toy_kg, monkeypatch):
+    rows = _threshold_rows(8)
+    data = tmp_path / "toy.json"
+    data.write_text(json.dumps(rows), encoding="utf-8")
+    # right answers down to cosine 0.4, wrong ones below: the threshold that decides most right is 0.4
+    scores = [0.9, 0.45, 0.4, 0.35, 0.2, 0.42, 0.41, 0.3]
+    paths = {r["question"]: (sc, "Paris" if sc >= 0.4 else "Lyon") for r, sc in zip(rows, scores, strict=True)}
+    pipe = ThresholdPipe(toy_kg, paths)
+    cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 1.0, "peak_rss_mb_after_load": 1.0}
+    monkeypatch.setattr(tog_suite, "load_world", lambda ns: (pipe, dict(cost)))
+    monkeypatch.setattr(tog_suite, "default_entity_iri", lambda: entity)
+    out = tmp_path / "out"
+    args = ["tog", "--data", str(data), "--limit", "3", "--choose-path-threshold", "5", "--out", str(out)]
+    assert cli.main([*args, "--save-records"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    choice = res["path_threshold_choice"]
+    chosen_on = [q for q, t in pipe.asked if t == -1.0]
+    measured = [q for q, t in pipe.asked if t != -1.0]
+    assert len(chosen_on) == 5 and len(measured) == 3 and not set(chosen_on) & set(measured)
+    assert choice["questions"] == 5 and choice["answered_by_a_path"] == 5 and choice["model_threshold"] == 0.5
+    want = min(s for q in chosen_on for s in [paths[q][0]] if s >= 0.4)
+    assert choice["path_threshold"] == want  # the lowest cosine of a right answer: every wrong one falls below
+    assert all(t == want for _, t in pipe.asked[5:])  # measured at the choice
+    hits = [paths[q][0] >= 0.4 for q in measured]
+    assert res["hits_at_1"] == pytest.approx(sum(hits) / 3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--dataset", "webqsp"], "measurement only"),
+        (["--dataset", "cwq", "--choose-path-threshold", "0"], "at least 1"),
+    ],
+)
+def test_choosing_the_path_threshold_refuses_measurement_sets_and_empty_sets(
+    tmp_path, toy_kg, monkeypatch, capsys, extra, says
+):
+    rows = _threshold_rows(2)
+    folder = tmp_path / "data" / "kgqa" / "tog"
+    folder.mkdir(parents=True)
+    for name in ("webqsp", "cwq"):
+        (folder / Path(tog_data.DATASETS[name]).name).write_text(json.dumps(rows), encoding="utf-8")
+    monkeypatch.setenv("KGQA_DATA", str(tmp_path / "data"))
+    pipe = ThresholdPipe(toy_kg, {r["question"]: (0.9, "Paris") for r in rows})
+    cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 1.0, "peak_rss_mb_after_load": 1.0}
+    monkeypatch.setattr(tog_suite, "load_world", lambda ns: (pipe, dict(cost)))
+    monkeypatch.setattr(tog_suite, "default_entity_iri", lambda: entity)
+    args = ["tog", "--choose-path-threshold", "1", *extra, "--out", str(tmp_path / "out")]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    assert pipe.asked == []  # refused before any question
