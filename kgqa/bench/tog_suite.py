@@ -273,12 +273,20 @@ def choose_path_threshold(pipe: Any, questions: list[OneEdgeQuestion]) -> dict[s
         raise ConfigError("no question of the choosing set was answered by a relation path; choose on more questions")
     chosen = choose_threshold([s for s, _ in decisions], [ok for _, ok in decisions])
     pipe.config.path_threshold = chosen["threshold"]
+    n = len(questions)
+    curve = []
+    for t in sorted({round(s, 2) for s, _ in decisions}):
+        taken = [ok for s, ok in decisions if s >= t]
+        curve.append(
+            {"threshold": t, "answered": len(taken) / n, "hits": sum(taken) / n, "precision": sum(taken) / len(taken)}
+        )
     return {
-        "questions": len(questions),
+        "questions": n,
         "answered_by_a_path": len(decisions),
         "path_hits": sum(ok for _, ok in decisions),
         "model_threshold": getattr(getattr(pipe.relations, "model", None), "path_threshold", None),
         **{("path_threshold" if k == "threshold" else k): v for k, v in chosen.items()},
+        "curve": curve,
     }
 
 
@@ -372,6 +380,19 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         ylabel="rate",
     )
     results["plots"] = [plot.name]
+    if choice is not None and choice["curve"]:
+        from kgqa.bench.report import plot_curves
+
+        curve = choice["curve"]
+        shape = plot_curves(
+            [c["threshold"] for c in curve],
+            {k: [c[k] for c in curve] for k in ("hits", "answered", "precision")},
+            out / "path_threshold.png",
+            title=f"relation paths on {choice['questions']} {ns.dataset} questions (choosing set)",
+            xlabel="path threshold (cosine)",
+            ylabel="share of questions (precision: of those answered)",
+        )
+        results["plots"].append(shape.name)
     return results
 
 

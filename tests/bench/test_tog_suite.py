@@ -311,6 +311,10 @@ def test_the_path_threshold_is_chosen_on_other_questions_than_the_measured_ones(
     want = min(s for q in chosen_on for s in [paths[q][0]] if s >= 0.4)
     assert choice["path_threshold"] == want  # the lowest cosine of a right answer: every wrong one falls below
     assert all(t == want for _, t in pipe.asked[5:])  # measured at the choice
+    curve = choice["curve"]  # hits, answered and precision of the choosing set at each cosine
+    assert [c["threshold"] for c in curve] == sorted({round(paths[q][0], 2) for q in chosen_on})
+    assert curve[0]["answered"] == 1.0 and curve[-1]["answered"] == 0.2
+    assert (out / "path_threshold.png").is_file() and "path_threshold.png" in res["plots"]
     hits = [paths[q][0] >= 0.4 for q in measured]
     assert res["hits_at_1"] == pytest.approx(sum(hits) / 3)
 
