@@ -274,7 +274,8 @@ def _print_answer(ans: Any, as_json: bool, trace: bool = True) -> None:
 
 
 def _cmd_ask(ns: argparse.Namespace) -> int:
-    from kgqa.pipeline import Pipeline, validate_batch
+    from kgqa.inputs import validate_batch
+    from kgqa.pipeline import Pipeline
 
     config = _config(ns)
     # bad input fails before any model is loaded, against the limits the pipeline applies

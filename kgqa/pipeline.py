@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import numbers
 import re
@@ -21,6 +22,7 @@ from kgqa.config import PipelineConfig, check_device
 from kgqa.errors import ConfigError, InputError
 from kgqa.graph.answer_type import asked_classes
 from kgqa.graph.link_model import link_model as load_link_model
+from kgqa.inputs import validate_batch, validate_premises
 from kgqa.numeric_questions import numeric_answer
 from kgqa.protocols import NLIPredictor, Retriever, SpanReader
 from kgqa.reader.calibrated import calibrated_probs, label_probs, span_records
@@ -34,52 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.relations import RelationMatcher
 
 logger = logging.getLogger(__name__)
-
-
-def validate_premises(config: PipelineConfig, premises: Any) -> list[str]:
-    """The premises cleaned (see :func:`validate_text`), within ``config.max_premises`` and ``max_premise_chars``.
-
-    Raises:
-        InputError: not a string or a list of strings, too many, or one empty or too long.
-    """
-    if premises is None:
-        return []
-    if isinstance(premises, str):
-        premises = [premises]
-    if not isinstance(premises, list | tuple):
-        raise InputError(f"premises must be a list of strings, not {type(premises).__name__}")
-    if len(premises) > config.max_premises:
-        raise InputError(
-            f"{len(premises)} premises given; the limit is {config.max_premises} (PipelineConfig.max_premises): "
-            "pass fewer or raise the limit"
-        )
-    return [validate_text(p, "premise", config.max_premise_chars) for p in premises]
-
-
-def validate_batch(config: PipelineConfig, questions: Any, premises: Any = None) -> tuple[list[str], list[list[str]]]:
-    """Questions and their premises cleaned and checked against the limits in ``config``.
-
-    The CLI calls this before any model is loaded, so bad input fails fast with the same limits.
-
-    Raises:
-        InputError: naming the bad question or premise list and the limit it breaks.
-    """
-    if isinstance(questions, str) or not isinstance(questions, Sequence):
-        raise InputError("ask_batch takes a list of questions; use ask() for one")
-    if len(questions) > config.max_batch_size:
-        raise InputError(
-            f"{len(questions):,} questions in one batch; the limit is {config.max_batch_size:,} "
-            "(PipelineConfig.max_batch_size): split the batch or raise the limit"
-        )
-    if premises is not None and (isinstance(premises, str) or not isinstance(premises, Sequence)):
-        raise InputError("premises must be a list with one entry (a list of strings or None) per question")
-    if premises is not None and len(premises) != len(questions):
-        raise InputError(
-            f"premises must have one entry (a list or None) per question: {len(premises)} for {len(questions)} questions"
-        )
-    qs = [validate_text(q, "question", config.max_question_chars) for q in questions]
-    ps = [validate_premises(config, p) for p in (premises or [None] * len(qs))]
-    return qs, ps
 
 
 def _with_bm25(config: PipelineConfig, dense: Any) -> Any:
@@ -246,14 +202,20 @@ class Pipeline:
         calibrator = load_calibrator(config.calibration_file)
         return cls(config, kg, index, reader, nli, linker, relations, detector, calibrator)
 
-    def warm_up(self) -> Pipeline:
-        """Load every model now (the first question is otherwise slower)."""
-        self.reader.warm_up()
-        self.nli.warm_up()
-        if self.detector is not None:
-            self.detector.warm_up()
+    def warm_up(self, freeze: bool = False) -> Pipeline:
+        """Load every model now (the first question is otherwise slower).
+
+        ``freeze``: then take everything loaded out of the cyclic garbage collector's passes (:func:`gc.freeze`),
+        for a long-running process on a big graph, where one full pass over the loaded world costs about 0.15 s
+        in the middle of a question (on the FB15k-237 world: 3.2 s of 60 questions, 0.7 s frozen).
+        """
+        for part in (self.reader, self.nli, self.detector, self.relations):
+            if part is not None:
+                part.warm_up()
         self.index.search(["warm up"], 1)
-        self.relations.warm_up()
+        if freeze:
+            gc.collect()
+            gc.freeze()
         return self
 
     # ------------------------------------------------------------------ helpers

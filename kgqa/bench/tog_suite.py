@@ -138,7 +138,7 @@ def load_world(ns: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         pipe = Pipeline.load(config, **overrides)  # reads the passages now; the subset file may go after
         load_s = time.perf_counter() - start
     start = time.perf_counter()
-    pipe.warm_up()
+    pipe.warm_up(freeze=True)  # a service would: the loaded world out of the garbage collector's full passes
     warm_s = time.perf_counter() - start
     cost = {
         "world": str(config.resolve()),

@@ -139,3 +139,16 @@ def test_the_world_s_path_threshold_and_margin_reach_the_path_search(pipe, monke
     monkeypatch.setattr(pipe.config, "path_threshold", 1.0)
     strict = graph_step(pipe.ask(question))
     assert "relation_path" not in strict and " ; " not in (strict.get("answer") or {}).get("relation", "")
+
+
+def test_warm_up_can_take_the_loaded_world_out_of_the_garbage_collectors_passes(pipe) -> None:
+    import gc
+
+    before = gc.get_freeze_count()
+    try:
+        assert pipe.warm_up() is pipe and gc.get_freeze_count() == before  # off by default
+        assert pipe.warm_up(freeze=True) is pipe
+        assert gc.get_freeze_count() > before
+        assert pipe.ask("Who wrote Hamlet?").answer  # the pipeline answers as before
+    finally:
+        gc.unfreeze()
