@@ -6,9 +6,9 @@ A relation-path search on a big graph reads the facts of a thousand nodes per qu
 facts. :func:`write_adjacency` reads every node's facts from the store once (``adjacency.npz`` in the
 store folder: written when the store is saved, or by ``kgqa graph adjacency STORE_DIR``), in the
 order :meth:`KnowledgeGraph.edges <kgqa.graph.kg.KnowledgeGraph.edges>` gives them, asserted and
-inferred, so a walk that stops at a budget stops at the same fact. :func:`node_edges` serves a node's
-facts from the file when the store has one, and from the graph otherwise: the answers are the
-graph's own.
+inferred, so a walk that stops at a budget stops at the same fact. ``KnowledgeGraph.edges`` serves a
+node's facts from the file when the store has one (:func:`saved_edges`), and from the store otherwise: the
+answers are the graph's own.
 
 The file is numpy arrays, loaded without pickle: node names as one UTF-8 blob with offsets, each node's
 ``(property, neighbour, forward)`` facts as a CSR row. It records the count of asserted triples of the
@@ -249,11 +249,12 @@ def adjacency(kg: KnowledgeGraph) -> Adjacency | None:
         return adj
 
 
-def node_edges(kg: KnowledgeGraph, node: str | Node, limit: int | None = None) -> list[tuple[str, str, bool]]:
-    """``kg.edges(node, limit=limit)`` (inferred facts included), served from the saved adjacency when there is one."""
+def saved_edges(kg: KnowledgeGraph, node: str | Node, limit: int | None = None) -> list[tuple[str, str, bool]] | None:
+    """``kg.edges(node, limit=limit)`` (inferred facts included) from the saved adjacency; ``None`` when the graph
+    has none or ``node`` has no row there (:meth:`KnowledgeGraph.edges <kgqa.graph.kg.KnowledgeGraph.edges>` then
+    reads the graph itself)."""
     adj = adjacency(kg)
-    got = None if adj is None else adj.edges(str(node), limit)
-    return kg.edges(node, limit=limit) if got is None else got
+    return None if adj is None else adj.edges(str(node), limit)
 
 
-__all__ = ["ADJACENCY_FILE", "Adjacency", "add_adjacency", "adjacency", "node_edges", "write_adjacency"]
+__all__ = ["ADJACENCY_FILE", "Adjacency", "add_adjacency", "adjacency", "saved_edges", "write_adjacency"]

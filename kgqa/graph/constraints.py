@@ -17,8 +17,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from kgqa.graph.adjacency import node_edges
-
 if TYPE_CHECKING:
     from kgqa.graph.kg import KnowledgeGraph
     from kgqa.graph.linking import Mention
@@ -37,7 +35,7 @@ _SCHEMA = (
 
 def neighbours(kg: KnowledgeGraph, node: str, limit: int = MAX_CONSTRAINT_EDGES) -> set[str]:
     """The nodes one non-schema fact links to ``node``, either way round (at most ``limit`` facts read)."""
-    return {other for prop, other, _forward in node_edges(kg, node, limit=limit) if not prop.startswith(_SCHEMA)}
+    return {other for prop, other, _forward in kg.edges(node, limit=limit) if not prop.startswith(_SCHEMA)}
 
 
 def constrain(

@@ -28,6 +28,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 
 from kgqa.errors import GraphError, InputError
 from kgqa.graph import paths as _paths
+from kgqa.graph.adjacency import saved_edges
 from kgqa.graph.dates import KGDate, parse_date
 from kgqa.graph.io import FORMATS, parse_file
 from kgqa.graph.reasoner import Derivations, explain, materialise
@@ -366,11 +367,12 @@ class KnowledgeGraph(SchemaMixin):
         return out
 
     def edges(self, node: str | Node, inferred: bool = True, limit: int | None = None) -> list[tuple[str, str, bool]]:
-        """``(property, neighbour, forward)`` for each fact of ``node`` (as subject: forward), without labels.
-
-        What a graph walk needs, cheaply on a hub: :meth:`facts` builds a labelled :class:`Triple` for each.
-        ``limit``: stop after that many (a hub's facts are read no further than a walk can spend).
-        """
+        """``(property, neighbour, forward)`` for each fact of ``node`` (as subject: forward), without labels: what
+        a graph walk needs, cheaply on a hub (:meth:`facts` builds labelled triples), from a store's saved adjacency
+        when it has one (:mod:`kgqa.graph.adjacency`). ``limit``: stop after that many (what a walk can spend)."""
+        saved = saved_edges(self, node, limit) if inferred else None
+        if saved is not None:
+            return saved
         n = self._node(node)
         keys = (
             k for ix in self._indexes(inferred) for k in chain(ix.triples(n, None, None), ix.triples(None, None, n))

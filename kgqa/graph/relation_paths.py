@@ -41,7 +41,6 @@ import numpy as np
 
 from kgqa.budget import Budget, cuts
 from kgqa.errors import InputError
-from kgqa.graph.adjacency import node_edges
 from kgqa.graph.answer_type import MAX_TYPED_ENDS, type_fit
 from kgqa.graph.relation_text import relation_texts
 
@@ -265,7 +264,7 @@ def _steps(
     got = seen.get(node)
     if got is None:
         limit = None if edges is None else edges.left + 1
-        read = node_edges(kg, node, limit=limit)
+        read = kg.edges(node, limit=limit)
         if edges is not None and not edges.take(len(read)):
             edges.take(edges.left)
             read = read[: max(limit - 1, 0)] if limit else read

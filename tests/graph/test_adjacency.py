@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kgqa.graph import KnowledgeGraph
-from kgqa.graph.adjacency import ADJACENCY_FILE, Adjacency, add_adjacency, adjacency, node_edges
+from kgqa.graph.adjacency import ADJACENCY_FILE, Adjacency, add_adjacency, adjacency, saved_edges
 from kgqa.graph.relation_paths import is_literal
 
 TOY = Path(__file__).resolve().parent / "fixtures" / "toy.ttl"
@@ -30,26 +30,37 @@ def _nodes(kg: KnowledgeGraph) -> list[str]:
     return list(out)
 
 
+def _store_only(folder: Path) -> KnowledgeGraph:
+    """The store opened without its saved adjacency: the facts as the store itself gives them."""
+    kg = KnowledgeGraph.open(folder)
+    kg.adjacency_path = None
+    return kg
+
+
 def test_a_saved_store_serves_every_nodes_facts_in_the_stores_order(toy_store: Path) -> None:
     assert (toy_store / ADJACENCY_FILE).is_file()
-    served = KnowledgeGraph.open(toy_store)
+    served, store = KnowledgeGraph.open(toy_store), _store_only(toy_store)
     assert served.adjacency_path == toy_store / ADJACENCY_FILE
     adj = adjacency(served)
-    assert adj is not None and len(adj) > 10
-    nodes = _nodes(served)
+    assert adj is not None and len(adj) > 10 and adjacency(store) is None
+    nodes = _nodes(store)
     assert set(nodes) == set(adj.names[: len(adj)])
     literal_neighbours = 0
     for node in nodes:
-        want = served.edges(node)
-        assert adj.edges(node) == want, node
-        assert node_edges(served, node) == want
-        assert node_edges(served, node, limit=2) == want[:2] == served.edges(node, limit=2)
+        want = store.edges(node)
+        assert adj.edges(node) == want == saved_edges(served, node), node
+        assert served.edges(node) == want  # KnowledgeGraph.edges reads the saved file
+        assert served.edges(node, limit=2) == want[:2] == store.edges(node, limit=2)
         literal_neighbours += sum(is_literal(o) for _p, o, _f in want)
     assert literal_neighbours  # literal values come back as their lexical form, like kg.edges
-    assert any(not f for n in nodes for _p, _o, f in served.edges(n))  # both directions are kept
-    # a node without a row falls back to the store (and has no facts there either)
+    assert any(not f for n in nodes for _p, _o, f in store.edges(n))  # both directions are kept
+    # asserted facts only: the file holds inferred ones too, so the store answers
+    node = nodes[0]
+    assert served.edges(node, inferred=False) == store.edges(node, inferred=False)
+    # a node without a row is read from the store (and has no facts there either)
     assert adj.edges("http://toy.example/e/Nobody") is None
-    assert node_edges(served, "http://toy.example/e/Nobody") == []
+    assert saved_edges(served, "http://toy.example/e/Nobody") is None
+    assert served.edges("http://toy.example/e/Nobody") == []
 
 
 def test_a_graph_without_the_file_reads_the_store(toy_store: Path, tmp_path: Path) -> None:
@@ -58,9 +69,9 @@ def test_a_graph_without_the_file_reads_the_store(toy_store: Path, tmp_path: Pat
     kg = KnowledgeGraph.open(copy)
     assert kg.adjacency_path is None and adjacency(kg) is None
     node = _nodes(kg)[0]
-    assert node_edges(kg, node) == kg.edges(node)
+    assert saved_edges(kg, node) is None and kg.edges(node) == _store_only(toy_store).edges(node)
     memory = KnowledgeGraph.load([TOY])
-    assert adjacency(memory) is None and node_edges(memory, node) == memory.edges(node)
+    assert adjacency(memory) is None and saved_edges(memory, node) is None
 
 
 def test_a_file_of_another_graph_or_a_broken_one_is_ignored_with_the_fix(
@@ -89,7 +100,7 @@ def test_a_file_of_another_graph_or_a_broken_one_is_ignored_with_the_fix(
     # the store still answers, from its own facts
     kg = KnowledgeGraph.open(copy)
     node = _nodes(kg)[0]
-    assert adjacency(kg) is None and node_edges(kg, node) == kg.edges(node)
+    assert adjacency(kg) is None and kg.edges(node) == _store_only(copy).edges(node)
 
 
 def test_add_adjacency_and_the_cli(toy_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,7 +112,8 @@ def test_add_adjacency_and_the_cli(toy_store: Path, tmp_path: Path, capsys: pyte
     assert str(copy / ADJACENCY_FILE) in capsys.readouterr().out
     kg = KnowledgeGraph.open(copy)
     adj = adjacency(kg)
-    assert adj is not None and all(adj.edges(n) == kg.edges(n) for n in _nodes(kg))
+    store = _store_only(copy)
+    assert adj is not None and all(adj.edges(n) == store.edges(n) for n in _nodes(store))
     # an existing file is replaced only when asked
     assert main(["graph", "adjacency", str(copy)]) == 2
     err = capsys.readouterr().err
