@@ -121,7 +121,7 @@ def graph_answer(
         question: the whole question, which the mentions' offsets point into (``None``: the focus).
         hop_margin: cosine a longer path must gain per extra step.
         node_budget: nodes whose facts the path search may read (the config's ``path_budget``).
-        text_budget: path texts the path search may embed anew (the config's ``path_text_budget``).
+        text_budget: texts of paths of several steps the path search may score (the config's ``path_text_budget``).
         path_threshold: least cosine of a path answer (the config's ``path_threshold``); ``None``: the model's own.
         answer_classes: the classes the question asks for (:func:`kgqa.graph.answer_type.asked_classes`): a path
             reaching one of them wins over paths whose end values are typed otherwise.

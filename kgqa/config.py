@@ -351,7 +351,7 @@ class PipelineConfig:
     # {"budget": NAME, "limit": N, "used": M} (kgqa.budget) --
     #: nodes whose facts the relation-path search (kgqa.graph.relation_paths) may read per question
     path_budget: int = 2_000
-    #: relation-path texts the path search may embed anew per question (the model's cost on a graph of many relations)
+    #: texts of relation paths of several steps the path search may score per question, embedded already or not
     path_text_budget: int = 48
     #: graph facts read around a claim's linked entities for fact sentences
     fact_budget: int = 200

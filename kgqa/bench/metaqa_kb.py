@@ -216,7 +216,7 @@ def kb_to_ntriples(kb: MetaQAKB, out: str | Path) -> int:
     """Write the KB as N-Triples (see the module docstring); returns the number of lines written."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp = out.with_suffix(f"{out.suffix}.{os.getpid()}.tmp")  # per process: two runs may build the cache at once
     n = 0
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
 

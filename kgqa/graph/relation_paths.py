@@ -63,7 +63,8 @@ MAX_HOPS = 3
 BEAM = 8
 #: a path reaching more nodes than this is not extended (hubs)
 FRONTIER_LIMIT = 1500
-#: path texts not yet embedded that may be encoded per question (about 200 a second on one CPU thread)
+#: texts of paths of several steps that may be scored per question, embedded already or not (a new one costs
+#: about 5 ms on one CPU thread); one-step texts are always scored (embedded at warm-up: :func:`encode_step_texts`)
 TEXT_BUDGET = 48
 #: facts read per question (a hub has thousands)
 EDGE_BUDGET = 20_000
@@ -220,21 +221,23 @@ def step_texts(kg: KnowledgeGraph) -> dict[str, str]:
     return cached
 
 
-def _encode(model: RelationModel, texts: Sequence[str], budget: Budget | None = None) -> dict[str, np.ndarray]:
-    """Embeddings of ``texts`` (cached per model: path texts repeat across questions).
-
-    With a ``budget``, each text not in the cache costs one unit; texts beyond it are left out of the
-    result (encoding them is what a search on a graph with many relations spends its time on).
-    """
+def _encode(model: RelationModel, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Embeddings of ``texts`` (cached per model: path texts repeat across questions)."""
     cache = _VECTORS.setdefault(model, {})
     todo = [t for t in dict.fromkeys(texts) if t not in cache]
-    if budget is not None:
-        todo = budget.cut(todo)
     if todo:
         if len(cache) > 200_000:
             cache.clear()
         cache.update(zip(todo, model.encode(todo), strict=True))
     return {t: cache[t] for t in texts if t in cache}
+
+
+def encode_step_texts(kg: KnowledgeGraph, model: RelationModel) -> int:
+    """Embed every one-step path text of ``kg`` now (a search scores them all, whatever its text budget);
+    returns how many."""
+    texts = sorted(set(step_texts(kg).values()))
+    _encode(model, texts)
+    return len(texts)
 
 
 def _edges(
@@ -402,8 +405,10 @@ def search_paths(
         frontier_limit: a path reaching more nodes is not extended.
         node_budget: nodes whose edges may be read.
         path_budget: distinct paths that may be scored.
-        text_budget: path texts not yet embedded that may be encoded; a path whose text is left out
-            is not scored (the cut is recorded like the others).
+        text_budget: texts of paths of several steps that may be scored, embedded already or not, so
+            that the paths scored depend on the question alone and not on what was asked before; a path
+            whose text is left out is not scored (the cut is recorded like the others). One-step texts
+            are always scored.
         edge_budget: facts that may be read.
         answer_classes: the classes the question asks for (:func:`kgqa.graph.answer_type.asked_classes`); when a
             path reaches a value of one, the paths whose typed end values have other types only are set aside.
@@ -417,6 +422,7 @@ def search_paths(
     props = step_texts(kg)
     directed = bool(getattr(model, "path_directions", False))
     scored: list[tuple[float, int, int, RelationPath]] = []
+    admitted: set[str] = set()  # the path texts this search scores: every one-step text, longer ones within budget
     ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), m.start))[:MAX_MENTIONS]
     named = named_in(text, mentions)
     for m_rank, m in enumerate(ordered):
@@ -427,7 +433,10 @@ def search_paths(
 
         def score(keys: list[tuple[Step, ...]], query: np.ndarray = query) -> list[float]:
             texts = [steps_text(props, k, directed) for k in keys]
-            vectors = _encode(model, texts, encoded)
+            for k, t in zip(keys, texts, strict=True):
+                if t not in admitted and (len(k) == 1 or encoded.take()):
+                    admitted.add(t)
+            vectors = _encode(model, [t for t in texts if t in admitted])
             return [
                 float(vectors[t] @ query) - hop_margin * (len(k) - 1) if t in vectors else float("-inf")
                 for t, k in zip(texts, keys, strict=True)

@@ -106,12 +106,15 @@ class RelationMatcher:
         logger.debug("relation matcher: %d names of %d properties", len(self._names), len(kg.properties()))
 
     def warm_up(self) -> RelationMatcher:
-        """Embed the graph's relation texts now (with a learned model), and load the graph store's saved
-        adjacency that the relation-path search reads (:mod:`kgqa.graph.adjacency`), not on the first question."""
+        """Embed the graph's relation texts and one-step path texts now (with a learned model), and load the graph
+        store's saved adjacency that the relation-path search reads (:mod:`kgqa.graph.adjacency`), not on the
+        first question."""
         from kgqa.graph.adjacency import adjacency
+        from kgqa.graph.relation_paths import encode_step_texts
 
         if self.model is not None:
             self.model.rank(self.kg, "warm up", top_k=1)
+            encode_step_texts(self.kg, self.model)
         adjacency(self.kg)
         return self
 

@@ -156,7 +156,7 @@ def test_a_budget_that_cuts_the_search_is_recorded(mini) -> None:
 
 def test_a_text_budget_bounds_the_path_texts_encoded_and_is_recorded(mini) -> None:
     question = "Where was the author of The Glass Orchard born?"
-    cut = search(mini, question, text_budget=2)  # a fresh stand-in model: nothing is cached yet
+    cut = search(mini, question, text_budget=2)  # two texts of several steps may be scored
     full = search(mini, question)
     assert cut is not None and full is not None
     assert {"budget": "path_texts", "limit": 2, "used": 2} in cut.budgets
@@ -207,7 +207,7 @@ def test_graph_answer_passes_its_text_budget_to_the_path_search(mini) -> None:
     question = "Where was the author of The Glass Orchard born?"
     analysis = analyze_question(question)
     mentions = linker.find_mentions(question)
-    # a fresh stand-in model each time: nothing is cached, so one new text is all the search may embed
+    # one text of several steps is all the search may score
     tiny = graph_answer(
         kg, RelationMatcher(kg, BagOfWords()), mentions, analysis.focus, analysis.wh, question=question, text_budget=1
     )  # type: ignore[arg-type]
@@ -322,3 +322,19 @@ def test_the_config_s_path_settings_default_to_the_shared_margin_and_the_model_s
         PipelineConfig(path_threshold=1.5)
     with pytest.raises(ConfigError, match="path_hop_margin"):
         PipelineConfig(path_hop_margin=-0.1)
+
+
+def test_the_paths_scored_do_not_depend_on_what_was_asked_before(mini) -> None:
+    kg, linker = mini
+    question = "Where was the author of The Glass Orchard born?"
+    model = BagOfWords()
+
+    def run(**kw: int):  # noqa: ANN202
+        return search_paths(kg, model, linker.find_mentions(question), question, analyze_question(question).wh, **kw)
+
+    first = run(text_budget=1)
+    run()  # every path text of the question is embedded now
+    again = run(text_budget=1)
+    assert first is not None and again is not None
+    assert again.to_dict(kg) == first.to_dict(kg)  # the same paths scored, the same choice and record
+    assert {"budget": "path_texts", "limit": 1, "used": 1} in again.budgets
