@@ -28,6 +28,9 @@ DATASETS = {
     "cwq": "kgqa/tog/cwq.json",
     "simpleqa": "kgqa/tog/SimpleQA.json",
 }
+#: ComplexWebQuestions names the WebQuestionsSP question each of its questions was built from; the id's
+#: prefix gives that question's split
+ORIGIN_SPLITS = {"WebQTrn": "train", "WebQTest": "test"}
 #: predicates of these vocabularies describe nodes (labels, types, mappings); they are not answer edges
 SCHEMA_NAMESPACES = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -49,12 +52,17 @@ class TogQuestion:
         question: the question text.
         answers: the gold answer names.
         topics: Freebase id (``m.0abc12``) -> the topic entity's name.
+        origin_split: for a question built from another data set's question (ComplexWebQuestions from
+            WebQuestionsSP), that question's split (``"train"`` or ``"test"``); ``None`` otherwise.
+        origin_question: the text of that question, where the file gives it.
     """
 
     id: str
     question: str
     answers: tuple[str, ...]
     topics: dict[str, str] = field(default_factory=dict)
+    origin_split: str | None = None
+    origin_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,8 @@ def _row(raw: Any, index: int, stem: str, path: Path) -> TogQuestion:
     answers: Any = raw.get("answers", raw.get("answer"))
     if isinstance(answers, str):
         answers = [answers]
+    if isinstance(answers, list):  # GrailQA: [{"answer_argument": id or value, "entity_name": name}, ...]
+        answers = [_answer_name(a) for a in answers]
     if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
         raise InputError(
             f"{path}: row {index} has no 'answers' list of names (nor an 'answer' string); pass a ToG question file"
@@ -92,12 +102,31 @@ def _row(raw: Any, index: int, stem: str, path: Path) -> TogQuestion:
     topics = raw.get("topic_entity") or {}
     if not isinstance(topics, dict):
         raise InputError(f"{path}: row {index}: 'topic_entity' must map Freebase ids to names")
-    row_id = raw.get("ID") or raw.get("id") or f"{stem}-{index}"
-    return TogQuestion(str(row_id), question.strip(), tuple(a for a in answers if a.strip()), dict(topics))
+    row_id = raw.get("ID") or raw.get("id") or raw.get("qid") or f"{stem}-{index}"
+    origin = str(raw.get("webqsp_ID") or "")
+    origin_text = raw.get("webqsp_question")
+    return TogQuestion(
+        str(row_id),
+        question.strip(),
+        tuple(a for a in answers if a.strip()),
+        dict(topics),
+        ORIGIN_SPLITS.get(origin.split("-", 1)[0]),
+        origin_text.strip() if isinstance(origin_text, str) and origin_text.strip() else None,
+    )
+
+
+def _answer_name(answer: Any) -> Any:
+    """A GrailQA answer object's name (an entity's ``entity_name``, else the value); anything else as given."""
+    if isinstance(answer, dict):
+        name = answer.get("entity_name") or answer.get("answer_argument")
+        return name if isinstance(name, str) else answer
+    return answer
 
 
 def read_tog(path: str | Path) -> list[TogQuestion]:
     """The questions of a ToG JSON file (a list of objects with ``question``, ``answers``/``answer``, ``topic_entity``).
+
+    ``answer`` may also be GrailQA's list of answer objects (their ``entity_name``, else ``answer_argument``).
 
     Raises:
         InputError: the file is missing, not JSON, or a row lacks those fields.

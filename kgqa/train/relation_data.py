@@ -221,7 +221,7 @@ def graph_examples(
     return pool, out
 
 
-def _find_mention(question: str, names: Iterable[str]) -> str:
+def find_mention(question: str, names: Iterable[str]) -> str:
     """``question`` with the first of ``names`` it contains (case-insensitive, whole words) marked."""
     for name in sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True):
         m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question, re.I)
@@ -284,7 +284,7 @@ def simplequestions_pool(
             if pid not in props:
                 continue
             question = " ".join(row[3].split())
-            text = _find_mention(question, ent_names.get(row[0], ()))
+            text = find_mention(question, ent_names.get(row[0], ()))
             marked += text != question
             out.append(Example(text, pid, pool.name, [row[0], row[2]], [], "questions"))
     logger.info("%s: %d questions on %d labelled properties (%d marked)", file.name, len(out), len(props), marked)
@@ -472,6 +472,7 @@ __all__ = [
     "graph_examples",
     "load_entity_names",
     "load_property_labels",
+    "find_mention",
     "mark",
     "metaqa_path_pool",
     "path_negatives",

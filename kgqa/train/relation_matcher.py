@@ -72,6 +72,9 @@ class RelationTrainArgs:
     metaqa_per_hop: int = 3000
     init_dir: str | None = None
     path_directions: bool = False
+    tog: list[str] = field(default_factory=list)
+    tog_graph: str | None = None
+    tog_repeat: int = 1
 
 
 def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
@@ -80,6 +83,14 @@ def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
     for group in args.graphs:
         pool, ex = graph_examples(group.split(","), args.per_property, args.per_fact, args.seed)
         pools[pool.name] = pool
+        examples += ex
+    if args.tog:
+        from kgqa.train.relation_questions import open_graph, tog_examples
+
+        if not args.tog_graph:
+            raise InputError("--tog needs --tog-graph: the graph store or RDF files holding the topic entities")
+        added, ex = tog_examples(args.tog, open_graph(args.tog_graph), dict(pools))
+        pools.update(added)
         examples += ex
     if args.questions:
         if not args.property_labels:
@@ -242,11 +253,15 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     pools, examples = _pools(args)
     train, dev, held = split(examples, args.dev_share, args.seed)
+    if args.tog_repeat < 1:
+        raise InputError(f"--tog-repeat must be at least 1, got {args.tog_repeat}")
+    train += [e for e in train if e.source == "tog"] * (args.tog_repeat - 1)  # a few hundred among thousands
     # the relation pools' dev sample is drawn as without path data, so that its numbers stay comparable
-    single = [e for e in dev if e.source != "paths"]
+    single = [e for e in dev if e.source not in ("paths", "tog")]
     paths = [e for e in dev if e.source == "paths"]
+    tog = [e for e in dev if e.source == "tog"]  # all kept: a few dozen, reported as their own pool
     dev = random.Random(args.seed).sample(single, min(args.max_dev, len(single)))
-    dev += random.Random(args.seed).sample(paths, min(args.max_dev // 2, len(paths)))
+    dev += random.Random(args.seed).sample(paths, min(args.max_dev // 2, len(paths))) + tog
     write_jsonl(out / "train.jsonl", train)
     write_jsonl(out / "dev.jsonl", dev)
     logger.info("%d train / %d dev examples; %d held-out properties", len(train), len(dev), len(held))
@@ -495,6 +510,9 @@ def _path_data(args: dict[str, Any]) -> str:
                 "starts with 'inverse ' (kgqa.graph.relation_paths.path_text), so that walking a relation forward "
                 "and back reads differently from walking two relations forward."
             )
+    from kgqa.train.relation_questions import card_text
+
+    out += card_text(args)
     if args.get("init_dir"):
         out += (
             f"\n  Training started from the layers of {args['init_dir']} (the 'base' numbers below are that "
@@ -528,6 +546,9 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--metaqa", help="MetaQA folder (KB and N-hop/dev.txt): adds relation-path pairs")
     p.add_argument("--metaqa-per-hop", type=int, default=defaults.metaqa_per_hop, help="questions per hop file")
     p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
+    p.add_argument("--tog", action="append", default=[], help="ToG question file (topic ids, gold answers); repeatable")
+    p.add_argument("--tog-repeat", type=int, default=1, help="draw each --tog training pair this many times as often")
+    p.add_argument("--tog-graph", help="graph store folder or comma-separated RDF files holding --tog's topic entities")
     p.add_argument(
         "--path-directions",
         action="store_true",

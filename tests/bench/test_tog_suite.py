@@ -63,9 +63,41 @@ def test_read_tog_both_formats(tmp_path):
     assert got[1].id == "cwq-1" and got[1].answers == ("Bobby",)
 
 
+def test_read_tog_grailqa_answers_and_the_origin_of_built_questions(tmp_path):
+    path = tmp_path / "toy.json"
+    rows = [
+        {
+            "qid": 7,
+            "question": "which film did bob direct?",
+            "answer": [{"answer_type": "Entity", "answer_argument": "m.film", "entity_name": "The Toy Film"}],
+            "topic_entity": {"m.bob": "Bob"},
+        },
+        {"question": "how many?", "answer": [{"answer_type": "Value", "answer_argument": "3"}], "topic_entity": {}},
+        {
+            "ID": "c-1",
+            "question": "Where was the director of The Toy Film born?",
+            "answer": "Paris",
+            "webqsp_ID": "WebQTrn-12",
+            "webqsp_question": " where was bob born ",
+            "topic_entity": {"m.bob": "Bob"},
+        },
+        {"ID": "c-2", "question": "x?", "answer": "Paris", "webqsp_ID": "WebQTest-3", "topic_entity": {}},
+        {"ID": "c-3", "question": "y?", "answer": "Paris", "webqsp_ID": "Other-3", "topic_entity": {}},
+    ]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    got = read_tog(path)
+    assert got[0].id == "7" and got[0].answers == ("The Toy Film",)
+    assert got[1].answers == ("3",)  # a value answer: its value
+    assert got[0].origin_split is None and got[0].origin_question is None
+    assert got[2].origin_split == "train" and got[2].origin_question == "where was bob born"
+    assert got[3].origin_split == "test"
+    assert got[4].origin_split is None  # an id of no known split names none
+
+
 @pytest.mark.parametrize(
     "rows, says",
     [
+        ([{"question": "x", "answer": [{"answer_type": "Entity"}]}], "no 'answers'"),  # an answer object without a name
         ({"question": "x"}, "not a list"),
         (["text"], "not an object"),
         ([{"answers": ["a"]}], "no 'question'"),
@@ -225,6 +257,26 @@ def test_development_sets_keep_question_text_and_measurement_sets_do_not(
     assert ("question" in record) is keeps_text
     notes = json.loads((out / "results.json").read_text())["notes"]
     assert any("measurement only" in n for n in notes) is not keeps_text
+
+
+def test_questions_built_from_training_questions_are_never_measured(tmp_path, toy_kg, monkeypatch):
+    rows = [
+        {"ID": "a", "question": "Where was Alice Example born?", "answer": "Paris", "webqsp_ID": "WebQTrn-1"},
+        {"ID": "b", "question": "Where is Alice Example from?", "answer": "Paris", "webqsp_ID": "WebQTest-1"},
+    ]
+    for row in rows:
+        row["topic_entity"] = {"m.alice": "Alice"}
+    data = tmp_path / "cwq.json"
+    data.write_text(json.dumps(rows), encoding="utf-8")
+    pipe = ScriptedPipe(toy_kg, {r["question"]: _answer("Paris", [EX + "m.alice"], EX + "bornIn") for r in rows})
+    cost = {"world": str(tmp_path / "kgqa.json"), "load_s": 1.0, "peak_rss_mb_after_load": 1.0}
+    monkeypatch.setattr(tog_suite, "load_world", lambda ns: (pipe, dict(cost)))
+    monkeypatch.setattr(tog_suite, "default_entity_iri", lambda: entity)
+    out = tmp_path / "out"
+    assert cli.main(["tog", "--data", str(data), "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert pipe.asked == ["Where is Alice Example from?"]
+    assert res["selection"]["left_out_as_training_data"] == 1 and res["selection"]["rows"] == 1
 
 
 def test_world_option_errors(tmp_path, monkeypatch):
