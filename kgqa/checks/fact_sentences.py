@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from lemminflect import getAllLemmas, getInflection
 
 from kgqa.budget import Budget, cuts
+from kgqa.checks.presuppositions import undo_do_support
 from kgqa.graph.relation_phrase import RelationPhrase, path_phrase, phrase_from_words, words_of
 from kgqa.graph.relation_text import DESCRIPTION_PREDICATES, NAME_PREDICATES, VOCABULARIES, property_text
 from kgqa.graph.vocabulary import MIN_SUBJECTS
@@ -344,9 +345,16 @@ class FactSentenceJudge:
         return nearly and own is not None and len(own) == 1, counts
 
     def judge(self, claim: Claim, text: str) -> FactJudgement:
-        """The fact sentences' verdict on ``claim`` (stated as ``text``), with every judged sentence as evidence."""
+        """The fact sentences' verdict on ``claim`` (stated as ``text``), with every judged sentence as evidence.
+
+        The NLI hypothesis is ``text`` with its do-support undone ("X did direct Y" as "X directed Y",
+        :func:`kgqa.checks.presuppositions.undo_do_support`), as the claim parser reads it: the statement a
+        question presupposes keeps the question's auxiliary, which the NLI model reads as emphasis rather
+        than as the plain statement the fact sentences are compared with.
+        """
         if claim.negated or not claim.subject or not claim.subject.startswith(_IRI):
             return FactJudgement(None)
+        text = undo_do_support(text)
         read = Budget("fact_budget", self.fact_budget)
         pairs = Budget("nli_pair_budget", self.nli_pair_budget)
         read_facts = self.candidates(claim, read)

@@ -122,6 +122,22 @@ def test_supported_through_a_fact_sentence(league_kg):
     assert set(first.nli) == {"entailment", "neutral", "contradiction"}
 
 
+@pytest.mark.parametrize(
+    ("stated", "judged"),
+    [
+        ("Ada Finch did write The Glass Orchard", "Ada Finch wrote The Glass Orchard"),  # a question's presupposition
+        ("Ada Finch does write The Glass Orchard", "Ada Finch writes The Glass Orchard"),
+        ("Ada Finch wrote The Glass Orchard", "Ada Finch wrote The Glass Orchard"),  # a plain statement: as stated
+        ("Ada Finch did Glass Orchard work", "Ada Finch did Glass Orchard work"),  # "did" + a non-verb: as stated
+    ],
+)
+def test_the_nli_hypothesis_is_the_claim_without_do_support(league_kg, stated, judged):
+    nli = ScriptedNLI(entail=("author",))
+    claim = Claim(stated, subject=M + "Ada_Finch", object=M + "Glass_Orchard")
+    _judge(league_kg, nli).judge(claim, stated)
+    assert nli.pairs and {h for _, h in nli.pairs} == {judged}
+
+
 def test_swapped_object_on_single_valued_relation_is_contradicted(league_kg):
     claim = Claim("Ivo Brant coaches Team 0.", subject=X + "team0", relation=X + "coach", object=X + "person1")
     got = _judge(league_kg, ScriptedNLI(contradict=("coach",))).judge(claim, claim.text)
