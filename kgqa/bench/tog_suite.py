@@ -81,12 +81,20 @@ def world_config(ns: argparse.Namespace) -> Path:
 
 
 def first_passages(config: Path, n: int, folder: Path) -> Path:
-    """A JSON-lines file in ``folder`` holding the first ``n`` passages of the world's passage files."""
-    from kgqa.config import PipelineConfig
+    """A JSON-lines file in ``folder`` holding the first ``n`` passages of the world's passage files.
 
-    files = PipelineConfig.load(config).passages or []
+    A world whose ``kgqa.json`` names an index instead (``kgqa world build`` with its index) gives the
+    passages stored in the index folder (``passages.jsonl``).
+    """
+    from kgqa.config import PipelineConfig
+    from kgqa.retrieval.store import PASSAGES_FILE
+
+    loaded = PipelineConfig.load(config)
+    files = loaded.passages or []
+    if not files and loaded.index_dir and (Path(loaded.index_dir) / PASSAGES_FILE).is_file():
+        files = [str(Path(loaded.index_dir) / PASSAGES_FILE)]
     if not files:
-        raise ConfigError(f"--passages: the world {config} has no passage files; leave --passages out")
+        raise ConfigError(f"--passages: the world {config} has no passage files nor an index; leave --passages out")
     out = folder / f"first-{n}-passages.jsonl"
     kept = 0
     with out.open("w", encoding="utf-8") as dst:

@@ -308,6 +308,25 @@ def test_first_passages_keeps_n(tmp_path):
     assert [json.loads(x)["id"] for x in kept] == ["p0", "p1", "p2"]
 
 
+def test_first_passages_of_a_world_with_an_index_come_from_the_index(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    lines = [json.dumps({"id": f"i{i}", "text": f"passage {i}"}) for i in range(4)]
+    (index / "passages.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "kgqa.json").write_text(json.dumps({"passages": None, "index_dir": "index"}), encoding="utf-8")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    overrides = tog_suite.world_overrides(SimpleNamespace(index=None, passages=2), tmp_path / "kgqa.json", sub)
+    kept = open(overrides["passages"][0], encoding="utf-8").read().splitlines()
+    assert [json.loads(x)["id"] for x in kept] == ["i0", "i1"] and overrides["index_dir"] is None
+
+
+def test_first_passages_refuse_a_world_without_passages_or_an_index(tmp_path):
+    (tmp_path / "kgqa.json").write_text(json.dumps({"passages": None, "index_dir": None}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="no passage files nor an index"):
+        tog_suite.world_overrides(SimpleNamespace(index=None, passages=2), tmp_path / "kgqa.json", tmp_path)
+
+
 # --------------------------------------------------------------------------- choosing the path threshold
 class ThresholdPipe:
     """Answers with a relation path of a set cosine, taken when it reaches the config's path threshold."""
