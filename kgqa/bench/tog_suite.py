@@ -285,6 +285,8 @@ def choose_path_threshold(pipe: Any, questions: list[OneEdgeQuestion]) -> dict[s
     curve = []
     for t in sorted({round(s, 2) for s, _ in decisions}):
         taken = [ok for s, ok in decisions if s >= t]
+        if not taken:  # the best cosine rounded up: no path reaches it
+            continue
         curve.append(
             {"threshold": t, "answered": len(taken) / n, "hits": sum(taken) / n, "precision": sum(taken) / len(taken)}
         )

@@ -390,6 +390,15 @@ def test_the_path_threshold_is_chosen_on_other_questions_than_the_measured_ones(
     assert res["hits_at_1"] == pytest.approx(sum(hits) / 3)
 
 
+def test_the_curve_skips_a_best_cosine_rounded_up(monkeypatch):
+    decisions = [(0.8451, True), (0.6, False), (0.5, True)]
+    monkeypatch.setattr(tog_suite, "path_decisions", lambda pipe, questions: decisions)
+    pipe = SimpleNamespace(config=SimpleNamespace(path_threshold=None), relations=SimpleNamespace(model=None))
+    choice = tog_suite.choose_path_threshold(pipe, [object()] * 4)
+    assert [c["threshold"] for c in choice["curve"]] == [0.5, 0.6]  # 0.85 is above every path: no point
+    assert choice["curve"][-1]["precision"] == 0.5 and pipe.config.path_threshold == choice["path_threshold"]
+
+
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
