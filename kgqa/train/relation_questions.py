@@ -5,7 +5,7 @@ directory) give each question its topic entities as Freebase ids and its gold an
 the relation asked about. :func:`tog_examples` recovers it from a graph, as the benchmark does
 (:func:`kgqa.bench.tog_data.select_one_edge`): a question whose gold answers are one asserted edge from a
 topic entity through exactly one property is paired with that property, its topic mention marked
-("where did [Jeremy Irons] study?"); a question whose answers several properties reach is ambiguous and
+("where did [Mara Holt] study?"); a question whose answers several properties reach is ambiguous and
 skipped, never guessed. The property's texts are those of the graph pool (``--graphs``) that holds it,
 so the labels of the user's graph are the targets, and the topic's other properties are the hard negatives.
 
@@ -55,8 +55,8 @@ def tog_examples(
 ) -> tuple[dict[str, Pool], list[Example]]:
     """(question, property) examples from ToG question files read on ``kg``, and their pools.
 
-    Each example's pool is a copy of the graph pool holding its property, named ``"<pool> (ToG questions)"``:
-    ranked against the same properties and texts, reported apart from the graph's template examples.
+    Each example's pool, named ``"<pool> (ToG questions)"``, shares the properties and texts of the graph
+    pool holding its property: ranked against the same ones, reported apart from the graph's template examples.
 
     Args:
         files: ToG JSON question files.
