@@ -270,8 +270,8 @@ def phrase(subject: str, label: str, obj: str, frame: int) -> str:
     """The question of frame number ``frame`` presupposing ``subject label obj``.
 
     Example:
-        >>> phrase("Jeremy Irons", "place of birth", "Cowes", 0)
-        'Why is Cowes the place of birth of Jeremy Irons?'
+        >>> phrase("Mara Holt", "place of birth", "Eldham", 0)
+        'Why is Eldham the place of birth of Mara Holt?'
         >>> phrase("fish", "capable of", "swim", 1)
         'How come fish is capable of swim?'
     """

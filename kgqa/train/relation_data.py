@@ -11,7 +11,7 @@ Two sources:
   SimpleQuestions-Wikidata format: ``subject<TAB>P..|R..<TAB>object<TAB>question``, kept where the property
   has a label in a ``{"P..": {"label", "description"}}`` file. ``R`` rows are the inverse reading.
 
-The entity mention is marked with brackets: "where was [Jeremy Irons] born?". Each example records its
+The entity mention is marked with brackets: "where was [Mara Holt] born?". Each example records its
 *pool* (the graph or question set it came from): at evaluation a text is ranked against every property
 of its pool. :func:`split` holds out a seeded share of properties AND of entities for the dev split.
 """

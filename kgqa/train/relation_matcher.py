@@ -443,7 +443,7 @@ def card(summary: dict[str, Any], folder: Path) -> str:
   (in-batch negatives, one hard negative per pair: another property of the same subject).
 - **Storage:** `{WEIGHTS_FILE}`, the trained layer(s) only, float16 ({size:.1f} MB); at load they replace the
   base model's layers (names and shapes checked). `{META_FILE}` holds the layers, the score threshold and the dev numbers.
-- **Input:** the question or claim with its entity mention between brackets ("where was [Jeremy Irons] born?"),
+- **Input:** the question or claim with its entity mention between brackets ("where was [Mara Holt] born?"),
   scored by cosine against every text of every property (labels, alternative labels, descriptions, IRI phrases).
 - **Training data:** {summary["train_examples"]} pairs ({", ".join(f"{k} {v}" for k, v in summary["sources"].items())}):
   generic question/claim templates over the facts, property texts and entity labels of the graphs
