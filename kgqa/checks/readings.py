@@ -14,7 +14,8 @@ and ranks them by what the graph itself says, in tiers:
 3. ``used``: one side has facts of the property;
 4. ``none``: the first reading, as the relation matcher and the linker ranked them.
 
-Within a tier the relation matcher's order wins, then the linker's. A reading the other way
+Within a tier the relation matcher's order wins (properties it scores alike go to the one the
+entities hold facts of), then the linker's. A reading the other way
 round is taken only where the stated way does not fit the property's classes and the reversed
 way does: a passive statement ("Y was directed by X"), or a property named from its object's
 side ("written by") read from an active statement, or the declared
@@ -119,6 +120,16 @@ def _tier(kg: KnowledgeGraph, prop: str, s: str, o: str) -> str:
     return "none"
 
 
+def _uses(kg: KnowledgeGraph, reading: Reading) -> int:
+    """How many of the reading's two entities hold facts of its property (0, 1 or 2), on their side.
+
+    Breaks a tie between properties the relation matcher scores alike ("capital" of an
+    administrative area and of a country): the one the graph records for these entities is what
+    the statement is about. Only a tie: a better-scored property the entities lack stays first.
+    """
+    return int(kg.has(reading.subject, reading.relation, None)) + int(kg.has(None, reading.relation, reading.object))
+
+
 def _norm(text: str) -> str:
     return " ".join(text.casefold().replace("_", " ").split())
 
@@ -188,8 +199,11 @@ def choose_reading(
     if not props:
         return None
     named = namesakes(kg, matched, slack)
+    # properties the matcher scores alike form one group, ranked by the group's first member
+    scores = {p: round(float(score), 3) for p, score in relations}
+    group = {p: next(k for k, q in enumerate(matched) if scores.get(q) == scores.get(p)) for p in matched}
     subjects, objects = _entities(subject), _entities(obj)
-    best: tuple[tuple[int, bool, int, int, int], Reading] | None = None
+    best: tuple[tuple[int, bool, int, int, int, int, int], Reading] | None = None
     considered: list[dict[str, Any]] = []
     for rank, prop in enumerate(props):
         for i, (s, s_label) in enumerate(subjects):
@@ -217,7 +231,9 @@ def choose_reading(
                         order = props.index(named[prop])
                 elif prop in extra:
                     continue
-                key = (TIERS.index(reading.tier), reading.weak, order, i, j)
+                # a tie of the matcher goes to the property the two entities hold facts of
+                held = -_uses(kg, reading) if prop in group else 0
+                key = (TIERS.index(reading.tier), reading.weak, group.get(prop, order), held, order, i, j)
                 considered.append(
                     {
                         "relation": prop,

@@ -493,6 +493,8 @@ class EntityLinker:
                 if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and _titled(surface, n)):
                     continue
                 key = " ".join(words)
+                if cased and self._relational(words, surface):
+                    continue
                 for cat in catalogs:
                     if cat is self.entities and cased and surface.islower() and key in self._vocabulary:
                         continue
@@ -510,6 +512,20 @@ class EntityLinker:
             else:
                 i += 1
         return [m for k, (m, entity) in enumerate(out) if not (entity and cased and _descriptor(text, m, out[k + 1 :]))]
+
+    def _relational(self, words: Sequence[str], surface: str) -> bool:
+        """Whether a span of a cased text is a description through the graph's vocabulary: "capital of Spain".
+
+        Some graphs carry such descriptions as names (a WordNet lemma of Madrid is "capital of
+        Spain"). Linked whole, "Wellington is the capital of Spain" reads as "Wellington is Madrid"
+        and loses the relation the statement asserts. A span that starts in lower case with a name
+        of the graph's own classes or properties, then "of", then an entity name, is left to its
+        parts: the relation word and the entity. Capitalised titles ("Bank of Mara") stay whole.
+        """
+        if not surface[:1].islower() or "of" not in words[1:-1]:
+            return False
+        j = words.index("of")
+        return " ".join(words[:j]) in self._vocabulary and " ".join(words[j + 1 :]) in self.entities.exact
 
     def resolve(self, name: str, top_k: int = 5) -> list[Mention]:
         """Entities a phrase may name: exact, else fuzzy, else embedding matches, best first.

@@ -196,3 +196,38 @@ def test_misread_relation_is_no_domain_violation(checker) -> None:  # noqa: ANN0
     assert c.claim is not None and c.claim.reading is not None and c.claim.reading["tier"] == "none"
     # the same two entities under a relation they hold are read and supported
     assert checker.check("Port Vell is in Norland.").status == "supported"
+
+
+# Two "capital" properties: the countries here hold "countryCapital" facts, other areas "areaCapital" ones.
+CAPITALS = f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:c0 a x:Country ; rdfs:label "Norland" .
+x:c1 a x:Country ; rdfs:label "Suden" .
+x:a0 a x:Country ; rdfs:label "Westmark" .
+x:t0 a x:City ; rdfs:label "Vell" .
+x:t1 a x:City ; rdfs:label "Brega" .
+x:t2 a x:City ; rdfs:label "Ostra" .
+x:t3 a x:City ; rdfs:label "Lund" .
+x:c0 x:countryCapital x:t0 .
+x:c1 x:countryCapital x:t1 .
+x:a0 x:areaCapital x:t3 .
+"""
+
+
+@pytest.fixture(scope="module")
+def capitals(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    path = Path(tmp_path_factory.mktemp("capitals")) / "capitals.ttl"
+    path.write_text(CAPITALS, encoding="utf-8")
+    return KnowledgeGraph.load([path])
+
+
+def test_a_matcher_tie_goes_to_the_property_the_entities_hold(capitals: KnowledgeGraph) -> None:
+    # "Ostra is the capital of Norland": both properties fit a country and a city, the matcher ties them
+    subj, obj = mention(X + "c0", "Norland"), mention(X + "t2", "Ostra", 30)
+    tied = [(X + "areaCapital", 0.7), (X + "countryCapital", 0.7)]
+    r = choose_reading(capitals, subj, obj, tied)
+    assert r is not None and r.relation == X + "countryCapital" and r.tier == "typed" and r.relation_rank == 1
+    # negative: a property the matcher scores better stays first, held or not
+    r2 = choose_reading(capitals, subj, obj, [(X + "areaCapital", 0.75), (X + "countryCapital", 0.7)])
+    assert r2 is not None and r2.relation == X + "areaCapital"

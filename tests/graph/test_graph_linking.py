@@ -179,3 +179,22 @@ def test_mention_round_trip() -> None:
     assert Mention.from_dict(m.to_dict()) == m
     with pytest.raises(AttributeError):
         m.score = 0.5  # type: ignore[misc]
+
+
+def test_a_lower_case_description_through_the_graph_s_vocabulary_is_left_to_its_parts(
+    tmp_path: Path, toy_path: Path
+) -> None:
+    # a graph that names its capital city "capital of Norland" too (as WordNet names Madrid "capital of Spain")
+    linker = _extra_linker(
+        tmp_path,
+        toy_path,
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        't:capital a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> ; rdfs:label "capital" .\n'
+        'e:Norland a t:Work ; rdfs:label "Norland" .\n'
+        'e:Vell a t:Work ; rdfs:label "Vell" ; skos:altLabel "capital of Norland", "ruin of Norland" .\n',
+    )
+    assert [m.iri for m in linker.find_mentions("Ostra is the capital of Norland.")] == [f"{E}Norland"]
+    # negative: a capitalised title, a head the graph has no name for, or an uncased text stay whole
+    assert [m.iri for m in linker.find_mentions("Ostra is the Capital of Norland.")] == [f"{E}Vell"]
+    assert [m.iri for m in linker.find_mentions("Ostra is the ruin of Norland.")] == [f"{E}Vell"]
+    assert [m.iri for m in linker.find_mentions("ostra is the capital of norland")] == [f"{E}Vell"]
