@@ -37,11 +37,15 @@ x:ParisWord x:relatedTo x:Rome .
 """
 
 
+def _load(tmp_path_factory: pytest.TempPathFactory, turtle: str) -> KnowledgeGraph:
+    path = Path(tmp_path_factory.mktemp("readings")) / "graph.ttl"
+    path.write_text(turtle, encoding="utf-8")
+    return KnowledgeGraph.load([path])
+
+
 @pytest.fixture(scope="module")
 def kg(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
-    path = Path(tmp_path_factory.mktemp("readings")) / "read.ttl"
-    path.write_text(TTL, encoding="utf-8")
-    return KnowledgeGraph.load([path])
+    return _load(tmp_path_factory, TTL)
 
 
 def mention(iri: str, label: str, start: int = 0, others: tuple[str, ...] = ()) -> Mention:
@@ -154,9 +158,7 @@ x:p1 x:linkedTo x:c1 .
 
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
-    path = Path(tmp_path_factory.mktemp("merged")) / "merged.ttl"
-    path.write_text(MERGED, encoding="utf-8")
-    return KnowledgeGraph.load([path])
+    return _load(tmp_path_factory, MERGED)
 
 
 def test_populated_namesake_of_an_empty_matched_property_is_not_weak(merged: KnowledgeGraph) -> None:
@@ -217,9 +219,7 @@ x:a0 x:areaCapital x:t3 .
 
 @pytest.fixture(scope="module")
 def capitals(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
-    path = Path(tmp_path_factory.mktemp("capitals")) / "capitals.ttl"
-    path.write_text(CAPITALS, encoding="utf-8")
-    return KnowledgeGraph.load([path])
+    return _load(tmp_path_factory, CAPITALS)
 
 
 def test_a_matcher_tie_goes_to_the_property_the_entities_hold(capitals: KnowledgeGraph) -> None:
