@@ -105,6 +105,12 @@ for _name, _module, _help in (
         "(precision, recall, F1, false-alarm rate per relation)",
     ),
     (
+        "single-valued",
+        "kgqa.bench.single_valued_suite",
+        "how often refuting with a nearly single-valued relation would call a true fact the graph lacks false "
+        "(held-out facts against known ones, per share threshold)",
+    ),
+    (
         "scale",
         "kgqa.bench.scale_suite",
         "graph load time, memory and check latency per backend at 10k-3M triples; vector index build, "
