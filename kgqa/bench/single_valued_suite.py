@@ -119,7 +119,7 @@ def single_valued_risk(
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Measure the refutation rule's exposure per share threshold and choose the share that keeps ``--max-false``."""
-    from kgqa.bench.report import plot_curves
+    from kgqa.bench.report import data_info, plot_curves
     from kgqa.checks.fact_sentences import MIN_HOLDERS
     from kgqa.config import PipelineConfig
 
@@ -152,7 +152,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         xlabel="least share of holders with one value",
         ylabel="share",
     )
-    worst = sorted(found["per_side"].items(), key=lambda kv: -kv[1]["false_refutations"])[:10]
+    # the relation sides the configured share lets refute, those with the most false refutations first
+    refuting = {k: v for k, v in found["per_side"].items() if v["share"] >= configured - 5e-5}
+    worst = sorted(refuting.items(), key=lambda kv: -kv[1]["false_refutations"])[:10]
     return {
         "n": found["rows"],
         "chosen_share": min(within) if within else None,
@@ -162,10 +164,10 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         "curve": curve,
         "most_false_refutations": dict(worst),
         "plots": [str(plot)],
-        "data": {
-            "known": str(known_path),
-            "held_out": str(held_path),
-            "note": "true facts held out of the graph; the NLI model is not run (the rule's exposure, an upper bound)",
-        },
+        "data": data_info(
+            held_path,
+            known=data_info(known_path),
+            note="true facts held out of the graph; the NLI model is not run (the rule's exposure, an upper bound)",
+        ),
         "models": {},
     }
