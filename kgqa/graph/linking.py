@@ -493,10 +493,10 @@ class EntityLinker:
                 if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and _titled(surface, n)):
                     continue
                 key = " ".join(words)
-                if cased and self._relational(words, surface):
-                    continue
                 for cat in catalogs:
                     if cat is self.entities and cased and surface.islower() and key in self._vocabulary:
+                        continue
+                    if cat is self.entities and cased and key in cat.exact and self._relational(words, surface):
                         continue
                     if key in cat.exact:
                         found = (n, cat.exact[key], cat is self.entities)
@@ -520,9 +520,13 @@ class EntityLinker:
         Spain"). Linked whole, "Wellington is the capital of Spain" reads as "Wellington is Madrid"
         and loses the relation the statement asserts. A span that starts in lower case with a name
         of the graph's own classes or properties, then "of", then an entity name, is left to its
-        parts: the relation word and the entity. Capitalised titles ("Bank of Mara") stay whole.
+        parts: the relation word and the entity. Capitalised titles ("Bank of Mara") stay whole, and so does
+        a node's own label ("discovery of Mimas", an event named in lower case): only a span that is nothing
+        but another name (an alias) of its nodes is left to its parts.
         """
         if not surface[:1].islower() or "of" not in words[1:-1]:
+            return False
+        if any(primary for _, primary in self.entities.exact[" ".join(words)]):
             return False
         j = words.index("of")
         return " ".join(words[:j]) in self._vocabulary and " ".join(words[j + 1 :]) in self.entities.exact

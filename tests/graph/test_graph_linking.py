@@ -191,10 +191,13 @@ def test_a_lower_case_description_through_the_graph_s_vocabulary_is_left_to_its_
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
         't:capital a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> ; rdfs:label "capital" .\n'
         'e:Norland a t:Work ; rdfs:label "Norland" .\n'
-        'e:Vell a t:Work ; rdfs:label "Vell" ; skos:altLabel "capital of Norland", "ruin of Norland" .\n',
+        'e:Vell a t:Work ; rdfs:label "Vell" ; skos:altLabel "capital of Norland", "ruin of Norland" .\n'
+        'e:Found a t:Work ; rdfs:label "capital of Eldham" . e:Eldham a t:Work ; rdfs:label "Eldham" .\n',
     )
     assert [m.iri for m in linker.find_mentions("Ostra is the capital of Norland.")] == [f"{E}Norland"]
     # negative: a capitalised title, a head the graph has no name for, or an uncased text stay whole
     assert [m.iri for m in linker.find_mentions("Ostra is the Capital of Norland.")] == [f"{E}Vell"]
     assert [m.iri for m in linker.find_mentions("Ostra is the ruin of Norland.")] == [f"{E}Vell"]
     assert [m.iri for m in linker.find_mentions("ostra is the capital of norland")] == [f"{E}Vell"]
+    # negative: a node's own label in lower case ("discovery of Mimas", an event) is that node
+    assert [m.iri for m in linker.find_mentions("Ostra founded the capital of Eldham.")] == [f"{E}Found"]
