@@ -9,7 +9,11 @@ can state, rendered by :class:`~kgqa.checks.fact_sentences.FactRenderer` from th
   another name of an entity, or the sentence among a second fact of the subject);
 - **contradiction**: a fact of a relation the data show to be single-valued on the holder's side (at
   least :data:`SINGLE_SHARE` of at least :data:`MIN_HOLDERS` holders have one value, and this holder
-  has one), against the same relation with another value of that relation in place of the holder's;
+  has one), against the same relation with another value of that relation in place of the holder's
+  (``graph_swap_single``); and the same on the object's side for a relation whose sentence names the
+  object's one holder with "the" (a ``role`` phrase, ``graph_swap_single_object``: a film's one
+  director, "Mara Holt is the director of Grey Sea", against another director in her place), where the
+  fact-sentence check refutes a claim through the object as holder;
 - **neutral**: another fact of the same subject against the fact's wording.
 
 Two further kinds were tried and left out: the swap in a relation with many values per holder, and the
@@ -49,8 +53,9 @@ MIN_HOLDERS = 50
 ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
 #: each kind's share of the pairs returned (a kind with fewer pairs leaves its share to the others)
 QUOTAS = {
-    "graph_swap_single": 0.3,
-    "graph_paraphrase": 0.25,
+    "graph_swap_single": 0.2,
+    "graph_swap_single_object": 0.15,
+    "graph_paraphrase": 0.2,
     "graph_alias": 0.1,
     "graph_in_context": 0.15,
     "graph_unrelated": 0.2,
@@ -126,7 +131,7 @@ def _other_value(kg: Any, rng: random.Random, objects: list[str], own: set[str])
 
 
 def graph_nli_pairs(
-    kg: Any, limit: int, seed: int = 42, split_seed: int = SPLIT_SEED, relations: int = 120, per_relation: int = 40
+    kg: Any, limit: int, seed: int = 42, split_seed: int = SPLIT_SEED, relations: int = 400, per_relation: int = 40
 ) -> list[NLIExample]:
     """Up to ``limit`` labelled pairs (module docstring) from the facts of ``kg`` whose subject is in the NLI band.
 
@@ -135,7 +140,9 @@ def graph_nli_pairs(
         limit: the most pairs returned (a seeded sample keeps each kind's share).
         seed: sampling seed.
         split_seed: the seed of :func:`band` (the split shared with the thresholds and the benchmark).
-        relations: relations sampled (those with at least :data:`MIN_HOLDERS` facts).
+        relations: relations sampled (those with at least :data:`MIN_HOLDERS` facts; the default takes
+            every relation of a graph the size of FB15k-237, so a rare kind such as an object-side swap is not
+            left to chance).
         per_relation: facts sampled per relation.
     """
     from kgqa.checks.fact_sentences import FactRenderer
@@ -149,15 +156,20 @@ def graph_nli_pairs(
     for p, pairs in usable[:relations]:
         values, share, holders = _shares(pairs)
         single_valued = holders >= MIN_HOLDERS and share >= SINGLE_SHARE
+        owners, owner_share, owned = _shares([(o, s) for s, o in pairs])
+        object_single = owned >= MIN_HOLDERS and owner_share >= SINGLE_SHARE
+        role = renderer.phrase(p).form == "role"
         objects = sorted({o for _, o in pairs})
+        subjects = sorted(values)
         mine = [(s, o) for s, o in pairs if band(s, split_seed) >= NLI_FROM]
         # contradictions are the rare kind: a single-valued relation gives three times as many facts
-        n = per_relation * (3 if single_valued else 1)
+        n = per_relation * (3 if single_valued or object_single else 1)
         for s, o in rng.sample(mine, min(n, len(mine))):
             fact = next(iter(kg.facts(s, p, o, inferred=False)), None)
             if fact is None:
                 continue
-            single = len(values[s]) == 1
+            # "the": the holder has this one value (for a role phrase the holder is the object)
+            single = len(owners[o]) == 1 if role else len(values[s]) == 1
             first, second = renderer.sentence(fact, 0, single), renderer.sentence(fact, 1, single)
             out.append(NLIExample(first, second, ENTAILMENT, "graph_paraphrase"))
             out.append(NLIExample(second, first, ENTAILMENT, "graph_paraphrase"))
@@ -180,13 +192,22 @@ def graph_nli_pairs(
                 out.append(NLIExample(unrelated, second, NEUTRAL, "graph_unrelated"))
                 both = f"{unrelated} {first}" if rng.random() < 0.5 else f"{first} {unrelated}"
                 out.append(NLIExample(both, second, ENTAILMENT, "graph_in_context"))
-            if single_valued and single:
+            if single_valued and len(values[s]) == 1:
                 for premise in (first, second):
                     other = _other_value(kg, rng, objects, values[s])
                     if other is not None:
                         swapped = fact.__class__(s, p, other, fact.subject_label, "", kg.label(other))
                         hyp = renderer.sentence(swapped, rng.randint(0, 1), single)
                         out.append(NLIExample(premise, hyp, CONTRADICTION, "graph_swap_single"))
+            # only where the sentence marks the object's one holder ("the director of O"): "the coach of
+            # Team 1 is Mara Holt" does not contradict "the coach of Team 2 is Mara Holt" in words
+            if role and object_single and len(owners[o]) == 1:
+                for premise in (first, second):
+                    other = _other_value(kg, rng, subjects, owners[o])
+                    if other is not None:
+                        swapped = fact.__class__(other, p, o, kg.label(other), "", fact.object_label)
+                        hyp = renderer.sentence(swapped, rng.randint(0, 1), single)
+                        out.append(NLIExample(premise, hyp, CONTRADICTION, "graph_swap_single_object"))
     rng.shuffle(out)
     out = _by_quota(out, limit)
     logger.info("graph NLI pairs: %s", dict(Counter(ex.source for ex in out)))

@@ -73,3 +73,34 @@ def test_the_limit_keeps_each_kind_within_its_quota(league_kg):
     assert kinds["graph_swap_single"] >= int(40 * QUOTAS["graph_swap_single"])
     assert "graph_alias" not in kinds and kinds["graph_paraphrase"] >= int(40 * QUOTAS["graph_paraphrase"])
     assert set(kinds) <= set(QUOTAS)
+
+
+def test_a_role_relation_single_valued_on_the_object_side_swaps_its_subject(tmp_path):
+    from kgqa.graph.kg import KnowledgeGraph
+
+    # 60 films with one director each; each director made two films (many-valued on the director's side)
+    lines = ["@prefix f: <http://films.example/> .", "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    lines.append("<http://films.example/film/director/film> a <http://www.w3.org/2002/07/owl#ObjectProperty> .")
+    lines.append('<http://films.example/film/director/film> rdfs:label "film director film" .')
+    for i in range(60):
+        lines.append(f'f:film{i} rdfs:label "Film {i}" . f:dir{i // 2} rdfs:label "Director {i // 2}" .')
+        lines.append(f"f:dir{i // 2} <http://films.example/film/director/film> f:film{i} .")
+    path = tmp_path / "films.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kg = KnowledgeGraph.load([path])
+    pairs = graph_nli_pairs(kg, limit=10_000, seed=0, relations=5, per_relation=60)
+    swaps = [ex for ex in pairs if ex.source == "graph_swap_single_object"]
+    assert swaps and all(ex.label == CONTRADICTION for ex in swaps)
+    for ex in swaps:
+        film = next(w for w in ex.premise.replace(".", " ").split("Film ")[1:2])
+        # the same film, another director: "Director 3 is the director of Film 7." / "Film 7 has Director 5 as its director."
+        assert f"Film {film.split()[0]}" in ex.hypothesis and "director" in ex.hypothesis
+        premise_dir = ex.premise.split("Director ")[1].split()[0]
+        assert f"Director {premise_dir} " not in ex.hypothesis + " "
+    # negative: the director's side is many-valued, so no object of it is swapped there
+    assert not [ex for ex in pairs if ex.source == "graph_swap_single"]
+
+
+def test_no_object_side_swap_where_the_sentence_does_not_mark_one_holder(pairs):
+    # one team per coach too, but "the coach of Team 1 is Mara Holt" names Mara's teams without "the"
+    assert not [ex for ex in pairs if ex.source == "graph_swap_single_object"]
