@@ -75,6 +75,7 @@ class RelationTrainArgs:
     tog: list[str] = field(default_factory=list)
     tog_graph: str | None = None
     tog_repeat: int = 1
+    tog_train_all: bool = False
 
 
 def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
@@ -253,9 +254,9 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     pools, examples = _pools(args)
     train, dev, held = split(examples, args.dev_share, args.seed)
-    if args.tog_repeat < 1:
-        raise InputError(f"--tog-repeat must be at least 1, got {args.tog_repeat}")
-    train += [e for e in train if e.source == "tog"] * (args.tog_repeat - 1)  # a few hundred among thousands
+    from kgqa.train.relation_questions import place_tog_pairs
+
+    train, dev = place_tog_pairs(train, dev, held, args.tog_repeat, args.tog_train_all)
     # the relation pools' dev sample is drawn as without path data, so that its numbers stay comparable
     single = [e for e in dev if e.source not in ("paths", "tog")]
     paths = [e for e in dev if e.source == "paths"]
@@ -427,10 +428,15 @@ def card(summary: dict[str, Any], folder: Path) -> str:
         cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
     if args.get("path_directions"):
         cmd.append("--path-directions")
+    cmd += [f"--tog {t}" for t in args.get("tog") or []]
+    if args.get("tog"):
+        cmd.append(f"--tog-graph {args['tog_graph']} --tog-repeat {args['tog_repeat']}")
+        cmd += ["--tog-train-all"] if args.get("tog_train_all") else []
     pools = "\n".join(
         f"| {name} | {best['pools'].get(name, {}).get('n', 0)} | {base['pools'].get(name, {}).get('top1', 0):.3f} | "
         f"{best['pools'].get(name, {}).get('top1', 0):.3f} | {best['pools'].get(name, {}).get('top5', 0):.3f} |"
         for name in summary["pools"]
+        if best["pools"].get(name, {}).get("n")  # a pool with no dev examples (a final fit's ToG pool) is left out
     )
     curve = "\n".join(
         f"| {h['step']} | {h['minutes']} | {h['top1']:.4f} | {h['top5']:.4f} |" for h in summary["history"]
@@ -548,6 +554,11 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
     p.add_argument("--tog", action="append", default=[], help="ToG question file (topic ids, gold answers); repeatable")
     p.add_argument("--tog-repeat", type=int, default=1, help="draw each --tog training pair this many times as often")
+    p.add_argument(
+        "--tog-train-all",
+        action="store_true",
+        help="train on the --tog pairs of the dev split too (a final fit after a held-out run; no ToG dev pool)",
+    )
     p.add_argument("--tog-graph", help="graph store folder or comma-separated RDF files holding --tog's topic entities")
     p.add_argument(
         "--path-directions",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,27 @@ def tog_examples(
     return {k: v for k, v in added.items() if k in used}, out
 
 
+def place_tog_pairs(
+    train: list[Example], dev: list[Example], held: set[str], repeat: int = 1, train_all: bool = False
+) -> tuple[list[Example], list[Example]]:
+    """The split's ToG pairs placed: each training pair drawn ``repeat`` times; with ``train_all`` the dev ones too.
+
+    ``train_all`` is a final fit, after a run that held the ToG pairs out chose the recipe: the pairs of the
+    dev split move to training (hard negatives naming a held-out property dropped, as the split drops them)
+    and no ToG pool is left on dev. ``held`` is the split's held-out properties.
+
+    Raises:
+        InputError: ``repeat`` below 1.
+    """
+    if repeat < 1:
+        raise InputError(f"--tog-repeat must be at least 1, got {repeat}")
+    if train_all:
+        moved = [replace(e, negatives=[n for n in e.negatives if n not in held]) for e in dev if e.source == SOURCE]
+        train = train + moved
+        dev = [e for e in dev if e.source != SOURCE]
+    return train + [e for e in train if e.source == SOURCE] * (repeat - 1), dev
+
+
 def card_text(args: dict[str, Any]) -> str:
     """The model card's sentence on these pairs, when the run had them."""
     if not args.get("tog"):
@@ -126,7 +148,13 @@ def card_text(args: dict[str, Any]) -> str:
         "exactly one property of a --graphs pool is paired with that property (its topic mention marked; the topic's "
         "other properties are hard negatives); questions built from a WebQuestionsSP test question are never read, "
         "and `kgqa bench tog` never measures the ComplexWebQuestions questions built from training questions."
+        + (
+            " A final fit (--tog-train-all): the ToG pairs of the dev split were trained on too, so the dev numbers"
+            " hold no ToG pool."
+            if args.get("tog_train_all")
+            else ""
+        )
     )
 
 
-__all__ = ["SOURCE", "card_text", "open_graph", "tog_examples"]
+__all__ = ["SOURCE", "card_text", "open_graph", "place_tog_pairs", "tog_examples"]

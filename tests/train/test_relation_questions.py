@@ -138,3 +138,26 @@ def test_the_trainer_joins_the_pairs_and_the_card_says_so(tmp_path: Path, graph:
     assert args.tog == [str(data)] and args.tog_graph == str(graph) and args.tog_repeat == 3
     assert "ToG question files" in card_text({"tog": [str(data)], "tog_graph": str(graph)})
     assert card_text({"tog": []}) == ""
+
+
+def test_placing_the_tog_pairs_repeats_them_and_a_final_fit_trains_on_the_dev_ones() -> None:
+    from kgqa.train.relation_data import Example
+    from kgqa.train.relation_questions import place_tog_pairs
+
+    def ex(text: str, source: str, negatives: list[str]) -> Example:
+        return Example(text, EX + "bornIn", "pool", [EX + "m.ann"], negatives, source)
+
+    train = [ex("where was [Ann] born?", SOURCE, [EX + "livedIn"]), ex("[Ann] born in Oslo", "template", [])]
+    dev = [ex("where was [Ben] born?", SOURCE, [EX + "livedIn", EX + "directed"]), ex("[Ben] born in", "template", [])]
+    held = {EX + "directed"}
+    kept_train, kept_dev = place_tog_pairs(train, dev, held, repeat=3)
+    assert [e.text for e in kept_train].count("where was [Ann] born?") == 3 and kept_dev == dev
+    final_train, final_dev = place_tog_pairs(train, dev, held, repeat=2, train_all=True)
+    moved = [e for e in final_train if e.text == "where was [Ben] born?"]
+    # moved and repeated like any ToG training pair, without the held-out property among its negatives
+    assert len(moved) == 2 and all(e.negatives == [EX + "livedIn"] for e in moved)
+    # negative: only ToG pairs move; the template dev pair stays on dev, and no ToG pair is left there
+    assert [e.text for e in final_dev] == ["[Ben] born in"]
+    with pytest.raises(InputError, match="--tog-repeat"):
+        place_tog_pairs(train, dev, held, repeat=0)
+    assert "final fit" in card_text({"tog": ["q.json"], "tog_graph": "g.ttl", "tog_train_all": True})

@@ -44,6 +44,13 @@ def test_train_export_and_load(tmp_path: Path) -> None:
     assert meta["layers"] == [5] and -1 <= meta["threshold"] <= 1
     assert (folder / WEIGHTS_FILE).stat().st_size < 4_000_000  # one layer in float16
     assert "kgqa train relations" in (folder / "README.md").read_text()
+    # the card's command repeats the ToG flags; a pool without dev examples gets no row
+    from kgqa.train.relation_matcher import card
+
+    tog = {"tog": ["q.json"], "tog_graph": "g.ttl", "tog_repeat": 8, "tog_train_all": True}
+    text = card({**summary, "args": {**summary["args"], **tog}, "pools": [*summary["pools"], "empty pool"]}, folder)
+    assert "--tog q.json --tog-graph g.ttl --tog-repeat 8 --tog-train-all" in text and "| empty pool |" not in text
+    assert "--tog " not in card(summary, folder) and "| empty pool |" not in card(summary, folder)
     from kgqa.graph import KnowledgeGraph
 
     ranked = RelationModel(folder).rank(KnowledgeGraph.load([GRAPH]), "Who wrote [Hamlet]?", top_k=3)
