@@ -68,6 +68,24 @@ def stem(token: str) -> str:
     return token
 
 
+#: agent-noun endings: "director" is who directs, "producer" who produces, "founder" who founds
+AGENT_SUFFIXES = ("or", "er", "r")
+
+
+def _verb_of(name_stem: str, query: set[str]) -> str:
+    """The query stem whose agent noun ``name_stem`` is ("direct" for "director"), else ``name_stem`` itself.
+
+    A property named for the doer ("film director", "composer") is what a verb phrase states ("directed",
+    "composed"): the stem of the verb plus an agent ending is the noun. English derivation, written out
+    because no dependency in use derives agent nouns (lemminflect inflects, it does not derive).
+    """
+    for suffix in AGENT_SUFFIXES:
+        verb = name_stem.removesuffix(suffix)
+        if verb != name_stem and len(verb) >= 3 and verb in query:
+            return verb
+    return name_stem
+
+
 def lemmas(phrase: str) -> tuple[str, ...]:
     """Stems of a phrase's content words, in order."""
     return tuple(stem(t) for t in normalize(phrase).split() if t not in DROP)
@@ -149,7 +167,7 @@ class RelationMatcher:
         for prop, key in self._names:
             if best.get(prop) == 1.0:
                 continue
-            shared = q_set & set(key)
+            shared = q_set & {_verb_of(k, q_set) for k in key}
             overlap = len(shared) if shared - PREPOSITIONS else 0
             score = OVERLAP_DISCOUNT * 2 * overlap / (len(q_set) + len(set(key)))
             name = " ".join(key)

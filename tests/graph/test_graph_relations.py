@@ -63,6 +63,24 @@ def test_a_fuzzy_match_is_a_typo_not_a_shorter_word(tmp_path, toy_path) -> None:
     assert matcher.match("diett")[0][0] == T + "diet"  # a real typo of the name still matches
 
 
+def test_a_verb_matches_the_property_named_for_its_doer(tmp_path, toy_path) -> None:
+    extra = tmp_path / "roles.ttl"
+    extra.write_text(
+        "@prefix t: <http://toy.example/ns#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        't:director a rdf:Property ; rdfs:label "director" .\n'
+        't:producer a rdf:Property ; rdfs:label "film producer" .\n'
+        't:writer a rdf:Property ; rdfs:label "writer" .\n'
+        't:direction a rdf:Property ; rdfs:label "direction" .\n'
+    )
+    matcher = RelationMatcher(KnowledgeGraph.load([toy_path, extra]))
+    assert matcher.match("directed")[0] == (T + "director", 0.9)  # above "direction", a fuzzy 0.68
+    assert matcher.match("was produced by")[0][0] == T + "producer"
+    # negative: another verb's doer is not matched, nor an irregular one (left to the learned model)
+    assert all(p != T + "producer" for p, _ in matcher.match("directed", top_k=5))
+    assert all(p != T + "writer" for p, _ in matcher.match("wrote", top_k=5))
+
+
 def test_stemming_is_consistent() -> None:
     assert stem("caused") == stem("causes") == stem("cause")
     assert stem("invented") == stem("invents") == stem("invent")
