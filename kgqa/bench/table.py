@@ -30,6 +30,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "world_cost.peak_rss_mb",
     ),
     "fb-premises": ("precision", "recall", "f1", "false_alarm_rate", "presupposition_found_rate"),
+    "single-valued": ("chosen_share", "at_configured.false_refutation_rate", "at_configured.qualifying_rate"),
     "false-premise": (
         "accuracy",
         "precision",
