@@ -43,6 +43,7 @@ import numpy as np
 from kgqa.errors import InputError
 from kgqa.graph.link_model import LinkModel, relation_key
 from kgqa.train.link_model_card import card, plot_rank_shares
+from kgqa.train.link_thresholds import choose_threshold, dev_thresholds, pooled_threshold
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ _SELECTION = (
     "min_dev_facts",
     "min_checker_facts",
     "max_false_alarm",
+    "no_pool",
 )
 
 
@@ -87,6 +89,8 @@ class LinkTrainArgs:
     max_eval: int = 20000
     seed: int = 13
     num_threads: int = 1
+    #: directions with too few dev facts stay silent instead of sharing one threshold chosen on their pooled facts
+    no_pool: bool = False
     #: re-choose the threshold and re-measure an already trained model in output_dir (same world and seed)
     evaluate_only: bool = False
     #: go on training from output_dir's checkpoint (or its exported weights) for --epochs more
@@ -321,6 +325,19 @@ def linked_pairs(triples: list[tuple[str, str, str]]) -> Counter[frozenset[str]]
     return Counter(frozenset((s, o)) for s, _, o in triples)
 
 
+def _group_rates(judged: dict[str, Any], keys: list[str], rates: Any, pool: Any) -> dict[str, Any]:
+    """The false-alarm and catch rates of the directions ``keys`` together (those under the pooled threshold)."""
+    mine = {k: v for k, v in judged.items() if k in set(keys)}
+    return {
+        "directions": len(keys),
+        "true_facts": sum(len(v[0]) for v in mine.values()),
+        "false_alarm_rate": rates(*pool(0, mine)),
+        "true_facts_with_other_values": sum(len(v[2]) for v in mine.values()),
+        "false_alarm_rate_other_valued": rates(*pool(2, mine)),
+        "catch_rate": rates(*pool(1, mine)),
+    }
+
+
 def evaluate(
     model: LinkModel,
     facts: list[tuple[str, str, str]],
@@ -329,6 +346,7 @@ def evaluate(
     max_eval: int,
     seed: int,
     links: Counter[frozenset[str]] | None = None,
+    pooled: list[str] | None = None,
 ) -> dict[str, Any]:
     """Rank shares of held-out true values and of wrong values of the directions ``keys``.
 
@@ -336,7 +354,8 @@ def evaluate(
     catch rate (wrong values above it: another value of the direction's range the holder does not have)
     are reported, over all and per direction; ``_true`` maps each direction to its true values' shares.
     With ``links`` (:func:`linked_pairs` of the whole graph), a value linked to the holder by another fact
-    than the one held out is never counted as implausible, as in the checker.
+    than the one held out is never counted as implausible, as in the checker. With ``pooled`` (the directions
+    that share the pooled threshold), their rates are also reported together, under ``pooled``.
     """
     rng = random.Random(seed)
     cases = []
@@ -368,7 +387,7 @@ def evaluate(
         flagged = [x > model.thresholds[k] and not linked for (x, linked), k in zip(rows, keys_of, strict=True)]
         return round(float(np.mean(flagged)), 4) if flagged else None
 
-    def pooled(i: int, only: dict[str, Any]) -> tuple[list[tuple[float, bool]], list[str]]:
+    def pool(i: int, only: dict[str, Any]) -> tuple[list[tuple[float, bool]], list[str]]:
         rows = [r for v in only.values() for r in v[i]]
         return rows, [k for k, v in only.items() for _ in v[i]]
 
@@ -381,11 +400,12 @@ def evaluate(
         "median_true_rank_share": round(float(np.median(true_all)), 4) if true_all else None,
         "median_wrong_rank_share": round(float(np.median(wrong_all)), 4) if wrong_all else None,
         "judged_true_facts": sum(len(v[0]) for v in judged.values()),
-        "false_alarm_rate": rates(*pooled(0, judged)),
-        "false_alarm_rate_other_valued": rates(*pooled(2, judged)),
+        "false_alarm_rate": rates(*pool(0, judged)),
+        "false_alarm_rate_other_valued": rates(*pool(2, judged)),
         "true_facts_with_other_values": sum(len(v[2]) for v in judged.values()),
-        "catch_rate": rates(*pooled(1, judged)),
+        "catch_rate": rates(*pool(1, judged)),
         "linked_guard": links is not None,
+        "pooled": _group_rates(judged, pooled, rates, pool) if pooled else None,
         "per_relation": {
             k: {
                 "true_facts": len(v[0]),
@@ -402,38 +422,6 @@ def evaluate(
         "_checker": {k: [-1.0 if linked else x for x, linked in v[2]] for k, v in per_key.items()},
         "_wrong": {k: [x for x, _ in v[1]] for k, v in per_key.items()},
     }
-    return out
-
-
-def choose_threshold(true_shares: list[float], max_false_alarm: float) -> float:
-    """The least rank share that at most ``max_false_alarm`` of ``true_shares`` exceed."""
-    if not true_shares:
-        raise InputError("no held-out facts of an eligible relation to choose the threshold on; lower --min-holders")
-    ordered = sorted(true_shares)
-    allowed = int(max_false_alarm * len(ordered))
-    return round(float(ordered[len(ordered) - 1 - allowed]), 4)
-
-
-def dev_thresholds(
-    true_shares: dict[str, list[float]], checker_shares: dict[str, list[float]], args: LinkTrainArgs
-) -> dict[str, float]:
-    """Each direction's threshold, where its dev facts are enough to choose one (the others stay silent).
-
-    The least rank share that at most ``--max-false-alarm`` of its true dev values exceed, and, where at least
-    ``--min-checker-facts`` of them have a holder with other values (the only case where the checker can call a
-    value implausible; a value linked to the holder by another fact counts as never flagged), also at most that
-    share of those: the stricter of the two. Over all true values, one relation's false alarms can hide among
-    holders with one value; the second bound is on the false alarms a user would meet.
-    """
-    out = {}
-    for key, shares in true_shares.items():
-        if len(shares) < args.min_dev_facts:
-            continue
-        threshold = choose_threshold(shares, args.max_false_alarm)
-        checker = checker_shares.get(key, [])
-        if len(checker) >= args.min_checker_facts:
-            threshold = max(threshold, choose_threshold(checker, args.max_false_alarm))
-        out[key] = threshold
     return out
 
 
@@ -497,9 +485,12 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
     links = linked_pairs(triples)
     dev_split = evaluate(model, dev, values, kept, args.max_eval, args.seed, links)
     thresholds = dev_thresholds(dev_split["_true"], dev_split["_checker"], args)
+    pooled = pooled_threshold(dev_split["_true"], dev_split["_checker"], args)
+    small = pooled["directions"] if pooled else []
+    thresholds.update(dict.fromkeys(small, pooled["threshold"] if pooled else 0.0))
     model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
-    dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed, links)
-    test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1, links)
+    dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed, links, small)
+    test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1, links, small)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     plot_rank_shares(model, test_eval, out / "rank_shares.png")
@@ -511,6 +502,7 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
         "facts": {"all": len(triples), "train": len(train), "dev": len(dev), "test": len(test)},
         "eligible": eligible,
         "judged": sorted(thresholds),
+        "pooled": pooled,
         "dev": dev_eval,
         "test": test_eval,
         "training": info if args.evaluate_only else {**info, "args": asdict(args)},
@@ -559,6 +551,7 @@ __all__ = [
     "check_args",
     "choose_threshold",
     "dev_thresholds",
+    "pooled_threshold",
     "directions",
     "eligible_keys",
     "evaluate",

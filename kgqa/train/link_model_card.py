@@ -80,6 +80,16 @@ def card(model: LinkModel) -> str:
             if sel.get("min_checker_facts") is not None
             else "."
         ),
+    ]
+    pooled = m.get("pooled")
+    if pooled:
+        lines.append(
+            f"- **Pooled threshold:** {len(pooled['directions'])} eligible directions with some but fewer than "
+            f"{sel.get('min_dev_facts')} dev facts share the threshold {pooled['threshold']}, chosen the same way on "
+            f"their {pooled['dev_facts']} dev facts pooled ({pooled['dev_facts_with_other_values']} with a holder "
+            "that has other values); the rows marked pooled below report them together."
+        )
+    lines += [
         "",
         "| split | true facts (judged) | false-alarm rate | with other values: n, false-alarm rate | wrong values caught |",
         "|---|---:|---:|---:|---:|",
@@ -90,6 +100,13 @@ def card(model: LinkModel) -> str:
             f"| {name} | {e.get('judged_true_facts')} | {e.get('false_alarm_rate')} | "
             f"{e.get('true_facts_with_other_values')}, {e.get('false_alarm_rate_other_valued')} | {e.get('catch_rate')} |"
         )
+    for name in ("dev", "test"):
+        e = (m.get(name) or {}).get("pooled")
+        if e:
+            lines.append(
+                f"| {name}, pooled directions only | {e['true_facts']} | {e['false_alarm_rate']} | "
+                f"{e['true_facts_with_other_values']}, {e['false_alarm_rate_other_valued']} | {e['catch_rate']} |"
+            )
     lines += ["", "![rank shares on the test split](rank_shares.png)"]
     lines += ["", "Per judged direction (test split, the 30 with most facts):", ""]
     lines += [

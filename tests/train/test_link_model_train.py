@@ -269,3 +269,32 @@ def test_a_direction_s_threshold_also_bounds_the_false_alarms_where_the_checker_
     assert linked["d"] == 0.35
     # too few dev values: the direction stays silent
     assert dev_thresholds({"d": everyone[:19]}, {"d": checker}, args) == {}
+
+
+def test_directions_with_too_few_dev_facts_share_a_pooled_threshold():
+    from kgqa.train.link_thresholds import dev_thresholds, pooled_threshold
+
+    args = LinkTrainArgs(min_dev_facts=20, min_checker_facts=10, max_false_alarm=0.1)
+    big = [i / 40 for i in range(40)]
+    # two small directions of 10 dev values each: alone neither is judged, together they hold 20
+    small_a = [i / 100 for i in range(10)]
+    small_b = [0.5 + i / 100 for i in range(8)] + [0.97, 0.99]
+    shares = {"big": big, "a": small_a, "b": small_b, "empty": []}
+    own = dev_thresholds(shares, {}, args)
+    assert set(own) == {"big"}
+    pooled = pooled_threshold(shares, {}, args)
+    assert pooled is not None and pooled["directions"] == ["a", "b"] and pooled["dev_facts"] == 20
+    assert pooled["threshold"] == 0.57  # at most 10% (2 of 20: 0.97 and 0.99) of the pooled true values exceed it
+    # negative: --no-pool keeps them silent, and so does a pool under --min-dev-facts
+    assert pooled_threshold(shares, {}, LinkTrainArgs(min_dev_facts=20, no_pool=True)) is None
+    assert pooled_threshold({"big": big, "a": small_a}, {}, args) is None
+
+
+def test_a_pooled_threshold_is_also_bounded_where_the_checker_judges():
+    from kgqa.train.link_thresholds import pooled_threshold
+
+    args = LinkTrainArgs(min_dev_facts=20, min_checker_facts=10, max_false_alarm=0.1)
+    shares = {"a": [i / 100 for i in range(10)], "b": [i / 100 for i in range(10, 20)]}
+    checker = {"a": [0.5, 0.6, 0.7, 0.8, 0.9], "b": [0.91, 0.92, 0.93, 0.95, 0.99]}
+    got = pooled_threshold(shares, checker, args)
+    assert got is not None and got["threshold"] == 0.95 and got["dev_facts_with_other_values"] == 10
