@@ -274,17 +274,15 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     if not 1 <= args.layers <= n_layers:
         raise InputError(f"--layers must be in 1..{n_layers}, got {args.layers}")
     layers = list(range(n_layers - args.layers, n_layers))
-    if args.init_dir:  # continue from an exported model's layers
+    if args.init_dir:  # continue from an exported model's layers (the others trained from the base's)
         from safetensors.torch import load_file
 
         from kgqa.graph.relation_model import read_meta
 
         meta = read_meta(Path(args.init_dir))
-        if list(meta["layers"]) != layers:
-            raise InputError(
-                f"--init-dir {args.init_dir} trained layers {meta['layers']}, not {layers}; match --layers"
-            )
-        apply_layers(bert, load_file(str(Path(args.init_dir) / WEIGHTS_FILE)), layers, args.init_dir)
+        if not set(meta["layers"]) <= set(layers):
+            raise InputError(f"--init-dir {args.init_dir} trained layers {meta['layers']}, not within {layers}")
+        apply_layers(bert, load_file(str(Path(args.init_dir) / WEIGHTS_FILE)), meta["layers"], args.init_dir)
     trainable = layer_keys(dict(bert.named_parameters()), layers)
     for param in model.parameters():
         param.requires_grad = False

@@ -55,6 +55,24 @@ def test_train_export_and_load(tmp_path: Path) -> None:
 
     ranked = RelationModel(folder).rank(KnowledgeGraph.load([GRAPH]), "Who wrote [Hamlet]?", top_k=3)
     assert len(ranked) == 3
+    # widening: two layers trained from this one-layer model (layer 5 from it, layer 4 from the base's)
+    from dataclasses import replace
+
+    wide = run(
+        replace(
+            args,
+            init_dir=str(folder),
+            layers=2,
+            max_steps=1,
+            output_dir=str(tmp_path / "wide"),
+            export_dir=str(tmp_path / "wide-model"),
+        )
+    )
+    assert wide["layers"] == [4, 5]
+    assert wide["history"][0]["top1"] == summary["best"]["top1"]  # step 0 scores the one-layer model
+    # negative: a model whose trained layers are not all among those to train
+    with pytest.raises(InputError, match="not within"):
+        run(replace(args, init_dir=str(tmp_path / "wide-model"), layers=1, output_dir=str(tmp_path / "x")))
 
 
 def test_no_examples(tmp_path: Path) -> None:
