@@ -96,6 +96,7 @@ def graph_answer(
     text_budget: int = TEXT_BUDGET,
     path_threshold: float | None = None,
     answer_classes: Sequence[str] = (),
+    notes: dict[str, Any] | None = None,
 ) -> GraphAnswer | None:
     """Look the question up in the graph: the values at the end of the relation path it asks about.
 
@@ -125,6 +126,8 @@ def graph_answer(
         path_threshold: least cosine of a path answer (the config's ``path_threshold``); ``None``: the model's own.
         answer_classes: the classes the question asks for (:func:`kgqa.graph.answer_type.asked_classes`): a path
             reaching one of them wins over paths whose end values are typed otherwise.
+        notes: a dict that receives ``"path_not_taken"`` when the path search's best path was not taken (under
+            the threshold, or one step from a nested possessor): its record and why, for the trace.
     """
     alias = _ALIAS_Q.search(focus)
     if alias:
@@ -145,14 +148,17 @@ def graph_answer(
             text_budget=text_budget,
             answer_classes=answer_classes,
         )
+        if found is not None and path_threshold is not None:
+            found.threshold = path_threshold  # the world's own, recorded in the trace with the path
         if found is not None and _flat_reading(found, nested):
             logger.debug(
                 "graph answer: one step from the possessor %r cannot answer a nested question", found.best.mention
             )
+            _note(notes, kg, found, "one step from a nested possessor: it answers about the possessor")
             found = None
-        if found is not None and path_threshold is not None:
-            found.threshold = path_threshold  # the world's own, recorded in the trace with the path
-        if found is not None and found.best.score >= found.threshold:
+        if found is not None and found.best.score < found.threshold:
+            _note(notes, kg, found, "the best path's score is under the threshold")
+        elif found is not None:
             # the question's other entities narrow the answers ("... that borders Norland")
             best = found.best
             best.ends, found.constraints = constrain(kg, best.ends, best.entity, best.mention, mentions)
@@ -239,6 +245,12 @@ def _names_a_property(relations: RelationMatcher, mentions: Sequence[Mention], f
         if phrase and any(score >= 1.0 for _, score in relations.match(phrase, top_k=1)):
             return True
     return False
+
+
+def _note(notes: dict[str, Any] | None, kg: KnowledgeGraph, found: PathSearch, why: str) -> None:
+    """Record in ``notes`` the path search whose best path was not taken, and why (for the trace)."""
+    if notes is not None:
+        notes["path_not_taken"] = {**found.to_dict(kg), "why": why}
 
 
 def _path_answer(kg: KnowledgeGraph, found: PathSearch) -> GraphAnswer:

@@ -397,6 +397,7 @@ class Pipeline:
                 st.outputs["numeric"] = numeric.to_dict()
                 gans, spans, reader_best = numeric.graph_answer(), [], None
             elif analysis.qtype in ("factoid", "other"):
+                notes: dict[str, Any] = {}
                 gans = graph_answer(
                     self.kg,
                     self.relations,
@@ -409,7 +410,9 @@ class Pipeline:
                     self.config.path_text_budget,
                     self.config.path_threshold,
                     asked_classes(self.linker, question),
+                    notes=notes,
                 )
+                st.outputs.update(notes)  # a path search's best path that was not taken, and why
             if gans is not None and spans and not answers_match(self.kg, spans[0].text, gans):
                 # the graph knows the answer: prefer a reader span that names it, if any
                 chosen = next((sp for sp in spans if answers_match(self.kg, sp.text, gans)), None)

@@ -479,3 +479,15 @@ def test_layers_are_longest_paths_and_cycles_are_broken() -> None:
     assert layers(["x", "a", "b"], [("a", "b"), ("b", "a"), ("x", "a"), ("b", "b")]) == {"x": 0, "a": 1, "b": 2}
     # disconnected nodes all start in the first column
     assert layers(["a", "b"], []) == {"a": 0, "b": 0}
+
+
+def test_the_graph_stage_line_names_the_path_taken_or_not_taken() -> None:
+    chosen = {"chosen": {"text": "author ; place of birth", "score": 0.7125}, "threshold": 0.5927}
+    taken = Trace("q", steps=[Step("graph", outputs={"facts": [{}, {}], "relation_path": chosen})])
+    assert "2 facts, path 'author ; place of birth' 0.713 (threshold 0.593)" in trace_text(taken)
+    low = {"chosen": {"text": "film actor film", "score": 0.5011}, "threshold": 0.5927, "why": "under"}
+    refused = Trace("q", steps=[Step("graph", outputs={"facts": [], "path_not_taken": low})])
+    assert "0 facts, path not taken 'film actor film' 0.501 (threshold 0.593)" in trace_text(refused)
+    # negative: a record without a chosen path adds nothing
+    bare = Trace("q", steps=[Step("graph", outputs={"facts": [], "path_not_taken": {"threshold": 0.5}})])
+    assert "path not taken" not in trace_text(bare) and "0 facts" in trace_text(bare)

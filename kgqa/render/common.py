@@ -306,8 +306,14 @@ def gist(stage: str, out: dict[str, Any]) -> str:
             for m in ms
         ) or ("no mentions")
     if stage == "graph":
-        facts, paths = out.get("facts") or [], out.get("paths") or []
-        return f"{len(facts)} fact{'s' * (len(facts) != 1)}, {len(paths)} path{'s' * (len(paths) != 1)}"
+        facts = out.get("facts") or []
+        line = f"{len(facts)} fact{'s' * (len(facts) != 1)}"
+        for key, word in (("relation_path", "path"), ("path_not_taken", "path not taken")):
+            rec = out.get(key)
+            best = rec.get("chosen") if isinstance(rec, dict) else None
+            if isinstance(best, dict):
+                line += f", {word} '{best.get('text', '?')}' {fmt(best.get('score'), 3)} (threshold {fmt(rec.get('threshold'), 3)})"
+        return line
     if stage in ("premise_check", "causal_check"):
         counts: dict[str, int] = {}
         for c in dicts(out.get("checks")):

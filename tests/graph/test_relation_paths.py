@@ -229,6 +229,14 @@ def test_graph_answer_takes_the_world_s_path_threshold_over_the_model_s(mini) ->
     refused = graph_answer(*args, path_threshold=1.0)
     assert refused is None or refused.path is None
     assert BagOfWords.threshold == 0.2  # the model itself is left as it was
+    # the path turned down is recorded for the trace, with why; a taken one is not
+    notes: dict = {}
+    graph_answer(*args, path_threshold=1.0, notes=notes)
+    skipped = notes["path_not_taken"]
+    assert skipped["threshold"] == 1.0 and skipped["chosen"]["score"] < 1.0 and "under the threshold" in skipped["why"]
+    taken: dict = {}
+    graph_answer(*args, path_threshold=-1.0, notes=taken)
+    assert taken == {}
 
 
 def test_an_exact_relation_name_keeps_the_one_relation_reading(mini) -> None:
