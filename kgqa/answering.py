@@ -104,7 +104,8 @@ def graph_answer(
     the answer comes from a relation path of 1 to 3 steps from the linked entities
     (:func:`kgqa.graph.relation_paths.search_paths`: "Where was the author of Hamlet born?" walks
     author, then birth place); the path search's record (chosen path, score, runner-ups, budget cuts)
-    is the answer's ``path``. A path is taken when its cosine reaches the model's threshold.
+    is the answer's ``path``. A path is taken when its cosine reaches the model's threshold: for one step, the
+    one chosen on one-relation questions; for a longer path, its path threshold (or ``path_threshold`` for both).
 
     Otherwise each linked mention (longest first) and each matching relation is tried in both
     directions, never answering with an entity the question itself names (except in a choice, "X or Y") (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,

@@ -334,7 +334,8 @@ class PipelineConfig:
     #: cosine a relation path must gain per step beyond the first to beat a shorter one
     #: (kgqa.graph.relation_paths.HOP_MARGIN); a world may choose its own on its training questions
     path_hop_margin: float = 0.04
-    #: least cosine of a relation-path answer; None: the relation model's own path threshold (chosen on its dev split)
+    #: least cosine of a relation-path answer; None: the relation model's own (chosen on its dev split: its
+    #: one-relation threshold for a one-step path, its path threshold for a longer one)
     path_threshold: float | None = None
     # -- fact sentences judged by NLI (kgqa.checks.fact_sentences; thresholds chosen on graph-derived training
     # cases, data/fact_sentence_thresholds.json records how) --

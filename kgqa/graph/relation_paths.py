@@ -477,7 +477,9 @@ def search_paths(
             break
         if (rp.entity, rp.steps) != (best.entity, best.steps):
             runners.append(rp)
-    threshold = float(getattr(model, "path_threshold", model.threshold))
+    # one step is one relation: the model's threshold chosen on one-relation questions; a longer path, the one
+    # chosen over every dev example, path pairs included
+    threshold = float(model.threshold if len(best.steps) == 1 else getattr(model, "path_threshold", model.threshold))
     return PathSearch(best, runners, cuts([nodes, paths, encoded, read]), threshold, hop_margin, answer_type)
 
 

@@ -202,6 +202,25 @@ def test_graph_answer_takes_the_path_and_records_it(mini) -> None:
     }
 
 
+class TwoThresholds(BagOfWords):
+    """A model whose one-relation threshold differs from its path threshold (as a trained model's do)."""
+
+    threshold = 0.21
+    path_threshold = 0.37
+
+
+def test_a_one_step_path_is_judged_by_the_one_relation_threshold(mini) -> None:
+    kg, linker = mini
+    for question, steps, expected in (
+        ("What is the capital of Norland?", 1, 0.21),
+        ("Where was the author of The Glass Orchard born?", 2, 0.37),  # negative: a longer path keeps its own
+    ):
+        found = search_paths(
+            kg, TwoThresholds(), linker.find_mentions(question), question, analyze_question(question).wh
+        )
+        assert found is not None and len(found.best.steps) == steps and found.threshold == expected
+
+
 def test_graph_answer_passes_its_text_budget_to_the_path_search(mini) -> None:
     kg, linker = mini
     question = "Where was the author of The Glass Orchard born?"
