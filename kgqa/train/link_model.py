@@ -327,7 +327,8 @@ def linked_pairs(triples: list[tuple[str, str, str]]) -> Counter[frozenset[str]]
 
 def _group_rates(judged: dict[str, Any], keys: list[str], rates: Any, pool: Any) -> dict[str, Any]:
     """The false-alarm and catch rates of the directions ``keys`` together (those under the pooled threshold)."""
-    mine = {k: v for k, v in judged.items() if k in set(keys)}
+    wanted = set(keys)
+    mine = {k: v for k, v in judged.items() if k in wanted}
     return {
         "directions": len(keys),
         "true_facts": sum(len(v[0]) for v in mine.values()),
@@ -487,7 +488,8 @@ def run(args: LinkTrainArgs) -> dict[str, Any]:
     thresholds = dev_thresholds(dev_split["_true"], dev_split["_checker"], args)
     pooled = pooled_threshold(dev_split["_true"], dev_split["_checker"], args)
     small = pooled["directions"] if pooled else []
-    thresholds.update(dict.fromkeys(small, pooled["threshold"] if pooled else 0.0))
+    if pooled:
+        thresholds.update(dict.fromkeys(small, pooled["threshold"]))
     model = LinkModel(entities, relations, ent, rel, {k: kept[k] for k in thresholds}, thresholds)
     dev_eval = evaluate(model, dev, values, thresholds, args.max_eval, args.seed, links, small)
     test_eval = evaluate(model, test, values, thresholds, args.max_eval, args.seed + 1, links, small)
@@ -551,13 +553,13 @@ __all__ = [
     "check_args",
     "choose_threshold",
     "dev_thresholds",
-    "pooled_threshold",
     "directions",
     "eligible_keys",
     "evaluate",
     "graph_triples",
     "linked_pairs",
     "plot_rank_shares",
+    "pooled_threshold",
     "run",
     "split_triples",
 ]
