@@ -36,6 +36,7 @@ from rapidfuzz import fuzz
 
 from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
+from kgqa.graph.mention_case import describes_next, lower_cased_name, titled
 
 if TYPE_CHECKING:
     from kgqa.graph.catalogue import NamesCatalogue
@@ -68,25 +69,6 @@ _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRANSLIT = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l"})
 _TRANSLIT.update(str.maketrans({"đ": "d", "Đ": "d", "þ": "th", "Þ": "th", "ı": "i"}))
 _IRREGULAR_PLURALS = {"person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice"}
-
-
-def _titled(surface: str, n: int) -> bool:
-    """Whether a span of ``n`` stop words is a title in a cased text: "Down to You", "The Who", not "It"."""
-    words = surface.split()
-    return n >= 2 and words[0][:1].isupper() and words[-1][:1].isupper()
-
-
-def _descriptor(text: str, mention: Mention, after: Sequence[tuple[Mention, bool]]) -> bool:
-    """Whether a lower-case entity mention only describes the capitalised name right after it.
-
-    "the film Blue Harvest", "the novelist Mara Holt": in a cased text the common noun before a name is
-    that name's descriptor, not a second topic, even where the graph has a node of that name (a tag, a
-    word sense). Such a mention is dropped; class mentions are kept (they type the name).
-    """
-    if not after or not mention.text.islower():
-        return False
-    nxt = after[0][0]
-    return not text[mention.end : nxt.start].strip() and nxt.text[:1].isupper()
 
 
 class Encoder(Protocol):
@@ -467,7 +449,8 @@ class EntityLinker:
 
         Names made only of stop words are ignored, unless they are a title inside a cased text ("who
         directed Down to You"). In a cased text, a lower-case entity name right before a capitalised
-        one describes it ("the film Blue Harvest") and is dropped. An ambiguous name yields one mention, of
+        one describes it ("the film Blue Harvest") and is dropped, and so is a lower-case span whose names
+        are all capitalised when the text capitalises another name (:func:`kgqa.graph.mention_case.lower_cased_name`). An ambiguous name yields one mention, of
         its best candidate by prior (preferred label over alias, and the most connected node);
         ``mention.candidates`` lists the others with their score parts (:meth:`link` and
         :func:`~kgqa.graph.disambiguation.rerank` re-rank them by the relation asked about).
@@ -490,7 +473,7 @@ class EntityLinker:
             for n in range(min(longest, _MAX_NGRAM, len(toks) - i), 0, -1):
                 words = [t for t, _, _ in toks[i : i + n]]
                 surface = text[toks[i][1] : toks[i + n - 1][2]]
-                if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and _titled(surface, n)):
+                if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and titled(surface, n)):
                     continue
                 key = " ".join(words)
                 for cat in catalogs:
@@ -511,7 +494,11 @@ class EntityLinker:
                 i += n
             else:
                 i += 1
-        return [m for k, (m, entity) in enumerate(out) if not (entity and cased and _descriptor(text, m, out[k + 1 :]))]
+        return [
+            m
+            for k, (m, entity) in enumerate(out)
+            if not (entity and cased and (describes_next(text, m, out[k + 1 :]) or lower_cased_name(text, m, out)))
+        ]
 
     def _relational(self, words: Sequence[str], surface: str) -> bool:
         """Whether a span of a cased text is a description through the graph's vocabulary: "capital of Spain".

@@ -329,6 +329,7 @@ def metaqa_path_pool(
     per_hop: int = 3000,
     seed: int = 13,
     directed: bool = False,
+    negative_hops: int = 0,
 ) -> tuple[Pool, list[Example]]:
     """Weakly supervised (question, path text) pairs from MetaQA question files, over the MetaQA KB.
 
@@ -342,14 +343,20 @@ def metaqa_path_pool(
     skipped (no guessed label); one without a path that overlaps enough is skipped too.
     The path text is the relations' names joined as at inference
     (:func:`kgqa.graph.relation_paths.path_text`); the other path texts from the same entity are the hard
-    negatives. The pool's "relations" are the path texts; with ``directed`` they mark backward steps as at
-    inference with a model trained on them (:func:`kgqa.graph.relation_paths.path_text`).
+    negatives: with ``negative_hops`` (the longest path the search walks, e.g.
+    :data:`kgqa.graph.relation_paths.MAX_HOPS`) they include the longer paths too, so that a two-step
+    question learns to rank its path above the three-step zig-zag ("written by ; inverse written by ;
+    written by") that reaches every writer again; 0 walks only the file's hop count. The pool's
+    "relations" are the path texts; with ``directed`` they mark backward steps as at inference with a
+    model trained on them (:func:`kgqa.graph.relation_paths.path_text`).
     """
     from kgqa.bench.metaqa_kb import hops_of, in_benchmark_split, read_kb, read_questions
     from kgqa.graph.relation_paths import FRONTIER_LIMIT, path_text
 
     if per_hop < 1:
         raise InputError(f"per_hop must be >= 1, got {per_hop}")
+    if negative_hops < 0:
+        raise InputError(f"negative_hops must be >= 0 (0: the question file's hop count), got {negative_hops}")
     kb = read_kb(kb_dir)
     names = {
         rid: make_relation_text(f"urn:relation:{rid}", [n.replace("_", " ")]).name_texts[0]
@@ -397,7 +404,7 @@ def metaqa_path_pool(
             if not starts:
                 skipped["unlinked"] += 1
                 continue
-            every = walk(starts[0], hops)
+            every = walk(starts[0], max(hops, negative_hops))
             gold = {a.casefold() for a in q.answers}
             overlap: dict[str, float] = {}
             for p, ends in every.items():

@@ -72,6 +72,7 @@ class RelationTrainArgs:
     metaqa_per_hop: int = 3000
     init_dir: str | None = None
     path_directions: bool = False
+    path_negative_hops: int = 0
     tog: list[str] = field(default_factory=list)
     tog_graph: str | None = None
     tog_repeat: int = 1
@@ -104,7 +105,8 @@ def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
         files = [f for f in files if f.is_file()]
         if not files:
             raise InputError(f"--metaqa {args.metaqa} holds no N-hop/dev.txt question files")
-        pool, ex = metaqa_path_pool(args.metaqa, files, args.metaqa_per_hop, args.seed, args.path_directions)
+        hops = args.path_negative_hops
+        pool, ex = metaqa_path_pool(args.metaqa, files, args.metaqa_per_hop, args.seed, args.path_directions, hops)
         pools[pool.name] = pool
         examples += ex
     if not examples:
@@ -422,8 +424,10 @@ def card(summary: dict[str, Any], folder: Path) -> str:
         "max_dev",
         "seed",
         "metaqa_per_hop",
+        "path_negative_hops",
     ):
-        cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
+        if args.get(flag) is not None:
+            cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
     if args.get("path_directions"):
         cmd.append("--path-directions")
     cmd += [f"--tog {t}" for t in args.get("tog") or []]
@@ -506,7 +510,7 @@ def _path_data(args: dict[str, Any]) -> str:
             "paired with the path text (relation names joined by ' ; ') whose walk from the topic entity overlaps the "
             "gold answers best (Jaccard at least 0.5, paths of the question file's hop count); questions whose best "
             "overlap is shared by several texts, or below 0.5, are skipped; the other path texts from the entity "
-            "are the hard negatives."
+            f"are the hard negatives (paths of {args.get('path_negative_hops') or 'as many'} steps at most)."
         )
         if args.get("path_directions"):
             out += (
@@ -549,6 +553,7 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--num-threads", type=int, default=1)
     p.add_argument("--metaqa", help="MetaQA folder (KB and N-hop/dev.txt): adds relation-path pairs")
     p.add_argument("--metaqa-per-hop", type=int, default=defaults.metaqa_per_hop, help="questions per hop file")
+    p.add_argument("--path-negative-hops", type=int, default=0, help="path negatives up to N steps (0: the question's)")
     p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
     p.add_argument("--tog", action="append", default=[], help="ToG question file (topic ids, gold answers); repeatable")
     p.add_argument("--tog-repeat", type=int, default=1, help="draw each --tog training pair this many times as often")

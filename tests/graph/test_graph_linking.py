@@ -113,6 +113,25 @@ def test_a_lower_case_descriptor_before_a_name_is_dropped(tmp_path: Path, toy_pa
     ]
 
 
+def test_a_lower_case_word_is_no_title_where_the_text_capitalises_names(tmp_path: Path, toy_path: Path) -> None:
+    linker = _extra_linker(
+        tmp_path,
+        toy_path,
+        'e:Together a t:Work ; rdfs:label "Together" . e:gold a t:Work ; rdfs:label "gold" .\n',
+    )
+    # "together" is an ordinary word: the writer capitalised "William Shakespeare" mid-sentence
+    found = linker.find_mentions("Who wrote plays together with William Shakespeare?")
+    assert [m.text for m in found] == ["William Shakespeare"]
+    # negative: the capitalised title is a mention
+    found = linker.find_mentions("Who wrote Together with William Shakespeare?")
+    assert [m.text for m in found] == ["Together", "William Shakespeare"]
+    # negative: no other capitalised name (only the first word), so the lower-case title stays
+    assert [m.text for m in linker.find_mentions("Who directed together?")] == ["together"]
+    # negative: a node labelled in lower case is written in lower case
+    found = linker.find_mentions("Did William Shakespeare own gold?")
+    assert [m.text for m in found] == ["William Shakespeare", "gold"]
+
+
 def test_resolve_exact_and_fuzzy(linker: EntityLinker) -> None:
     exact = linker.resolve("shakespeare")
     assert [(m.iri, m.score, m.method) for m in exact] == [(f"{E}Shakespeare", 1.0, "exact")]

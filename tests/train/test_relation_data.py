@@ -177,3 +177,26 @@ def test_path_negatives_put_the_target_s_confusers_first() -> None:
     plain = path_negatives(target, unrelated, random.Random(3))
     assert set(plain) <= set(unrelated) and plain == path_negatives(target, unrelated, random.Random(3))
     assert path_negatives(target, [], random.Random(3)) == []
+
+
+def test_metaqa_path_negatives_reach_longer_paths_on_request() -> None:
+    from kgqa.graph.relation_paths import MAX_HOPS, STEP_SEPARATOR
+    from kgqa.train.relation_data import metaqa_path_pool
+
+    kb = Path(__file__).resolve().parents[1] / "bench" / "fixtures" / "metaqa"
+    files = sorted(kb.glob("*-hop/dev.txt"))
+    _, plain = metaqa_path_pool(kb, files, 100, 13, directed=True)
+    _, longer = metaqa_path_pool(kb, files, 100, 13, directed=True, negative_hops=MAX_HOPS)
+    # the readings (targets) do not change: only the negatives do
+    assert sorted((e.text, e.relation) for e in plain) == sorted((e.text, e.relation) for e in longer)
+
+    def steps(text: str) -> int:
+        return text.count(STEP_SEPARATOR) + 1
+
+    for e in plain:  # negative: without the option no negative is longer than the question's own path
+        assert all(steps(n) <= steps(e.relation) for n in e.negatives)
+    one_step = [e for e in longer if steps(e.relation) == 1]
+    assert one_step and any(steps(n) > 1 for e in one_step for n in e.negatives)
+    assert all(steps(n) <= MAX_HOPS for e in longer for n in e.negatives)
+    with pytest.raises(InputError):
+        metaqa_path_pool(kb, files, 100, 13, negative_hops=-1)
