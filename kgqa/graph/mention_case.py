@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lemminflect import getAllLemmas
+
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.linking import Mention
 
@@ -42,11 +44,15 @@ def lower_cased_name(text: str, mention: Mention, others: Sequence[tuple[Mention
 
     "the screenwriter Mara Holt wrote films together with who": "together" matches the film "Together" and
     "fall" the film "Fall", but a writer who capitalised "Mara Holt" mid-sentence would have capitalised a
-    title too. A lower-case span is dropped when every candidate's label is written with a capital and
-    another entity mention, not at the start of the text, is written with one. A text without such a
-    mention ("who directed the matrix", "Who directed the matrix?") keeps it: users lower-case names.
+    title too. A lower-case span is dropped when every word of it is an ordinary English word (in
+    ``lemminflect``'s lexicon, which holds no place or person names), every candidate's label is written
+    with a capital, and another entity mention, not at the start of the text, is written with one. A
+    text without such a mention ("Who directed the matrix?") keeps it, and so does a span with a name in
+    it ("states divided by the missouri river", "a country in oceania"): users lower-case names.
     """
     if not mention.text.islower() or not mention.candidates:
+        return False
+    if not all(getAllLemmas(w) for w in mention.text.split()):
         return False
     if not all(any(ch.isupper() for ch in c.label) for c in mention.candidates):
         return False

@@ -117,7 +117,8 @@ def test_a_lower_case_word_is_no_title_where_the_text_capitalises_names(tmp_path
     linker = _extra_linker(
         tmp_path,
         toy_path,
-        'e:Together a t:Work ; rdfs:label "Together" . e:gold a t:Work ; rdfs:label "gold" .\n',
+        'e:Together a t:Work ; rdfs:label "Together" . e:gold a t:Work ; rdfs:label "gold" .\n'
+        'e:Oceania a t:Work ; rdfs:label "Oceania" .\n',
     )
     # "together" is an ordinary word: the writer capitalised "William Shakespeare" mid-sentence
     found = linker.find_mentions("Who wrote plays together with William Shakespeare?")
@@ -127,6 +128,9 @@ def test_a_lower_case_word_is_no_title_where_the_text_capitalises_names(tmp_path
     assert [m.text for m in found] == ["Together", "William Shakespeare"]
     # negative: no other capitalised name (only the first word), so the lower-case title stays
     assert [m.text for m in linker.find_mentions("Who directed together?")] == ["together"]
+    # negative: a name is no ordinary word, and users lower-case names
+    found = linker.find_mentions("Which plays did William Shakespeare set in oceania?")
+    assert [m.text for m in found] == ["William Shakespeare", "oceania"]
     # negative: a node labelled in lower case is written in lower case
     found = linker.find_mentions("Did William Shakespeare own gold?")
     assert [m.text for m in found] == ["William Shakespeare", "gold"]
