@@ -318,24 +318,46 @@ def answers_match(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> b
     A name matches the span whole, or as a run of whole words inside it (or the span inside the name), of
     at least :data:`MIN_CONTAINED_CHARS` characters: a two-letter alias ("MI") matches inside no word ("family").
     """
-    norm = normalize_answer(reader_text)
-    if not norm:
-        return False
-    for text, iri in zip(graph.texts, graph.iris, strict=True):
-        names = [text]
-        if iri.startswith("http"):
-            names += list(kg.labels(iri))
-        for name in names:
-            n = normalize_answer(name)
-            if not n:
-                continue
-            if n == norm or _contains_words(n, norm) or _contains_words(norm, n):
-                return True
+    if named_values(kg, reader_text, graph):
+        return True
+    for text in graph.texts:
         years_r = re.findall(r"\d{3,4}", reader_text)
         years_g = re.findall(r"\d{3,4}", text)
         if years_r and years_g and years_r[0].lstrip("0") == years_g[0].lstrip("0"):
             return True
     return False
+
+
+def named_values(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> list[int]:
+    """The indices of the graph's answers that the reader's span names by a label or alias (as :func:`answers_match`).
+
+    A value whose name is the whole span wins over those matched by containment: "American Samoa" names American
+    Samoa, not also Samoa.
+    """
+    norm = normalize_answer(reader_text)
+    if not norm:
+        return []
+    exact: list[int] = []
+    contained: list[int] = []
+    for i, (text, iri) in enumerate(zip(graph.texts, graph.iris, strict=True)):
+        names = [normalize_answer(n) for n in [text, *(kg.labels(iri) if iri.startswith("http") else ())]]
+        if norm in names:
+            exact.append(i)
+        elif any(n and (_contains_words(n, norm) or _contains_words(norm, n)) for n in names):
+            contained.append(i)
+    return exact or contained
+
+
+def agreed_answer(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> str | None:
+    """The graph's own names of the entities a reader span names, as the answer where span and graph agree.
+
+    "republican" (a reader span naming the graph's "Republic" by an alias) is answered "Republic", and
+    "Washington" (inside "Washington University in St. Louis") the university's name: the graph's label is
+    the entity's canonical name, and the span stays in the evidence. ``None`` where the span names no entity
+    value (a date or number the graph holds as a literal reads better as the passage wrote it).
+    """
+    found = [i for i in named_values(kg, reader_text, graph) if graph.iris[i].startswith(("http://", "https://"))]
+    return "; ".join(graph.texts[i] for i in found[:3]) if found else None
 
 
 _PROPER = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:of|the|de|von|van|da|[A-Z][\w'-]*))*")

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgqa.answering import GraphAnswer, answers_match, graph_answer, narrow_to_graph_answer, unknown_names
+from kgqa.answering import (
+    GraphAnswer,
+    agreed_answer,
+    answers_match,
+    graph_answer,
+    narrow_to_graph_answer,
+    unknown_names,
+)
 from kgqa.calibration import VerdictCalibrator, load_calibrator
 from kgqa.checks.claims import validate_text
 from kgqa.checks.false_premise import FalsePremiseDetector, apply_detector, entity_context, needs_detector
@@ -517,6 +524,7 @@ class Pipeline:
                 config=self.config,
                 unknown_names=unknown,
                 reader_abstained=abstained,
+                agreed=agreed_answer(self.kg, reader_best.text, gans) if reader_best and gans else None,
             )
             answer = result.answer
             evidence = result.evidence

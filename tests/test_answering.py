@@ -9,6 +9,7 @@ import pytest
 
 from kgqa.answering import (
     GraphAnswer,
+    agreed_answer,
     answers_match,
     graph_answer,
     nested_possessor,
@@ -202,6 +203,22 @@ def test_a_literal_answer_has_no_labels_to_look_up(world) -> None:
     literal = GraphAnswer(["Eastholm"], ["Eastholm"])
     assert answers_match(kg, "Eastholm", literal)
     assert not answers_match(kg, "the Old Harbour", literal)
+
+
+def test_the_agreed_answer_is_the_graph_s_name_of_what_the_span_names(world) -> None:
+    kg, _, _ = world
+    both = GraphAnswer(["Eastholm", "Port Vell"], [M + "Eastholm", M + "Port_Vell"])
+    assert agreed_answer(kg, "the Old Harbour", EASTHOLM) == "Eastholm"  # an alias: the graph's label answers
+    assert agreed_answer(kg, "born in Eastholm harbour", both) == "Eastholm"  # only the value the span names
+    assert agreed_answer(kg, "Eastholm and Port Vell", both) == "Eastholm; Port Vell"
+    # a value named by the whole span wins over one whose name is inside it
+    port = GraphAnswer(["Port Vell", "Vell"], [M + "Port_Vell", M + "Vell"])
+    assert agreed_answer(kg, "Port Vell", port) == "Port Vell"
+    assert agreed_answer(kg, "the Port Vell harbour", port) == "Port Vell; Vell"  # both inside: both named
+    # negatives: a span that names nothing, a year of a date literal, and a literal value keep the reader's words
+    assert agreed_answer(kg, "Borea", both) is None
+    assert agreed_answer(kg, "11 February 1850", BIRTH) is None
+    assert agreed_answer(kg, "Eastholm", GraphAnswer(["Eastholm"], ["Eastholm"])) is None
 
 
 # ---------------------------------------------------------------------------------- unknown_names

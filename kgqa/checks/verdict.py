@@ -101,6 +101,7 @@ def decide(
     config: PipelineConfig,
     unknown_names: list[str] | None = None,
     reader_abstained: bool = False,
+    agreed: str | None = None,
 ) -> Decision:
     """Apply the rules above to everything the pipeline found.
 
@@ -110,6 +111,9 @@ def decide(
     probabilities, ``min_retrieval_score`` for dropping an unconfirmed answer when no
     passage was retrieved closely. ``reader_abstained`` (every read passage's no-answer score
     above the reader's null threshold) sets the reader's span aside unless the graph names it.
+    ``agreed`` is the graph's own name of the value the reader's span names
+    (:func:`kgqa.answering.agreed_answer`): where graph and passage agree, it is the answer and the span
+    stays in the evidence.
     """
     if reader_abstained and reader_best is not None and not (graph is not None and graph_agrees):
         reader_best = None
@@ -159,7 +163,7 @@ def decide(
             detail={"reader_score": reader_best.score, "answer": reader_best.text},
         )
         if graph is not None and graph_agrees:
-            answer = reader_best.text
+            answer = agreed or reader_best.text
             evidence = [reader_ev, *graph_ev]
             conf = _combine(0.9, entail)
             verdict, rule = "answered", "graph_and_passage_agree"

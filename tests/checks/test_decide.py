@@ -84,6 +84,7 @@ def run(**changes: Any) -> Decision:
         "hits": HITS,
         "config": CONFIG,
         "unknown_names": None,
+        "agreed": None,
     }
     unknown = set(changes) - set(args)
     assert not unknown, unknown
@@ -130,6 +131,15 @@ def test_graph_and_passage_agree() -> None:
     reader_ev = d.evidence[0]
     assert (reader_ev.passage_id, reader_ev.start, reader_ev.end) == ("p1", EASTHOLM.start, EASTHOLM.end)
     assert reader_ev.stance == "supports" and d.evidence[1].triples == (CAPITAL,)
+
+
+def test_where_graph_and_passage_agree_the_graph_s_name_answers() -> None:
+    d = run(reader_best=EASTHOLM, graph=GRAPH, graph_agrees=True, agreed="Eastholm City")
+    assert (d.rule, d.answer) == ("graph_and_passage_agree", "Eastholm City")
+    assert d.evidence[0].detail["answer"] == EASTHOLM.text  # the reader's own words stay in the evidence
+    # negative: where they do not agree, an agreed name is not used
+    d = run(reader_best=PORT_VELL, graph=GRAPH, graph_agrees=False, agreed="Eastholm City")
+    assert d.answer == PORT_VELL.text
 
 
 def test_graph_agreement_without_entailment_still_answers_at_0_9() -> None:
