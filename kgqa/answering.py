@@ -109,7 +109,10 @@ def graph_answer(
 
     Otherwise each linked mention (longest first) and each matching relation is tried in both
     directions, never answering with an entity the question itself names (except in a choice, "X or Y") (:meth:`~kgqa.graph.relations.RelationMatcher.match_text`: an exact name match,
-    else the learned model's candidates above its threshold, then weaker name matches);
+    else the learned model's candidates above its threshold, then weaker name matches; where the path search
+    read the whole question and its best path was under the threshold, only the properties the relation phrase
+    names, by :meth:`~kgqa.graph.relations.RelationMatcher.match`: the model has judged the question, and
+    reading the phrase alone ("died" in "the weather on the day X died") would overrule it);
     ``when`` questions prefer dated properties, ``who`` questions people.
     Several values come in :func:`~kgqa.checks.graph_check.stable_order`, the same on
     every graph backend; an alias question cites the alias the question used.
@@ -137,6 +140,7 @@ def graph_answer(
             if m.start >= 0 and m.text.lower() in alias.group(1).lower():
                 return GraphAnswer([kg.label(m.iri)], [m.iri], _alias_fact(kg, m.iri, m.text), "alias")
     nested = {m.text for m in mentions if nested_possessor(question or focus, m)}
+    rejected = False  # the learned path search read the whole question and found no path above the threshold
     if relations.model is not None and mentions and not _names_a_property(relations, mentions, focus, wh):
         found = search_paths(
             kg,
@@ -159,6 +163,7 @@ def graph_answer(
             found = None
         if found is not None and found.best.score < found.threshold:
             _note(notes, kg, found, "the best path's score is under the threshold")
+            rejected = True
         elif found is not None:
             # the question's other entities narrow the answers ("... that borders Norland")
             best = found.best
@@ -173,11 +178,14 @@ def graph_answer(
         if wh == "when" and not phrase:
             phrase = "date"
         start, end = mention_span(focus, m.text)
-        candidates = (
-            relations.match_text(focus, start, end, phrase=phrase, top_k=6, min_score=ANSWER_MIN_NAME_SCORE)
-            if phrase
-            else []
-        )
+        if not phrase:
+            candidates = []
+        elif rejected:  # the model has judged the question: only a property the phrase names may still answer
+            candidates = relations.match(phrase, top_k=6, min_score=ANSWER_MIN_NAME_SCORE)
+        else:
+            candidates = relations.match_text(
+                focus, start, end, phrase=phrase, top_k=6, min_score=ANSWER_MIN_NAME_SCORE
+            )
         if wh == "when":
             dated = [c for c in candidates if _is_datatype(kg, c[0])]
             candidates = dated + relations.match(f"{phrase} date", top_k=3)

@@ -235,13 +235,16 @@ def test_graph_answer_passes_its_text_budget_to_the_path_search(mini) -> None:
     assert full is not None and full.texts == ["Port Vell"]
 
 
-def test_graph_answer_takes_the_world_s_path_threshold_over_the_model_s(mini) -> None:
+def answer_args(mini: tuple[KnowledgeGraph, EntityLinker], question: str, model: object) -> tuple:
+    """The positional arguments of :func:`graph_answer` for ``question`` with the stand-in ``model``."""
     kg, linker = mini
-    question = "Where was the author of The Glass Orchard born?"
     analysis = analyze_question(question)
-    mentions = linker.find_mentions(question)
-    relations = RelationMatcher(kg, BagOfWords())  # type: ignore[arg-type]
-    args = (kg, relations, mentions, analysis.focus, analysis.wh, question)
+    relations = RelationMatcher(kg, model)  # type: ignore[arg-type]
+    return (kg, relations, linker.find_mentions(question), analysis.focus, analysis.wh, question)
+
+
+def test_graph_answer_takes_the_world_s_path_threshold_over_the_model_s(mini) -> None:
+    args = answer_args(mini, "Where was the author of The Glass Orchard born?", BagOfWords())
     kept = graph_answer(*args, path_threshold=-1.0)
     assert kept is not None and kept.texts == ["Port Vell"] and kept.path["threshold"] == -1.0
     # negative: a threshold above any cosine turns the path down (the recorded threshold is the one used)
@@ -365,3 +368,24 @@ def test_the_paths_scored_do_not_depend_on_what_was_asked_before(mini) -> None:
     assert first is not None and again is not None
     assert again.to_dict(kg) == first.to_dict(kg)  # the same paths scored, the same choice and record
     assert {"budget": "path_texts", "limit": 1, "used": 1} in again.budgets
+
+
+class Overeager(BagOfWords):
+    """A stand-in whose one-relation reading of any phrase is Ada Finch's place of birth, with a high score."""
+
+    def rank(self, kg: KnowledgeGraph, marked_text: str, top_k: int = 5) -> list[tuple[str, float]]:
+        return [(ONT + "birthPlace", 0.99)]
+
+
+def test_a_path_turned_down_is_not_re_answered_by_the_learned_reading_of_the_phrase(mini) -> None:
+    args = answer_args(mini, "What was the weather like in the town the day Ada Finch married?", Overeager())
+    # the path search read the whole question and turned its best path down: no answer from the phrase's reading
+    assert graph_answer(*args, path_threshold=1.0) is None
+    # negative: where the path search takes a path, it answers
+    taken = graph_answer(*args, path_threshold=-1.0)
+    assert taken is not None and taken.path is not None
+    # negative: a phrase that names a property still answers after a turned-down path
+    found = graph_answer(
+        *answer_args(mini, "Where is the place of birth of Ada Finch?", Overeager()), path_threshold=1.0
+    )
+    assert found is not None and found.texts == ["Port Vell"]
