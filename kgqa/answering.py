@@ -328,8 +328,8 @@ def answers_match(kg: KnowledgeGraph, reader_text: str, graph: GraphAnswer) -> b
     """
     if named_values(kg, reader_text, graph):
         return True
+    years_r = re.findall(r"\d{3,4}", reader_text)
     for text in graph.texts:
-        years_r = re.findall(r"\d{3,4}", reader_text)
         years_g = re.findall(r"\d{3,4}", text)
         if years_r and years_g and years_r[0].lstrip("0") == years_g[0].lstrip("0"):
             return True

@@ -508,23 +508,22 @@ class Pipeline:
                 step.ms += (time.perf_counter() - t0) * 1000
 
         with trace.stage("decision") as st:
+            agrees = (
+                answers_match(self.kg, reader_best.text, gans) if reader_best is not None and gans is not None else None
+            )
             result = decide(
                 analysis=analysis,
                 checks=checks,
                 yes_no=yes_no_check,
                 reader_best=reader_best,
                 graph=gans,
-                graph_agrees=(
-                    answers_match(self.kg, reader_best.text, gans)
-                    if reader_best is not None and gans is not None
-                    else None
-                ),
+                graph_agrees=agrees,
                 nli_records=nli_records,
                 hits=hits,
                 config=self.config,
                 unknown_names=unknown,
                 reader_abstained=abstained,
-                agreed=agreed_answer(self.kg, reader_best.text, gans) if reader_best and gans else None,
+                agreed=agreed_answer(self.kg, reader_best.text, gans) if agrees and reader_best and gans else None,
             )
             answer = result.answer
             evidence = result.evidence

@@ -450,7 +450,8 @@ class EntityLinker:
         Names made only of stop words are ignored, unless they are a title inside a cased text ("who
         directed Down to You"). In a cased text, a lower-case entity name right before a capitalised
         one describes it ("the film Blue Harvest") and is dropped, and so is a lower-case span whose names
-        are all capitalised when the text capitalises another name (:func:`kgqa.graph.mention_case.lower_cased_name`). An ambiguous name yields one mention, of
+        are all capitalised when the text capitalises another name
+        (:func:`kgqa.graph.mention_case.lower_cased_name`). An ambiguous name yields one mention, of
         its best candidate by prior (preferred label over alias, and the most connected node);
         ``mention.candidates`` lists the others with their score parts (:meth:`link` and
         :func:`~kgqa.graph.disambiguation.rerank` re-rank them by the relation asked about).
