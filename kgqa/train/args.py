@@ -12,6 +12,9 @@ from typing import Any
 from kgqa.errors import ConfigError
 from kgqa.precision import PRECISIONS
 
+#: how a LoRA run writes its model folders (``merged``: full weights; ``low-rank``: kgqa.reader.low_rank)
+LORA_EXPORTS = ("merged", "low-rank")
+
 #: defaults that depend on the task (used when the field is left at 0)
 TASK_DEFAULTS = {
     "qa": {"max_length": 256, "learning_rate": 8e-5},
@@ -112,6 +115,16 @@ class TrainArgs:
     lora: bool = field(default=False, metadata={"help": "train LoRA adapters (peft) instead of all weights"})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
+    lora_targets: str = field(
+        default="query,key,value,dense", metadata={"help": "LoRA: the modules that get adapters, comma-separated"}
+    )
+    lora_export: str = field(
+        default="merged",
+        metadata={
+            "help": "LoRA: write the adapters merged into full weights (merged), or only the low-rank factors "
+            "and the head, the rest taken from the installed base encoder at load time (low-rank: a small folder)"
+        },
+    )
     freeze_word_embeddings: bool = field(
         default=True, metadata={"help": "keep the base word embeddings (lets the model folder share them)"}
     )
@@ -174,6 +187,10 @@ class TrainArgs:
             raise ConfigError("warmup_ratio must be in [0, 1)")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.lora_export not in LORA_EXPORTS:
+            raise ConfigError(f"lora_export must be one of {', '.join(LORA_EXPORTS)}, not {self.lora_export!r}")
+        if self.lora_export == "low-rank" and not self.lora:
+            raise ConfigError("--lora-export low-rank writes LoRA factors: add --lora")
         if self.learning_rate < 0:
             raise ConfigError("learning_rate must be positive")
         if self.train_layers < 0:

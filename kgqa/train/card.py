@@ -403,7 +403,11 @@ def _command(task: str, args: dict[str, Any], export: str | None = None) -> str:
     if task != "qa":
         flags = flags.replace(f" --doc-stride {args.get('doc_stride')}", "")
     if args.get("lora"):
-        flags += f" --lora --lora-r {args.get('lora_r')}"
+        flags += f" --lora --lora-r {args.get('lora_r')} --lora-alpha {args.get('lora_alpha')}"
+        if args.get("lora_targets"):
+            flags += f" --lora-targets {args['lora_targets']}"
+        if args.get("lora_export") not in (None, "merged"):
+            flags += f" --lora-export {args['lora_export']}"
     if args.get("patience") not in (None, 5):
         flags += f" --patience {args['patience']}"
     if task == "false-premise":

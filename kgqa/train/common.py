@@ -68,22 +68,29 @@ def build_model(args: TrainArgs, head: str, num_labels: int = 3) -> tuple[torch.
     if args.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     if args.lora:
-        from kgqa.extras import require
-
-        peft = require("peft", "train", "--lora")
-        head_module = "qa_outputs" if head == "qa" else "classifier"
-        cfg = peft.LoraConfig(
-            r=args.lora_r,
-            lora_alpha=args.lora_alpha,
-            lora_dropout=0.1,
-            target_modules=["query", "key", "value", "dense"],
-            modules_to_save=[head_module],
-        )
-        model = peft.get_peft_model(model, cfg)
+        model = with_lora(model, args, "qa_outputs" if head == "qa" else "classifier")
     n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
     n_all = sum(p.numel() for p in model.parameters())
     logger.info("trainable parameters: %d of %d", n_train, n_all)
     return model, tok
+
+
+def with_lora(model: torch.nn.Module, args: TrainArgs, head_module: str) -> torch.nn.Module:
+    """``model`` wrapped by peft with LoRA adapters on ``args.lora_targets`` (the head trained whole)."""
+    from kgqa.extras import require
+
+    peft = require("peft", "train", "--lora")
+    targets = [t.strip() for t in args.lora_targets.split(",") if t.strip()]
+    if not targets:
+        raise ConfigError(f"--lora-targets names no module: {args.lora_targets!r}; e.g. query,value")
+    cfg = peft.LoraConfig(
+        r=args.lora_r,
+        lora_alpha=args.lora_alpha,
+        lora_dropout=0.1,
+        target_modules=targets,
+        modules_to_save=[head_module],
+    )
+    return peft.get_peft_model(model, cfg)
 
 
 def plain_model(model: torch.nn.Module) -> torch.nn.Module:
@@ -124,8 +131,17 @@ def write_model(
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "method": "lora-merged" if args.lora else "full",
     }
+    low_rank = args.lora and args.lora_export == "low-rank"
+    if low_rank:
+        meta["method"] = "lora-low-rank"
     for target in targets:
-        save_model_folder(plain, tokenizer, target, task=task, dtype="float16", extra_meta=meta)
+        if low_rank:
+            from kgqa.reader.low_rank import save_low_rank_folder
+
+            head_prefix = "qa_outputs." if task == "qa" else "classifier."
+            save_low_rank_folder(model, plain, target, task, head_prefix, extra_meta=meta)
+        else:
+            save_model_folder(plain, tokenizer, target, task=task, dtype="float16", extra_meta=meta)
         (target / "training_args.json").write_text(json.dumps(args.to_dict(), indent=2) + "\n")
         log = Path(args.output_dir) / "metrics.jsonl"
         if log.is_file() and target != Path(args.output_dir) / "best":

@@ -28,7 +28,7 @@ from kgqa.checks.false_premise import LABELS, FalsePremiseDetector
 from kgqa.errors import ConfigError
 from kgqa.paths import data_dir as default_data_dir
 from kgqa.train.args import TrainArgs
-from kgqa.train.common import export_best, prepare_output_dir
+from kgqa.train.common import export_best, prepare_output_dir, with_lora
 from kgqa.train.false_premise_data import (
     FPExample,
     as_examples,
@@ -87,8 +87,6 @@ def build_classifier(args: TrainArgs) -> tuple[torch.nn.Module, Any]:
     from kgqa.paths import base_model_dir
     from kgqa.reader.modelio import load_model_folder
 
-    if args.lora:
-        raise ConfigError("--lora is not offered for false-premise: the model is small; train all weights")
     id2label = dict(enumerate(LABELS))
     label2id = {lab: i for i, lab in enumerate(LABELS)}
     if args.init_model:
@@ -108,6 +106,8 @@ def build_classifier(args: TrainArgs) -> tuple[torch.nn.Module, Any]:
         model = AutoModelForSequenceClassification.from_pretrained(base, config=config, local_files_only=True)
     if args.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
+    if args.lora:  # a small shippable folder with --lora-export low-rank
+        model = with_lora(model, args, "classifier")
     return model, tok
 
 

