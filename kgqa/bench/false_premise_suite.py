@@ -10,7 +10,8 @@ Reports, at the model's threshold (chosen on the dev splits when it was trained,
 - end to end (``--end-to-end N``): N FalseQA valid questions (half of each label) asked through
   :meth:`kgqa.Pipeline.ask` on the shipped world: how many come back ``premise_rejected`` and how
   many have a contradicted premise, with the detector and, from the same answers, without it
-  (the rejections whose every contradicted premise came from the detector);
+  (the rejections whose every contradicted premise came from the detector), and ``kgqa demo``'s
+  questions with the detector on and off (``demo.verdicts_changed``: issue 15 wants none);
 - false alarms on ordinary questions (``--squad-questions N``): the share of N SQuAD v1.1 dev
   questions (written about a paragraph that answers them, so true-premise) that are flagged.
 """
@@ -136,7 +137,21 @@ def end_to_end(questions: list[tuple[str, int]], model: str | None, threshold: f
     for c in counts.values():
         for key in ("premise_rejected", "contradicted_premise", "premise_rejected_without_detector"):
             c[f"{key}_rate"] = c[key] / c["n"] if c["n"] else 0.0
-    return {"counts": counts, "examples": examples, "seconds": t.seconds}
+    return {"counts": counts, "examples": examples, "seconds": t.seconds, "demo": demo_verdicts(pipe)}
+
+
+def demo_verdicts(with_detector: Any) -> dict[str, Any]:
+    """``kgqa demo``'s questions (with their premises) asked with the detector on and off: which verdicts change."""
+    from kgqa.demo import DEMO_QUESTIONS
+    from kgqa.pipeline import Pipeline
+
+    without = Pipeline.load(false_premise_detector=False)
+    rows = []
+    for question, premises in DEMO_QUESTIONS:
+        on, off = with_detector.ask(question, premises), without.ask(question, premises)
+        rows.append({"question": question, "verdict_on": on.verdict, "verdict_off": off.verdict})
+    changed = [r for r in rows if r["verdict_on"] != r["verdict_off"]]
+    return {"questions": len(rows), "verdicts_changed": len(changed), "rows": rows}
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:

@@ -42,6 +42,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "squad_false_alarm_rate",
         "end_to_end.counts.false_premise.premise_rejected_rate",
         "end_to_end.counts.true_premise.premise_rejected_rate",
+        "end_to_end.demo.verdicts_changed",
     ),
     "speed": (
         "ask_latency_p50_ms",

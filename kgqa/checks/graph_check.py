@@ -306,8 +306,12 @@ class GraphChecker:
         none of them may be the claimed one, and no other fact links the claimed value to the holder:
         a missing fact alone never contradicts. The evidence
         names the values held, the rank share of the claimed value among the relation's values, the
-        model's threshold and the false-alarm rate it measured on held-out true facts.
+        model's threshold and the false-alarm rate it measured on held-out true facts. Where the model's rank
+        share is under its threshold, the second judge stored with it (:mod:`kgqa.graph.short_paths`) may still
+        call the value implausible: ranked low enough for that judge, and tied to the holder by no node of few
+        facts (``detail["short_path"]``).
         """
+        from kgqa.graph.link_model import relation_key
         from kgqa.graph.vocabulary import may_be_same
 
         model = self.link_model
@@ -323,13 +327,22 @@ class GraphChecker:
             if not known or any(may_be_same(self.kg, k, claimed) for k in known):
                 continue
             judged = model.plausibility(holder, p, claimed, known, inverse)
-            if judged is None or not judged.implausible or self._linked(holder, claimed):
+            if judged is None or self._linked(holder, claimed):
                 continue
+            untied = None
+            if not judged.implausible:  # the second judge: ranked low, and no short path ties it to the holder
+                paths = model.short_paths
+                key = relation_key(p, inverse)
+                untied = paths.untied(self.kg, holder, key, claimed, judged.rank_share) if paths else None
+                if untied is None:
+                    continue
             names = ", ".join(
                 (t.subject_label if inverse else t.object_label) or self.label(k)
                 for t, k in zip(held, known, strict=True)
             )
             detail = {"rule": "implausible_value", "claimed": self.label(claimed), "model": judged.to_dict()}
+            if untied is not None:
+                detail["short_path"] = untied
             ev = Evidence(
                 "triple", "contradicts", held[0].text(), 1.0 - judged.threshold, triples=tuple(held[:3]), detail=detail
             )

@@ -34,11 +34,14 @@ import logging
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kgqa.errors import ConfigError, ModelNotFoundError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kgqa.graph.short_paths import ShortPathJudge
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +140,8 @@ class LinkModel:
                 )
         self.thresholds = {str(k): float(v) for k, v in thresholds.items()}
         self.meta = meta or {}
+        #: the second judge of :mod:`kgqa.graph.short_paths`, stored beside the model (``None``: none)
+        self.short_paths: ShortPathJudge | None = None
 
     # ------------------------------------------------------------------ io
     @classmethod
@@ -171,7 +176,11 @@ class LinkModel:
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ConfigError(f"{folder}: incomplete link model ({exc}); retrain with `kgqa train link-model`") from exc
         info = {k: v for k, v in meta.items() if k not in ("entities", "relations", "ranges")}
-        return cls(entities, relations, ent, rel, ranges, thresholds, info)
+        model = cls(entities, relations, ent, rel, ranges, thresholds, info)
+        from kgqa.graph.short_paths import ShortPathJudge
+
+        model.short_paths = ShortPathJudge.load(folder)  # kgqa train short-paths, when it ran on this folder
+        return model
 
     def save(self, folder: str | Path) -> Path:
         """Write the model as ``link_model.json`` and float16 ``link_model.safetensors``."""

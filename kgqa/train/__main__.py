@@ -1,4 +1,4 @@
-"""``python -m kgqa.train {qa,nli,false-premise,relations,link-model,export,average} [flags]``: fine-tune the reader, the NLI model, the false-premise detector or the relation matcher."""
+"""``python -m kgqa.train {qa,nli,false-premise,relations,link-model,short-paths,export,average} [flags]``: fine-tune the reader, the NLI model, the false-premise detector or the relation matcher."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     from kgqa.train.link_model import add_link_model_parser
 
     add_link_model_parser(sub)
+    from kgqa.train.short_paths import add_short_paths_parser
+
+    add_short_paths_parser(sub)
     exp = sub.add_parser(
         "export",
         help="write a run's latest checkpoint as a model folder",
@@ -106,6 +109,11 @@ def run_from_namespace(ns: argparse.Namespace) -> dict:
         from kgqa.train.link_model import run as run_link_model
 
         return run_link_model(link_args(ns))
+    if ns.task == "short-paths":
+        from kgqa.train.short_paths import args_from_namespace as short_args
+        from kgqa.train.short_paths import run as run_short_paths
+
+        return run_short_paths(short_args(ns))
     if ns.task == "calibrate-models":
         from kgqa.train.calibrate_models import run as run_model_calibration
 

@@ -129,7 +129,9 @@ def write_card(
     args = meta.get("training_args", {})
     best = meta.get("best", {})
     task = meta.get("task", "?")
-    size_mb = (model_dir / WEIGHTS_FILE).stat().st_size / 1e6 if (model_dir / WEIGHTS_FILE).is_file() else 0
+    low_rank = meta.get("storage") == "low-rank"
+    weights_file = "low_rank.safetensors" if low_rank else WEIGHTS_FILE
+    size_mb = (model_dir / weights_file).stat().st_size / 1e6 if (model_dir / weights_file).is_file() else 0
     stages = earlier_stages(model_dir)
     first_args = json.loads(stages[0][0].read_text()) if stages else args
     default_title, target = TASKS.get(task, TASKS["nli"])
@@ -144,9 +146,13 @@ def write_card(
             else []
         ),
         f"- **Method:** {meta.get('method', 'full')} fine-tuning with kgqa's own training code (`kgqa train {task}`).",
-        f"- **Storage:** `{WEIGHTS_FILE}` in {meta.get('storage_dtype')} ({size_mb:.1f} MB); "
+        f"- **Storage:** `{weights_file}` in {meta.get('storage_dtype')} ({size_mb:.2f} MB); "
         + (
-            "the word-embedding matrix is frozen during training and taken from the installed base package "
+            f"the LoRA factors (rank {_ranks(meta)}) of {len(meta.get('low_rank') or {})} weight matrices and the "
+            "head; the rest of the encoder and the tokenizer are the installed base package's, the factors merged "
+            "at load time (`kgqa.reader.low_rank`; the base is checked by hash)."
+            if low_rank
+            else "the word-embedding matrix is frozen during training and taken from the installed base package "
             "(checked by hash at load time)."
             if meta.get("shared_from_base")
             else "self-contained."
@@ -241,6 +247,12 @@ def write_card(
     out = model_dir / "README.md"
     out.write_text("\n".join(lines))
     return out
+
+
+def _ranks(meta: dict[str, Any]) -> str:
+    """The LoRA ranks of a low-rank folder, e.g. ``"8"``."""
+    ranks = sorted({int(v.get("rank", 0)) for v in (meta.get("low_rank") or {}).values()})
+    return "/".join(str(r) for r in ranks) or "?"
 
 
 def _calibration_line(block: dict[str, Any]) -> str:

@@ -83,3 +83,30 @@ def test_suite_refuses_bad_flags(
     assert cli.main(["false-premise", *flags, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_demo_verdicts_count_the_questions_the_detector_changes(monkeypatch):
+    from types import SimpleNamespace
+
+    from kgqa.bench import false_premise_suite
+    from kgqa.demo import DEMO_QUESTIONS
+    from kgqa.pipeline import Pipeline
+
+    class Stub:
+        def __init__(self, rejects: str | None):
+            self.rejects = rejects
+            self.asked = []
+
+        def ask(self, question, premises):
+            self.asked.append((question, list(premises)))
+            return SimpleNamespace(verdict="premise_rejected" if question == self.rejects else "answered")
+
+    off = Stub(None)
+    monkeypatch.setattr(Pipeline, "load", classmethod(lambda cls, **kw: off))
+    same = false_premise_suite.demo_verdicts(Stub(None))
+    assert same["questions"] == len(DEMO_QUESTIONS) and same["verdicts_changed"] == 0
+    assert off.asked == [(q, p) for q, p in DEMO_QUESTIONS]  # premises go along
+    flagged = DEMO_QUESTIONS[1][0]
+    changed = false_premise_suite.demo_verdicts(Stub(flagged))
+    assert changed["verdicts_changed"] == 1
+    assert [r["question"] for r in changed["rows"] if r["verdict_on"] != r["verdict_off"]] == [flagged]

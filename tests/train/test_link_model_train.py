@@ -298,3 +298,36 @@ def test_a_pooled_threshold_is_also_bounded_where_the_checker_judges():
     checker = {"a": [0.5, 0.6, 0.7, 0.8, 0.9], "b": [0.91, 0.92, 0.93, 0.95, 0.99]}
     got = pooled_threshold(shares, checker, args)
     assert got is not None and got["threshold"] == 0.95 and got["dev_facts_with_other_values"] == 10
+
+
+def test_short_paths_run_on_the_model_s_own_split_and_write_their_card(studio_world, tmp_path):
+    from kgqa.graph.link_model import LinkModel
+    from kgqa.train.short_paths import ShortPathArgs
+    from kgqa.train.short_paths import run as run_short_paths
+
+    out = tmp_path / "lm"
+    run(LinkTrainArgs(**small_run(studio_world, out, epochs=20, min_holders=50, max_false_alarm=0.1)))
+    args = ShortPathArgs(world=str(studio_world / "kgqa.json"), link_model_dir=str(out), min_checker_facts=1)
+    summary = run_short_paths(args)
+    # a film's second director is tied to it by no node of few facts (only through the studio's other films,
+    # three steps away), so the judge would flag true values as often as wrong ones: no direction qualifies
+    assert summary["directions"] == 0
+    assert summary["dev"]["model_alone"] == summary["dev"]["with_short_paths"]
+    assert summary["test"]["with_short_paths"]["true_values"] > 0
+    loaded = LinkModel.load(out)
+    assert loaded.short_paths is not None and loaded.short_paths.directions == {}
+    card = (out / "short_paths.md").read_text()
+    assert "| dev |" in card and "kgqa train short-paths" in card
+    # another world's graph is refused, and so are missing flags
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "g.ttl").write_text(f"<{X}a> <{X}r> <{X}b> .\n", encoding="utf-8")
+    (other / "kgqa.json").write_text(json.dumps({"graphs": ["g.ttl"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="another graph"):
+        run_short_paths(ShortPathArgs(world=str(other / "kgqa.json"), link_model_dir=str(out)))
+    with pytest.raises(InputError, match="--world"):
+        run_short_paths(ShortPathArgs(link_model_dir=str(out)))
+    with pytest.raises(InputError, match="--max-false-alarm"):
+        run_short_paths(
+            ShortPathArgs(world=str(studio_world / "kgqa.json"), link_model_dir=str(out), max_false_alarm=2)
+        )
