@@ -107,6 +107,12 @@ def save_low_rank_folder(
         "tokenizer": "base",
         "torch": torch.__version__,
     }
+    try:
+        import transformers
+
+        meta["transformers"] = transformers.__version__
+    except ImportError:  # pragma: no cover
+        pass
     meta.update(extra_meta or {})
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     return out
