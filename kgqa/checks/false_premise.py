@@ -137,9 +137,9 @@ class FalsePremiseDetector:
             return True
         if self._missing:
             return False
-        from kgqa.reader.low_rank import FACTORS_FILE
+        from kgqa.reader.low_rank import has_weights
 
-        return any((self.model_dir / n).is_file() for n in ("model.safetensors", FACTORS_FILE))
+        return has_weights(self.model_dir)
 
     @property
     def threshold(self) -> float:
@@ -171,12 +171,11 @@ class FalsePremiseDetector:
         import torch
 
         from kgqa.precision import autocast_dtype, quantize_int8
-        from kgqa.reader.low_rank import FACTORS_FILE
+        from kgqa.reader.low_rank import has_weights
         from kgqa.reader.modelio import load_model_folder
         from kgqa.reader.tokenizer_pool import TokenizerPool
 
-        weights = [self.model_dir / n for n in ("model.safetensors", FACTORS_FILE)]
-        if self.shipped and not any(w.is_file() for w in weights):
+        if self.shipped and not has_weights(self.model_dir):
             self._missing = True
             logger.warning(
                 "no false-premise model at %s: the learned false-premise detector is off "

