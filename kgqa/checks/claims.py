@@ -63,6 +63,14 @@ _CAUSAL = [
 # "S is a C": everything after S is word characters, spaces and hyphens (see _type_parts)
 _TYPE_REST = re.compile(r"\s+(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+)?(?P<c>[\w\s\-]+?)$", re.I)
 _TYPE_CHARS = re.compile(r"[\w\s\-]*")
+# "the origin of X", "X's origin": a subject that describes an entity through a relation; "<it> is Sri Lanka"
+# states that relation's value (a fact claim), never that X is of class "Sri Lanka"
+_DESCRIBED = (
+    re.compile(
+        r"^\s*(?:the|The)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+of\s"
+    ),  # the noun in lower case: not "The Lord of"
+    re.compile(r"['’]s\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s*$"),
+)
 _ORDER = re.compile(
     r"^(?P<a>.+?)\s+(?:(?:was|were|is|are|had been)\s+)?"
     r"(?P<verb>born|died|published|written|invented|discovered|founded|happened|occurred|began|started|ended|"
@@ -183,6 +191,14 @@ def _type_parts(body: str) -> tuple[str, str] | None:
     tail = len(body) - _TYPE_CHARS.match(body[::-1]).end()
     m = _TYPE_REST.search(body, max(tail, 1))
     return (body[: m.start()], m.group("c")) if m else None
+
+
+def _described(subject: str) -> bool:
+    """Whether the subject of "S is C" describes an entity through a relation ("the origin of X", "X's origin").
+
+    The noun must be written in lower case: "The Lord of the Rings" is a name, not a description.
+    """
+    return any(p.search(subject) for p in _DESCRIBED)
 
 
 def validate_text(text: Any, what: str = "question", max_chars: int | None = 10_000) -> str:
@@ -309,7 +325,7 @@ class ClaimParser:
         mentions = [m for m in self.linker.find_mentions(body) if not date or m.end <= date[1] or m.start >= date[2]]
 
         parts = _type_parts(body)
-        if parts and not date:
+        if parts and not date and not _described(parts[0]):
             cls = self.resolve_class(parts[1])
             if cls:
                 subj, label = self.resolve_entity(parts[0])
