@@ -167,13 +167,18 @@ class Claim:
     object_text: str = ""
     literal: str | None = None
     reading: dict[str, Any] | None = None  # how a two-entity statement was read (kgqa.checks.readings)
+    # the learned relation model's best properties for the statement, any score (kgqa.checks.readings.model_relations);
+    # empty without a model
+    model_relations: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["model_relations"] = list(self.model_relations)  # as JSON holds it: from_dict(to_dict()) round-trips
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Claim:
-        return cls(**d)
+        return cls(**{**d, "model_relations": tuple(d.get("model_relations", ()))})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.presuppositions import undo_do_support
@@ -141,11 +141,13 @@ _WORD_DATE = re.compile(
 )
 
 
-def _word_date(text: str) -> tuple[str, int, int] | None:
-    """The first date written with an English month name in ``text`` (see :func:`find_date`)."""
+def _word_date(text: str, named: Callable[[int, int], bool]) -> tuple[str, int, int] | None:
+    """The first date written with an English month name in ``text``, outside names (see :func:`find_date`)."""
     from kgqa.graph.dates import KGDate
 
     for m in _WORD_DATE.finditer(text):
+        if named(m.start(), m.end()):
+            continue
         month = _MONTHS[(m.group("mname") or m.group("m2")).lower()]
         if len(m.group("wyear")) < 3 and not m.group("wera"):
             continue  # "September 11 attacks": a day, not the year 11
@@ -159,16 +161,24 @@ def _word_date(text: str) -> tuple[str, int, int] | None:
     return None
 
 
-def find_date(text: str) -> tuple[str, int, int] | None:
+def find_date(text: str, names: Sequence[tuple[int, int]] = ()) -> tuple[str, int, int] | None:
     """The first date in ``text`` as ``(literal, start, end)``: the ISO form of what it says, no more precise.
 
     A day and month written out ("24 May 1564", "May 24, 1564", "May 1564") give ``1564-05-24`` and
     ``1564-05``; a year alone or an ISO date is read as written; BCE years become ``-0044``.
+    ``names``: ``(start, end)`` spans of linked names; a date inside a longer name is part of the name
+    ("1972 Summer Olympics"), not a date the statement gives.
     """
-    worded = _word_date(text)
+
+    def named(start: int, end: int) -> bool:
+        return any(a <= start and end <= b and b - a > end - start for a, b in names)
+
+    worded = _word_date(text, named)
     if worded is not None:
         return worded
     for m in _YEAR.finditer(text):
+        if named(m.start(), m.end()):
+            continue
         year = int(m.group("year"))
         if m.group("era") is None and not m.group("month") and not (100 <= year <= 2100 and len(m.group("year")) >= 3):
             continue
@@ -321,8 +331,9 @@ class ClaimParser:
                 verb = (m.group("verb") or "").lower() or None
                 return Claim(original, a, None, b, negated, "order", a_label, rel, b_label, literal=verb)
 
-        date = find_date(body)
-        mentions = [m for m in self.linker.find_mentions(body) if not date or m.end <= date[1] or m.start >= date[2]]
+        linked = self.linker.find_mentions(body)
+        date = find_date(body, [(m.start, m.end) for m in linked])
+        mentions = [m for m in linked if not date or m.end <= date[1] or m.start >= date[2]]
 
         parts = _type_parts(body)
         if parts and not date and not _described(parts[0]):
@@ -392,8 +403,20 @@ class ClaimParser:
                     phrase,
                     reading.object_label,
                     reading=reading.to_dict(),
+                    model_relations=tuple(ranked),
                 )
-            return Claim(original, subj_m.iri, None, obj_m.iri, negated, "fact", subj_m.label, phrase, obj_m.label)
+            return Claim(
+                original,
+                subj_m.iri,
+                None,
+                obj_m.iri,
+                negated,
+                "fact",
+                subj_m.label,
+                phrase,
+                obj_m.label,
+                model_relations=tuple(ranked),
+            )
         if mentions:
             return Claim(
                 original,

@@ -17,7 +17,13 @@ substitution threshold, ``fact_substitution_threshold`` in the config, chosen by
 - ``V`` and ``C`` cannot name one thing (:func:`~kgqa.graph.vocabulary.may_be_same`) and are not linked
   by an edge (a city and the region that holds it may both be right);
 - the NLI model does not read the fact sentence itself as entailing the claim (calibrated
-  contradiction above entailment).
+  contradiction above entailment);
+- where the graph has a learned relation model, ``p`` (or its declared inverse) is among the model's
+  best properties for the claim's words (:attr:`~kgqa.types.Claim.model_relations`). The NLI model
+  alone reads two sentences of one shape as entailing whatever their relation nouns: "The taxonomy of
+  Maine is Washington County" entailed "The contains of Maine is Washington County" at 0.93, and the
+  single-valued taxonomy refuted a true fact. The relation model is the part trained to tell which
+  relation words name.
 
 Open world: nothing here follows from a missing fact. The facts tried are bounded by a
 :class:`~kgqa.budget.Budget` (half the ``nli_pair_budget``: two NLI pairs a fact), in the order the
@@ -100,11 +106,14 @@ def substitution_refutation(
     if claim.negated:
         return None
     kg = judge.kg
+    stated = set(claim.model_relations)
     tried: list[tuple[Triple, str, str, dict[str, Any]]] = []
     for t, single in facts:
         found = _holder_side(claim, t)
         if found is None:
             continue
+        if stated and t.predicate not in stated and kg.inverse_of(t.predicate) not in stated:
+            continue  # the claim's words do not name this relation (module docstring)
         holder, side, value, claimed = found
         if not value.startswith(_IRI):
             continue

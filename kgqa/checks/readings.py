@@ -270,16 +270,20 @@ def model_relations(kg: KnowledgeGraph, model: Any, text: str, subject: Mention)
 
 
 def local_relation(kg: KnowledgeGraph, ranked: Sequence[str], subject: Mention, obj: Mention) -> str | None:
-    """The first of ``ranked`` (:func:`model_relations`) that one of the two linked entities holds.
+    """The first of ``ranked`` (:func:`model_relations`) that the statement's subject holds, else its object.
 
     The model's score threshold is chosen for its top match over every property of the graph; a
     property the entities themselves hold may score below it and still be what the statement says
     ("directed" for a person's films). :func:`choose_reading` takes it only where the graph holds
     the statement as read: it can confirm a fact between the two entities, never refute one.
+    The subject is asked first: in "Pink Floyd comes from England" the object is a value of a
+    better-ranked relation (people's nationality) that a band never holds, and the band's own
+    relation (its origin) is what the statement says.
     """
-    for prop in ranked:
-        if any(kg.has(n, prop, None) or kg.has(None, prop, n) for n in (subject.iri, obj.iri)):
-            return prop
+    for node in (subject.iri, obj.iri):
+        for prop in ranked:
+            if kg.has(node, prop, None) or kg.has(None, prop, node):
+                return prop
     return None
 
 

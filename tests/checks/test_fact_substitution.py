@@ -89,3 +89,15 @@ def test_the_substitution_budget_is_recorded_when_it_cuts(league_kg):
     got = _judge(league_kg, nli, nli_pair_budget=2).judge(_claim(), "Ivo Brant trains Team 0.")
     assert got.holds is False  # the first fact tried refutes it
     assert {"budget": "substitution_facts", "limit": 1, "used": 1} in got.budgets
+
+
+def test_a_relation_the_model_does_not_name_refutes_nothing(league_kg):
+    """With a learned relation model, the substituted fact's relation must be among its best for the claim."""
+    nli = RuleNLI(_recognises_coach)
+    named = _judge(league_kg, nli).judge(_claim(model_relations=(X + "coach", X + "plays")), "Ivo Brant trains Team 0.")
+    assert named.holds is False and named.evidence[0].detail["rule"] == "fact_substitution"
+    # negative: the model named other relations only; the NLI model's entailment is not enough
+    other = _judge(league_kg, RuleNLI(_recognises_coach)).judge(
+        _claim(model_relations=(X + "plays", X + "sponsor")), "Ivo Brant trains Team 0."
+    )
+    assert other is None or other.holds is not False

@@ -124,6 +124,21 @@ def test_local_relation_is_the_best_ranked_property_the_entities_hold(kg: Knowle
     assert model_relations(kg, None, text, subj) == []
 
 
+def test_local_relation_asks_the_subject_first(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A better-ranked property that only the object holds gives way to one the subject holds."""
+    kg = _load(tmp_path_factory, TTL + "x:p1 x:citizenOf x:Rome .\n")
+    ranked = [X + "citizenOf", X + "bornIn"]
+    cy, rome = mention(X + "p2", "Cy Moss"), mention(X + "Rome", "Rome", 18)
+    assert local_relation(kg, ranked, cy, rome) == X + "bornIn"  # Cy Moss holds no citizenship; Rome is one
+    r = choose_reading(kg, cy, rome, [], weak=[X + "bornIn"], loose=ranked)
+    assert r is not None and (r.relation, r.tier) == (X + "bornIn", "fact")
+    # negative: a subject that holds the better-ranked property keeps it
+    bo = mention(X + "p1", "Bo Lind")
+    assert local_relation(kg, ranked, bo, rome) == X + "citizenOf"
+    # and a subject that holds neither leaves it to the object
+    assert local_relation(kg, ranked, mention(X + "f0", "Grey Sea"), rome) == X + "citizenOf"
+
+
 def test_loose_property_is_read_only_where_the_classes_fit_and_is_marked_weak(kg: KnowledgeGraph) -> None:
     # Bo Lind did not direct Grey Sea; the loose "directedBy" fits a person and a film (typed), so it is
     # read, marked weak; the strong candidate that fits nothing comes second
