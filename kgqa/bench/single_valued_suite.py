@@ -49,6 +49,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shares", default=SHARES, help="comma-separated share thresholds to measure")
     p.add_argument("--max-false", type=float, default=0.05, help="the false-refutation rate the chosen share keeps")
     p.add_argument("--min-holders", type=int, default=None, help="least holders of a relation side (default: kgqa's)")
+    p.add_argument(
+        "--negatives",
+        default=None,
+        help="verified false facts, same format (e.g. CoDEx's test_negatives.txt): the share the rule refutes",
+    )
 
 
 def read_triples(path: Path) -> list[tuple[str, str, str]]:
@@ -73,13 +78,38 @@ def _values(rows: list[tuple[str, str, str]]) -> dict[Side, dict[str, set[str]]]
     return out
 
 
+def _refutations(
+    values: dict[Side, dict[str, set[str]]],
+    share: dict[Side, tuple[int, float]],
+    facts: list[tuple[str, str, str]],
+    min_holders: int,
+) -> list[list[tuple[float, bool, Side]]]:
+    """Per fact, one row per qualifying side: (the side's share, whether the rule refutes the fact there, side)."""
+    out = []
+    for h, r, t in facts:
+        rows = []
+        for side, holder, value in (((r, 0), h, t), ((r, 1), t, h)):
+            n, sh = share.get(side, (0, 0.0))
+            if n < min_holders:
+                continue
+            own = values[side].get(holder, set())
+            rows.append((sh, len(own) == 1 and value not in own, side))
+        out.append(rows)
+    return out
+
+
 def single_valued_risk(
     known: list[tuple[str, str, str]],
     held_out: list[tuple[str, str, str]],
     shares: list[float],
     min_holders: int,
+    negatives: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """The false-refutation rate per share threshold (module docstring), with per-side counts."""
+    """The false-refutation rate per share threshold (module docstring), with per-side counts.
+
+    With ``negatives`` (facts verified false), each share's row also gives ``negatives_refuted_rate``: the
+    share of them the rule refutes on at least one side, what it catches of real errors.
+    """
     values = _values(known)
     share = {
         side: (len(holders), sum(len(v) == 1 for v in holders.values()) / len(holders))
@@ -87,27 +117,24 @@ def single_valued_risk(
         if holders
     }
     # one row per held-out fact and side: (the side's share, whether the rule would refute the true fact, side)
-    rows: list[tuple[float, bool, Side]] = []
-    for h, r, t in held_out:
-        for side, holder, value in (((r, 0), h, t), ((r, 1), t, h)):
-            n, sh = share.get(side, (0, 0.0))
-            if n < min_holders:
-                continue
-            own = values[side].get(holder, set())
-            rows.append((sh, len(own) == 1 and value not in own, side))
+    rows = [row for fact in _refutations(values, share, held_out, min_holders) for row in fact]
+    false_facts = _refutations(values, share, list(negatives), min_holders)
     curve = []
     for s in shares:
         sel = [x for x in rows if x[0] >= s]
-        curve.append(
-            {
-                "share": s,
-                "qualifying": len(sel),
-                "qualifying_rate": len(sel) / len(rows) if rows else 0.0,
-                "false_refutations": sum(x[1] for x in sel),
-                "false_refutation_rate": sum(x[1] for x in sel) / len(sel) if sel else 0.0,
-                "sides": len({x[2] for x in sel}),
-            }
-        )
+        point = {
+            "share": s,
+            "qualifying": len(sel),
+            "qualifying_rate": len(sel) / len(rows) if rows else 0.0,
+            "false_refutations": sum(x[1] for x in sel),
+            "false_refutation_rate": sum(x[1] for x in sel) / len(sel) if sel else 0.0,
+            "sides": len({x[2] for x in sel}),
+        }
+        if false_facts:
+            caught = sum(any(sh >= s and fires for sh, fires, _ in fact) for fact in false_facts)
+            point["negatives_refuted"] = caught
+            point["negatives_refuted_rate"] = caught / len(false_facts)
+        curve.append(point)
     per_side: dict[str, dict[str, Any]] = {}
     for sh, fires, side in rows:
         key = f"{side[0]} ({'subject' if side[1] == 0 else 'object'} side)"
@@ -134,7 +161,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     known_path, held_path = resolve_data(ns.known, KNOWN), resolve_data(ns.held_out, HELD_OUT)
     min_holders = ns.min_holders if ns.min_holders is not None else MIN_HOLDERS
     held = seeded_sample(read_triples(held_path), ns.limit, ns.seed)
-    found = single_valued_risk(read_triples(known_path), held, shares, min_holders)
+    neg_path = resolve_data(ns.negatives, ns.negatives) if ns.negatives else None
+    negatives = read_triples(neg_path) if neg_path else []
+    found = single_valued_risk(read_triples(known_path), held, shares, min_holders, negatives)
     curve = found["curve"]
     within = [c["share"] for c in curve if c["qualifying"] and c["false_refutation_rate"] <= ns.max_false]
     configured = PipelineConfig.fact_single_valued_share
@@ -146,6 +175,11 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         {
             "refuted (of the qualifying true held-out facts)": [c["false_refutation_rate"] for c in curve],
             "qualifying (of all held-out facts)": [c["qualifying_rate"] for c in curve],
+            **(
+                {"refuted (of the verified false facts)": [c["negatives_refuted_rate"] for c in curve]}
+                if negatives
+                else {}
+            ),
         },
         out / "single_valued.png",
         f"single-valued refutation on {held_path.name} against {known_path.name}",
@@ -168,6 +202,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             held_path,
             known=data_info(known_path),
             note="true facts held out of the graph; the NLI model is not run (the rule's exposure, an upper bound)",
+            **({"negatives": data_info(neg_path), "n_negatives": len(negatives)} if neg_path else {}),
         ),
         "models": {},
     }

@@ -61,3 +61,26 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert cli.main([*argv, "--shares", "0.9,lots"]) == 2
     assert cli.main([*argv, "--shares", "1.5"]) == 2
     assert "--shares" in capsys.readouterr().err
+
+
+def test_verified_false_facts_give_the_share_the_rule_catches(tmp_path: Path) -> None:
+    negatives = [
+        ("land1", "capital", "city5"),  # land1's one capital is city1: refuted
+        ("land2", "capital", "city2"),  # the known fact itself: not refuted
+        ("person1", "speaks", "tongueC"),  # a many-valued relation: never refuted
+        ("land88", "capital", "city88"),  # nothing known about either: not refuted
+    ]
+    found = single_valued_risk(KNOWN, HELD_OUT, [0.9, 1.0], min_holders=50, negatives=negatives)
+    assert [c["negatives_refuted"] for c in found["curve"]] == [1, 1]
+    assert found["curve"][0]["negatives_refuted_rate"] == pytest.approx(0.25)
+    # negative: without negatives the rows carry no such count
+    assert "negatives_refuted" not in single_valued_risk(KNOWN, HELD_OUT, [0.9], min_holders=50)["curve"][0]
+    known, held = _tsv(tmp_path / "known.tsv", KNOWN), _tsv(tmp_path / "held.tsv", HELD_OUT)
+    neg = _tsv(tmp_path / "neg.tsv", negatives)
+    argv = ["single-valued", "--known", str(known), "--held-out", str(held), "--negatives", str(neg)]
+    assert cli.main([*argv, "--shares", "0.9,1.0", "--out", str(tmp_path / "n")]) == 0
+    res = json.loads((tmp_path / "n" / "results.json").read_text())
+    assert res["at_configured"]["negatives_refuted_rate"] == pytest.approx(0.25)
+    assert res["data"]["n_negatives"] == 4
+    # a negatives file that does not exist is a clear error
+    assert cli.main([*argv[:-1], str(tmp_path / "missing.tsv"), "--out", str(tmp_path / "m")]) == 2
