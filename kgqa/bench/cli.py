@@ -105,6 +105,12 @@ for _name, _module, _help in (
         "(precision, recall, F1, false-alarm rate per relation)",
     ),
     (
+        "fact-claims",
+        "kgqa.bench.fact_claims_suite",
+        "a world's own facts worded as claims and checked: supported / unknown / contradicted (false "
+        "contradictions, with the rule that made each)",
+    ),
+    (
         "single-valued",
         "kgqa.bench.single_valued_suite",
         "how often refuting with a nearly single-valued relation would call a true fact the graph lacks false "

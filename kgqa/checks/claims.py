@@ -36,17 +36,18 @@ _YEAR = re.compile(
     r"(?<![\w-])(?P<bce>-)?(?P<year>\d{1,4})(?:-(?P<month>\d{2})-(?P<day>\d{2}))?\s*(?P<era>BC|BCE|AD|CE)?\b"
 )
 _CAUSAL = [
+    # the passive first: the active pattern reads "Y was caused by X" as "(Y was) caused (by X)"
     (
         re.compile(
-            r"^(?P<cause>.+?)\s+(?:caused|causes|cause|led to|leads to|lead to|resulted in|results in|"
-            r"brought about|triggered|gave rise to|was the cause of|were the cause of)\s+(?P<effect>.+)$",
-            re.I,
+            r"^(?P<effect>.+?)\s+(?:was|were|is|are)\s+(?:caused|triggered|brought about)\s+by\s+(?P<cause>.+)$", re.I
         ),
         False,
     ),
     (
         re.compile(
-            r"^(?P<effect>.+?)\s+(?:was|were|is|are)\s+(?:caused|triggered|brought about)\s+by\s+(?P<cause>.+)$", re.I
+            r"^(?P<cause>.+?)\s+(?:caused|causes|cause|led to|leads to|lead to|resulted in|results in|"
+            r"brought about|triggered|gave rise to|was the cause of|were the cause of)\s+(?P<effect>.+)$",
+            re.I,
         ),
         False,
     ),

@@ -107,6 +107,26 @@ def _fits(kg: KnowledgeGraph, prop: str, s: str, o: str) -> bool | None:
     return all(f > 0 for f in known)
 
 
+def _reversed_fits(kg: KnowledgeGraph, prop: str, s: str, o: str, tier: str) -> bool:
+    """Whether the statement reads the other way round: ``o`` as the subject of ``prop`` and ``s`` as its value.
+
+    By the property's classes where they tell (the stated way does not fit, the reverse does). Where the
+    graph knows no classes for it, or neither way fits them (a range inferred from a few values), by the
+    sides the two entities are used on, for a property whose two sides are apart
+    (:meth:`~kgqa.graph.vocabulary.GraphVocabulary.sides_apart`): the stated way uses neither entity on
+    its side (tier ``none``) and the reverse uses both ("United States Dollar is a currency of Beloit
+    College" over a property from a college to its tuition's currency).
+    """
+    stated, reverse = _fits(kg, prop, s, o), _fits(kg, prop, o, s)
+    if stated is False and reverse:
+        return True
+    if stated or reverse:
+        return False
+    return (
+        tier == "none" and kg.has(o, prop, None) and kg.has(None, prop, s) and kg.graph_vocabulary().sides_apart(prop)
+    )
+
+
 def _tier(kg: KnowledgeGraph, prop: str, s: str, o: str) -> str:
     if kg.has(s, prop, o):
         return "fact"
@@ -212,7 +232,7 @@ def choose_reading(
                     continue
                 tier = _tier(kg, prop, s, o)
                 reading = Reading(prop, s, o, s_label, o_label, tier, False, rank)
-                if tier in ("used", "none") and _fits(kg, prop, s, o) is False and _fits(kg, prop, o, s):
+                if tier in ("used", "none") and _reversed_fits(kg, prop, s, o, tier):
                     # the stated way round does not fit the property's classes; the reverse does
                     inverse = kg.inverse_of(prop)
                     if inverse:  # the declared inverse keeps the statement's own order

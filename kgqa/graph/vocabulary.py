@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 MIN_SUBJECTS = 50
 #: the share of its subjects (objects) that must have exactly one value (subject)
 FUNCTIONAL_SHARE = 0.995
+#: :meth:`GraphVocabulary.sides_apart`: the fewest distinct nodes of a property, and the largest share of the
+#: smaller side that may also be used on the other (a stray fact written the wrong way round)
+MIN_SIDE_NODES = 10
+MAX_SHARED_SIDES = 0.01
 #: the least share of a property's uses a class must cover to be one of its inferred domains / ranges
 MIN_CLASS_SHARE = 0.05
 #: uses (distinct subjects or objects) whose classes are read to infer a domain or range; more are sampled
@@ -113,6 +117,7 @@ class _Stats:
     keys: tuple[int, int]
     single: tuple[int, int]
     nodes: tuple[tuple[Node, ...], tuple[Node, ...]]
+    shared: int = 0  # distinct nodes used on both sides
 
 
 def _sample(nodes: Iterable[Node]) -> tuple[Node, ...]:
@@ -217,9 +222,22 @@ class GraphVocabulary:
                 keys=(len(sides[0]), len(sides[1])),
                 single=tuple(sum(1 for n in side.values() if n == 1) for side in sides),  # type: ignore[arg-type]
                 nodes=tuple(_sample(n for n in side if not isinstance(n, Literal)) for side in sides),  # type: ignore[arg-type]
+                shared=len(sides[0].keys() & sides[1].keys()),
             )
 
         return self._memoised("stats", p, build)
+
+    def sides_apart(self, p: str | Node) -> bool:
+        """Whether ``p`` joins two kinds of things by the data: at least :data:`MIN_SIDE_NODES` distinct nodes
+        in all, and at most :data:`MAX_SHARED_SIDES` of the smaller side also used on the other (none, when
+        the smaller side is one value used by many: a film crew role).
+
+        An organisation and its currency, a film and its crew role: a node's side then tells which way
+        round a statement about it reads, where the graph records no classes to tell. A property between
+        things of one kind (a person influenced by a person) is never apart.
+        """
+        st = self._stats(self._iri(p))
+        return sum(st.keys) >= MIN_SIDE_NODES and st.shared <= MAX_SHARED_SIDES * min(st.keys)
 
     def value_counts(self, p: str | Node, side: int = 0) -> tuple[int, int]:
         """``(holders, single)`` for ``p``: its distinct subjects (``side`` 0) or objects (``side`` 1), and

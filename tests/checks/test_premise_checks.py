@@ -244,3 +244,19 @@ def test_a_title_with_a_negation_word_is_a_name(titled_checker, text: str, negat
     assert res.claim.negated is negated
     assert res.claim.object_text == "Cats Don't Sing" and res.claim.object == "http://mini.example/Cats_Dont_Sing"
     assert res.status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("The Norland famine was caused by the Great Flood.", "supported"),
+        ("The Norland emigration wave was caused by the Great Flood.", "supported"),  # the transitive chain
+        # negatives: the same passive shape the wrong way round
+        ("The Great Flood was caused by the Norland famine.", "contradicted"),
+        ("The Great Flood was brought about by the Norland emigration wave.", "contradicted"),
+    ],
+)
+def test_passive_causal_claims_keep_their_direction(checker, text: str, status: str) -> None:
+    """ "Y was caused by X" is X causing Y: the active pattern once read it as "(Y was) caused (by X)"."""
+    res = checker.check(text)
+    assert res.status == status, (text, res.status, res.rule)

@@ -246,3 +246,44 @@ def test_a_matcher_tie_goes_to_the_property_the_entities_hold(capitals: Knowledg
     # negative: a property the matcher scores better stays first, held or not
     r2 = choose_reading(capitals, subj, obj, [(X + "areaCapital", 0.75), (X + "countryCapital", 0.7)])
     assert r2 is not None and r2.relation == X + "areaCapital"
+
+
+# No classes: a college's tuition currency (two kinds of things) and a rivalry between colleges (one kind)
+UNTYPED = (
+    f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:usd rdfs:label "Dollar" .
+x:eur rdfs:label "Euro" .
+"""
+    + "".join(
+        f'x:col{i} rdfs:label "College {i}" ; x:tuitionCurrency x:{"usd" if i % 2 else "eur"} .\n' for i in range(12)
+    )
+    + "".join(f"x:col{i} x:rivalOf x:col{i + 1} .\n" for i in range(11))
+)  # College 0 is no one's rival
+
+
+@pytest.fixture(scope="module")
+def untyped(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    return _load(tmp_path_factory, UNTYPED)
+
+
+def test_sides_apart_by_the_data(untyped: KnowledgeGraph) -> None:
+    vocab = untyped.graph_vocabulary()
+    assert vocab.sides_apart(X + "tuitionCurrency")  # 12 colleges, 2 currencies, none on both sides
+    assert not vocab.sides_apart(X + "rivalOf")  # colleges on both sides
+
+
+def test_untyped_statement_reads_the_other_way_round_by_the_sides_used(untyped: KnowledgeGraph) -> None:
+    dollar, col = mention(X + "usd", "Dollar"), mention(X + "col1", "College 1", 20)
+    r = choose_reading(untyped, dollar, col, [(X + "tuitionCurrency", 0.9)])
+    assert r is not None and r.reversed and (r.subject, r.object, r.tier) == (X + "col1", X + "usd", "fact")
+    # negative: the stated way round is kept where it uses the entities on their sides
+    r2 = choose_reading(untyped, col, dollar, [(X + "tuitionCurrency", 0.9)])
+    assert r2 is not None and not r2.reversed and r2.tier == "fact"
+    # negative: a property between things of one kind is never turned round by usage: "College 11 is a rival
+    # of College 0" uses neither on its side and the reverse uses both, yet it stays as stated
+    r3 = choose_reading(
+        untyped, mention(X + "col11", "College 11"), mention(X + "col0", "College 0", 26), [(X + "rivalOf", 0.9)]
+    )
+    assert r3 is not None and not r3.reversed and r3.tier == "none"
