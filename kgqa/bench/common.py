@@ -111,3 +111,27 @@ def resolved_precision(model: Any) -> str:
     if getattr(model, "quantize", False):
         return "int8"
     return dtype_name(getattr(model, "amp_dtype", None))
+
+
+#: how the held-out band of subjects is described in results (kgqa.train.graph_pairs.split_of)
+HELD_OUT_SUBJECTS = "held-out band of kgqa.train.graph_pairs.split_of (seed 13, < 0.3)"
+
+
+def add_generated_case_arguments(p: Any, what: str) -> None:
+    """``--all-subjects`` and ``--save-cases`` of the suites that generate their cases from a world's facts."""
+    p.add_argument(
+        "--all-subjects",
+        action="store_true",
+        help="draw facts of every subject, not only the held-out band (kgqa.train.graph_pairs.split_of) "
+        "that no NLI training pair or fact-sentence threshold came from",
+    )
+    p.add_argument("--save-cases", action="store_true", help=f"also write cases.jsonl (every {what} with its result)")
+
+
+def subject_filter(ns: Any) -> tuple[Any, str]:
+    """``(keep, description)``: the subjects a generated case may be about (``None``: all), per ``--all-subjects``."""
+    if ns.all_subjects:
+        return None, "all"
+    from kgqa.train.graph_pairs import split_of
+
+    return (lambda s: split_of(s) == "held_out"), HELD_OUT_SUBJECTS

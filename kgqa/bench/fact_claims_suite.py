@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kgqa.bench.common import add_generated_case_arguments, subject_filter
 from kgqa.bench.tog_suite import add_world_arguments, load_world
 from kgqa.errors import InputError
 from kgqa.types import Triple
@@ -151,26 +152,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--min-facts", type=int, default=20, help="least entity-to-entity facts of a relation to draw from (20)"
     )
-    p.add_argument(
-        "--all-subjects",
-        action="store_true",
-        help="draw facts of every subject, not only the held-out band (kgqa.train.graph_pairs.split_of) "
-        "that no NLI training pair or fact-sentence threshold came from",
-    )
-    p.add_argument("--save-cases", action="store_true", help="also write cases.jsonl (every claim with its result)")
+    add_generated_case_arguments(p, "claim")
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Sample the world's facts, check them in both wordings and report the statuses."""
     from kgqa.bench.common import peak_rss_mb
     from kgqa.bench.report import data_info, model_info, plot_bars
-    from kgqa.train.graph_pairs import split_of
 
     if ns.min_facts < 1:
         raise InputError(f"--min-facts must be at least 1, got {ns.min_facts}")
     n_facts = ns.limit or DEFAULT_FACTS
     pipe, cost = load_world(ns)
-    keep = None if ns.all_subjects else (lambda s: split_of(s) == "held_out")
+    keep, subjects = subject_filter(ns)
     facts = sample_facts(pipe.kg, n_facts, seed=ns.seed, min_facts=ns.min_facts, keep=keep)
     if not facts:
         raise InputError(
@@ -186,7 +180,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         seed=ns.seed,
         min_facts=ns.min_facts,
         generator="kgqa.bench.fact_claims_suite.sample_facts",
-        subjects="all" if ns.all_subjects else "held-out band of kgqa.train.graph_pairs.split_of (seed 13, < 0.3)",
+        subjects=subjects,
     )
     results["models"] = {"nli": model_info(getattr(getattr(pipe, "nli", None), "model_dir", None))}
     results["notes"] = [

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from kgqa.bench.common import add_generated_case_arguments, subject_filter
 from kgqa.bench.fb_premise_cases import FBPremiseCase, generate_cases, load_templates
 from kgqa.bench.tog_suite import add_world_arguments, load_world
 from kgqa.errors import InputError
@@ -121,13 +122,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--relations", help="comma-separated relation kinds of the template file (default: all)")
     add_world_arguments(p)
-    p.add_argument(
-        "--all-subjects",
-        action="store_true",
-        help="draw facts of every subject, not only the held-out band (kgqa.train.graph_pairs.split_of) "
-        "that no NLI training pair or fact-sentence threshold came from",
-    )
-    p.add_argument("--save-cases", action="store_true", help="also write cases.jsonl (every question with its result)")
+    add_generated_case_arguments(p, "question")
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
@@ -147,9 +142,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         relations = [r for r in relations if r.name in wanted]
     pipe, cost = load_world(ns)
     n_pairs = ns.limit or DEFAULT_PAIRS
-    from kgqa.train.graph_pairs import split_of
-
-    held_out = None if ns.all_subjects else (lambda s: split_of(s) == "held_out")
+    held_out, subjects = subject_filter(ns)
     cases = generate_cases(pipe.kg, relations, n_pairs, seed=ns.seed, keep=held_out)
     results, records = evaluate(pipe, cases)
     results["world_cost"] = {**cost, "peak_rss_mb": round(peak_rss_mb(), 1)}
@@ -160,7 +153,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         pairs_generated=len(cases),
         seed=ns.seed,
         generator="kgqa.bench.fb_premise_cases.generate_cases",
-        subjects="all" if ns.all_subjects else "held-out band of kgqa.train.graph_pairs.split_of (seed 13, < 0.3)",
+        subjects=subjects,
     )
     results["models"] = {
         "nli": model_info(getattr(getattr(pipe, "nli", None), "model_dir", None)),
