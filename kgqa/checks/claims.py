@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.presuppositions import undo_do_support
-from kgqa.checks.readings import choose_reading, local_relation, model_relations
+from kgqa.checks.readings import choose_reading, local_relation, model_relations, noun_of, worded_alike
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.errors import InputError
 from kgqa.types import Claim
@@ -383,14 +383,16 @@ class ClaimParser:
             # several "born in"s and several "Somalia"s, and only one reading holds their facts (kgqa.checks.readings)
             ranked = model_relations(self.kg, self.relations.model, body, subj_m)
             local = local_relation(self.kg, ranked, subj_m, obj_m)
+            alike = worded_alike(self.kg, [p for p, _ in candidates[:3]] + ranked[:3], subj_m, obj_m)
             reading = choose_reading(
                 self.kg,
                 subj_m,
                 obj_m,
                 candidates,
                 skip=self._is_datatype,
-                weak=[local] if local else [],
+                weak=([local] if local else []) + alike,
                 loose=ranked,
+                noun=noun_of(phrase),
             )
             if reading is not None:
                 return Claim(

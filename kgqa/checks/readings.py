@@ -27,6 +27,7 @@ vocabulary); no library ranks readings of a statement over an RDF graph.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,33 @@ def _fits(kg: KnowledgeGraph, prop: str, s: str, o: str) -> bool | None:
     return all(f > 0 for f in known)
 
 
+_NOUN_OF = re.compile(r"^(?:is|was|are|were)\s+(?:an?|the|one of the)\s+(?P<w>[a-z][\w\s-]*?)\s+of$", re.I)
+
+
+def noun_of(phrase: str) -> str | None:
+    """The noun W of a statement's relation phrase "is a W of" ("is the capital of" -> "capital"), else ``None``."""
+    m = _NOUN_OF.match(phrase.strip())
+    return m.group("w") if m else None
+
+
+def _noun_turn(kg: KnowledgeGraph, prop: str, noun: str | None) -> bool | None:
+    """For "X is a ``noun`` of Y" over ``prop``: ``True`` read (Y, prop, X), ``False`` as stated, ``None`` not decided.
+
+    Decided only where the noun is the property's own phrase (a plural made singular): a noun names the
+    object's relation to the subject, a role the subject's own.
+    """
+    if not noun:
+        return None
+    from kgqa.checks.fact_sentences import relation_phrase
+    from kgqa.graph.relation_phrase import phrase_from_words, words_of
+
+    ph = relation_phrase(kg, prop)
+    words = words_of(noun)
+    if ph.form not in ("noun", "role") or not words or _norm(phrase_from_words(words).text) != _norm(ph.text):
+        return None
+    return ph.form == "noun"
+
+
 def _reversed_fits(kg: KnowledgeGraph, prop: str, s: str, o: str, tier: str) -> bool:
     """Whether the statement reads the other way round: ``o`` as the subject of ``prop`` and ``s`` as its value.
 
@@ -184,6 +212,7 @@ def choose_reading(
     skip: Callable[[str], bool] | None = None,
     weak: Sequence[str] = (),
     loose: Sequence[str] = (),
+    noun: str | None = None,
 ) -> Reading | None:
     """The best reading of "``subject`` <relation> ``obj``" over ``relations`` (matcher order), or ``None``.
 
@@ -201,6 +230,10 @@ def choose_reading(
             reads against the statement's own words may. A loose property that is the populated
             namesake of a matched property without facts (:func:`namesakes`) is not weak: it takes
             that property's rank and is recorded in :attr:`Reading.stands_for`.
+        noun: the words W of a statement "X is a W of Y" (:func:`noun_of`). A property whose own phrase
+            is that noun (:func:`~kgqa.checks.fact_sentences.relation_phrase`) is read the way kgqa words
+            its facts: "Y's W is X" for a noun ("Paris is the capital of France"), "X is Y's W" for a role
+            read off an IRI path ("Mara Holt is the coach of Team 0"), whatever the classes say.
 
     Returns:
         The reading, with the readings it was chosen over in :attr:`Reading.considered`
@@ -226,13 +259,16 @@ def choose_reading(
     best: tuple[tuple[int, bool, int, int, int, int, int], Reading] | None = None
     considered: list[dict[str, Any]] = []
     for rank, prop in enumerate(props):
+        turn = _noun_turn(kg, prop, noun)
         for i, (s, s_label) in enumerate(subjects):
             for j, (o, o_label) in enumerate(objects):
                 if s == o:
                     continue
                 tier = _tier(kg, prop, s, o)
                 reading = Reading(prop, s, o, s_label, o_label, tier, False, rank)
-                if tier in ("used", "none") and _reversed_fits(kg, prop, s, o, tier):
+                if turn:
+                    reading = Reading(prop, o, s, o_label, s_label, _tier(kg, prop, o, s), True, rank)
+                elif turn is None and tier in ("used", "none") and _reversed_fits(kg, prop, s, o, tier):
                     # the stated way round does not fit the property's classes; the reverse does
                     inverse = kg.inverse_of(prop)
                     if inverse:  # the declared inverse keeps the statement's own order
@@ -289,6 +325,28 @@ def model_relations(kg: KnowledgeGraph, model: Any, text: str, subject: Mention)
     return [prop for prop, _score in model.rank(kg, marked, top_k=LOCAL_RANK)]
 
 
+def worded_alike(kg: KnowledgeGraph, props: Sequence[str], subject: Mention, obj: Mention) -> list[str]:
+    """Properties of a fact between the two linked entities (either way round) worded like one of ``props``.
+
+    A graph may word many properties alike: FB15k-237 has fourteen "currency" properties (of a
+    college's tuition, a country's GDP, a film's budget ...), and the matcher's and the model's few best
+    need not hold the one between these two entities. A property with the same
+    :func:`~kgqa.checks.fact_sentences.relation_phrase` text as one the statement was matched to says what
+    the statement says; :func:`choose_reading` takes it only in tier ``fact`` (as ``weak``).
+    """
+    if not props:
+        return []
+    from kgqa.checks.fact_sentences import relation_phrase
+
+    texts = {relation_phrase(kg, p).text for p in props}
+    between = [
+        *kg.facts(subject.iri, None, obj.iri, inferred=False),
+        *kg.facts(obj.iri, None, subject.iri, inferred=False),
+    ]
+    found = dict.fromkeys(t.predicate for t in between if t.predicate not in props)
+    return [p for p in found if relation_phrase(kg, p).text in texts]
+
+
 def local_relation(kg: KnowledgeGraph, ranked: Sequence[str], subject: Mention, obj: Mention) -> str | None:
     """The first of ``ranked`` (:func:`model_relations`) that the statement's subject holds, else its object.
 
@@ -315,4 +373,6 @@ __all__ = [
     "local_relation",
     "model_relations",
     "namesakes",
+    "noun_of",
+    "worded_alike",
 ]

@@ -260,3 +260,17 @@ def test_passive_causal_claims_keep_their_direction(checker, text: str, status: 
     """ "Y was caused by X" is X causing Y: the active pattern once read it as "(Y was) caused (by X)"."""
     res = checker.check(text)
     assert res.status == status, (text, res.status, res.rule)
+
+
+def test_a_transitive_causal_chain_is_explained_by_its_asserted_edges(checker) -> None:
+    """The evidence of an inferred causal edge is the chain of asserted facts behind it (kg.explain)."""
+    res = checker.check("The Great Flood led to the Norland emigration wave.")
+    path = [e for e in res.evidence if e.detail.get("rule") == "causal_edge"][0]
+    assert [(t.subject_label, t.object_label) for t in path.triples] == [
+        ("Great Flood of Norland", "Norland famine"),
+        ("Norland famine", "Norland emigration wave"),
+    ]
+    # negative: a direct edge is its own evidence
+    direct = checker.check("The Great Flood caused the Norland famine.")
+    edge = [e for e in direct.evidence if e.detail.get("rule") == "causal_edge"][0]
+    assert [(t.subject_label, t.object_label) for t in edge.triples] == [("Great Flood of Norland", "Norland famine")]

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from kgqa.checks.readings import choose_reading, local_relation, model_relations, namesakes
+from kgqa.checks.readings import (
+    choose_reading,
+    local_relation,
+    model_relations,
+    namesakes,
+    noun_of,
+    worded_alike,
+)
 from kgqa.graph import KnowledgeGraph
 from kgqa.graph.linking import Candidate, Mention
 
@@ -287,3 +294,73 @@ def test_untyped_statement_reads_the_other_way_round_by_the_sides_used(untyped: 
         untyped, mention(X + "col11", "College 11"), mention(X + "col0", "College 0", 26), [(X + "rivalOf", 0.9)]
     )
     assert r3 is not None and not r3.reversed and r3.tier == "none"
+
+
+NOUNS = (
+    f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:rivalOf rdfs:label "rival" .
+x:mentorOf rdfs:label "taught" .
+"""
+    + "".join(f'x:col{i} rdfs:label "College {i}" .\n' for i in range(4))
+    + ("x:col0 x:rivalOf x:col1 .\nx:col2 x:rivalOf x:col3 .\nx:col0 x:mentorOf x:col2 .\n")
+)
+
+
+def test_noun_of_reads_the_phrase() -> None:
+    assert noun_of("is the capital of") == "capital"
+    assert noun_of("was one of the rivals of") == "rivals"
+    assert noun_of(" is an administrative parent of ") == "administrative parent"
+    # negatives: no article, no "of", another verb
+    assert noun_of("is capital of") is None
+    assert noun_of("is the capital") is None
+    assert noun_of("wrote the preface of") is None
+
+
+def test_a_statement_naming_the_propertys_noun_reads_as_kgqa_words_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """ "College 1 is a rival of College 0" is College 0's rival: (col0 rivalOf col1), between things of one kind."""
+    kg = _load(tmp_path_factory, NOUNS)
+    c1, c0 = mention(X + "col1", "College 1"), mention(X + "col0", "College 0", 22)
+    r = choose_reading(kg, c1, c0, [(X + "rivalOf", 0.9)], noun="rival")
+    assert r is not None and r.reversed and (r.subject, r.object, r.tier) == (X + "col0", X + "col1", "fact")
+    assert choose_reading(kg, c1, c0, [(X + "rivalOf", 0.9)], noun="rivals").reversed  # a plural noun
+    # negatives: without the noun, or a noun that is not the property's own phrase, the statement stays as written
+    assert not choose_reading(kg, c1, c0, [(X + "rivalOf", 0.9)]).reversed
+    assert not choose_reading(kg, c1, c0, [(X + "rivalOf", 0.9)], noun="neighbour").reversed
+    # a verb ("taught") is no noun: "College 2 is a taught of College 0" is not turned round by it
+    c2 = mention(X + "col2", "College 2")
+    assert not choose_reading(kg, c2, c0, [(X + "mentorOf", 0.9)], noun="taught").reversed
+
+
+ALIKE = f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:tuitionCurrency rdfs:label "currency" .
+x:gdpCurrency rdfs:label "currency" .
+x:tradePartner rdfs:label "trade partner" .
+x:usd rdfs:label "Dollar" .
+x:land rdfs:label "Helvetia" .
+x:land x:gdpCurrency x:usd .
+x:land x:tradePartner x:usd .
+"""
+
+
+def test_worded_alike_finds_the_property_of_the_fact_between_the_entities(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    kg = _load(tmp_path_factory, ALIKE)
+    usd, land = mention(X + "usd", "Dollar"), mention(X + "land", "Helvetia", 21)
+    assert worded_alike(kg, [X + "tuitionCurrency"], usd, land) == [X + "gdpCurrency"]
+    r = choose_reading(kg, usd, land, [(X + "tuitionCurrency", 0.9)], weak=[X + "gdpCurrency"], noun="currency")
+    assert r is not None and (r.subject, r.relation, r.object, r.tier) == (
+        X + "land",
+        X + "gdpCurrency",
+        X + "usd",
+        "fact",
+    )
+    # negatives: a fact between them worded otherwise ("trade partner") is not offered, nor anything without
+    # a fact between the two, nor anything for no matched property
+    assert X + "tradePartner" not in worded_alike(kg, [X + "tuitionCurrency"], usd, land)
+    assert worded_alike(kg, [X + "tuitionCurrency"], usd, mention(X + "usd2", "Peso")) == []
+    assert worded_alike(kg, [], usd, land) == []
