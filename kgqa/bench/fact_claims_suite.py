@@ -13,7 +13,9 @@ the rule and the evidence that made it. The claims come from the graph the check
 states a fact the graph holds: a claim left ``unknown`` was mis-read (parsing, entity linking, relation
 reading), and a ``contradicted`` one was refuted by something else than the graph's fact (a passage,
 a fact sentence, a fact of another relation). The suite measures reading and the precision of the
-refuting rules, not knowledge. Facts are drawn from subjects of the held-out band of
+refuting rules, not knowledge. With ``--swapped`` each fact is also checked with its object replaced by
+another value of its relation (:func:`swap_object`), and ``supported`` there is a false support.
+Facts are drawn from subjects of the held-out band of
 :func:`kgqa.train.graph_pairs.split_of` (no NLI training pair and no fact-sentence threshold came from
 them) unless ``--all-subjects``.
 """
@@ -93,44 +95,87 @@ def wilson_upper(k: int, n: int) -> float:
     return float(binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson").high)
 
 
-def _rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _rates(rows: list[dict[str, Any]], error: str = "contradicted") -> dict[str, Any]:
+    """Status shares of ``rows``, with the count of ``error`` (the wrong status for them) and its 95% upper bound."""
     counts = Counter(r["status"] for r in rows)
     n = len(rows)
     out: dict[str, Any] = {"n": n}
     for status in STATUSES:
         out[f"{status}_rate"] = counts.get(status, 0) / n if n else 0.0
-    out["contradicted"] = counts.get("contradicted", 0)
-    out["contradicted_upper95"] = wilson_upper(out["contradicted"], n)
+    out[error] = counts.get(error, 0)
+    out[f"{error}_upper95"] = wilson_upper(out[error], n)
     return out
 
 
-def evaluate(pipe: Any, facts: list[Triple]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Check each fact in both wordings; the rates and one record per claim."""
+def swap_object(kg: Any, fact: Triple, pools: dict[str, list[str]], rng: random.Random) -> Triple | None:
+    """``fact`` with its object replaced by another named value of its relation that the subject does not have.
+
+    The value shares no name with a true one and touches none (:func:`kgqa.bench.fb_premise_cases.wrong_value`):
+    a region holding the true city may be true as well; nor is it linked to the subject by any fact. Open world:
+    the graph may still lack it as a true value.
+    """
+    from kgqa.bench.fb_premise_cases import wrong_value
+    from kgqa.graph.relation_text import NAME_PREDICATES
+
+    pool = pools.get(fact.predicate)
+    if pool is None:
+        objects = sorted({str(o) for _, _, o in kg.scan(fact.predicate) if str(o).startswith(_IRI)})
+        pool = pools[fact.predicate] = [o for o in objects if any(kg.has(o, q, None) for q in NAME_PREDICATES)]
+    own = [t.object for t in kg.facts(fact.subject, fact.predicate, None, inferred=False)]
+    for _ in range(5):
+        other = wrong_value(kg, rng, pool, own, fact.subject) if len(pool) > 1 else None
+        if other is None:
+            return None
+        # a value the subject holds under another property is likely true here too (a musician's "role" Bass)
+        if not (kg.has(fact.subject, None, other) or kg.has(other, None, fact.subject)):
+            return Triple(
+                fact.subject, fact.predicate, other, fact.subject_label, fact.predicate_label, kg.label(other)
+            )
+    return None
+
+
+def evaluate(
+    pipe: Any, facts: list[Triple], swapped: bool = False, seed: int = 0
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Check each fact in both wordings; the rates and one record per claim.
+
+    With ``swapped``, each fact is also checked with its object swapped (:func:`swap_object`): such a
+    claim ``supported`` is a false support, ``contradicted`` a wrong value caught (results ``"swapped"``).
+    """
     from kgqa.bench.common import percentile, progress
     from kgqa.checks.fact_sentences import FactRenderer
 
     renderer = FactRenderer(pipe.kg)
+    rng = random.Random(seed)
+    pools: dict[str, list[str]] = {}
     records: list[dict[str, Any]] = []
     for fact in progress(facts, total=len(facts), desc="fact-claims", unit="fact"):
-        for style in STYLES:
-            text = renderer.sentence(fact, style=style)
-            start = time.perf_counter()
-            check = pipe.check(text)
-            seconds = time.perf_counter() - start
-            refuted = check.status == "contradicted"
-            records.append(
-                {
-                    "relation": fact.predicate,
-                    "subject": fact.subject,
-                    "object": fact.object,
-                    "style": style,
-                    "claim": text,
-                    "status": check.status,
-                    "rule": check.rule,
-                    "evidence": (check.evidence[0].text[:300] if check.evidence else "") if refuted else "",
-                    "seconds": round(seconds, 3),
-                }
-            )
+        wrong = swap_object(pipe.kg, fact, pools, rng) if swapped else None
+        for kind, claim in (("true", fact), ("swapped", wrong)):
+            if claim is None:
+                continue
+            for style in STYLES:
+                text = renderer.sentence(claim, style=style)
+                start = time.perf_counter()
+                check = pipe.check(text)
+                seconds = time.perf_counter() - start
+                error = check.status == ("contradicted" if kind == "true" else "supported")
+                records.append(
+                    {
+                        "kind": kind,
+                        "relation": claim.predicate,
+                        "subject": claim.subject,
+                        "object": claim.object,
+                        "style": style,
+                        "claim": text,
+                        "status": check.status,
+                        "rule": check.rule,
+                        "evidence": (check.evidence[0].text[:300] if check.evidence else "") if error else "",
+                        "seconds": round(seconds, 3),
+                    }
+                )
+    wrong_rows = [r for r in records if r["kind"] == "swapped"]
+    records_all, records = records, [r for r in records if r["kind"] == "true"]
     results = _rates(records)
     results["n_facts"] = len(facts)
     results["relations"] = len({r["relation"] for r in records})
@@ -141,9 +186,22 @@ def evaluate(pipe: Any, facts: list[Triple]) -> tuple[dict[str, Any], list[dict[
     results["contradictions"] = [
         {k: r[k] for k in ("claim", "rule", "evidence", "relation")} for r in records if r["status"] == "contradicted"
     ]
-    times = [r["seconds"] for r in records]
+    if swapped:
+        results["swapped"] = {
+            **_rates(wrong_rows, error="supported"),
+            "rules": {
+                status: dict(Counter(r["rule"] or "(none)" for r in wrong_rows if r["status"] == status))
+                for status in STATUSES
+            },
+            "false_supports": [
+                {k: r[k] for k in ("claim", "rule", "evidence", "relation")}
+                for r in wrong_rows
+                if r["status"] == "supported"
+            ],
+        }
+    times = [r["seconds"] for r in records_all]
     results["check_s"] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=0.0)}
-    return results, records
+    return results, records_all
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -151,6 +209,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_world_arguments(p)
     p.add_argument(
         "--min-facts", type=int, default=20, help="least entity-to-entity facts of a relation to draw from (20)"
+    )
+    p.add_argument(
+        "--swapped",
+        action="store_true",
+        help="also check each fact with its object swapped for another value of the relation (false supports)",
     )
     add_generated_case_arguments(p, "claim")
 
@@ -171,7 +234,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             f"the world's graph has no relation with {ns.min_facts} labelled entity-to-entity facts"
             f"{'' if ns.all_subjects else ' in the held-out band'}; lower --min-facts or pass --all-subjects"
         )
-    results, records = evaluate(pipe, facts)
+    results, records = evaluate(pipe, facts, swapped=ns.swapped, seed=ns.seed)
     results["world_cost"] = {**cost, "peak_rss_mb": round(peak_rss_mb(), 1)}
     results["data"] = data_info(
         cost["world"],
@@ -194,13 +257,21 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
             for rec in records:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         results["cases"] = "cases.jsonl"
-    groups = ["all", *(f"style {s}" for s in STYLES)]
+    groups = ["true facts", *(f"true, style {s}" for s in STYLES)]
     rows = [results, *(results["per_style"][str(s)] for s in STYLES)]
+    if "swapped" in results:
+        groups.append("object swapped")
+        rows.append(results["swapped"])
+        results["notes"].append(
+            "swapped: the object replaced by another named value of the relation the subject lacks, sharing no "
+            "name with a true value and linked to none; 'supported' is a false support, 'contradicted' a catch "
+            "(open world: a few swapped values may be true and missing from the graph)"
+        )
     plot = plot_bars(
         groups,
         {status: [r[f"{status}_rate"] for r in rows] for status in STATUSES},
         out / "statuses.png",
-        title="true facts worded as claims: statuses",
+        title="a world's facts worded as claims: statuses",
         ylabel="share of claims",
     )
     results["plots"] = [plot.name]

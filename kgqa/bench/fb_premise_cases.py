@@ -180,7 +180,7 @@ def _linked(kg: Any, a: str, b: str) -> bool:
     return bool(kg.facts(a, None, b, inferred=False) or kg.facts(b, None, a, inferred=False))
 
 
-def _wrong_value(kg: Any, rng: random.Random, pool: list[str], true_values: list[str], about: str) -> str | None:
+def wrong_value(kg: Any, rng: random.Random, pool: list[str], true_values: list[str], about: str) -> str | None:
     """A value of the pool that is not true of ``about``, shares no name with a true value and touches none."""
     taken = {normalize_answer(name) for v in true_values for name in kg.labels(v)}
     taken.add(normalize_answer(kg.label(about)))
@@ -229,7 +229,7 @@ def generate_cases(
             if about in used:
                 continue
             true_value = next(v for v in sorted(pairs[about]) if v in pool)
-            wrong = _wrong_value(kg, rng, pool, pairs[about], about)
+            wrong = wrong_value(kg, rng, pool, pairs[about], about)
             if wrong is None:
                 continue
             used.add(about)

@@ -7,7 +7,8 @@ rendered as English sentences from the graph's own labels (:class:`FactRenderer`
 by the NLI model as the premise of the claim (:class:`FactSentenceJudge`):
 
 - ``supported``: a fact sentence entails the claim with a calibrated probability of at least the
-  entailment threshold;
+  entailment threshold, and the fact is about every entity the claim links (a fact about other
+  things cannot entail it, however alike the sentences read);
 - ``contradicted`` only when all of these hold (open world: a missing fact contradicts nothing):
   the claim's relation was read with confidence (not a weak reading of :mod:`kgqa.checks.readings`),
   the fact has the claim's relation (or its inverse) and one of the claim's entities as its holder,
@@ -385,6 +386,7 @@ class FactSentenceJudge:
             if (
                 calibrated["entailment"] >= self.entail_threshold
                 and calibrated["entailment"] > calibrated["contradiction"]
+                and self._covers(claim, c.triple)
             ):
                 holds = True
             elif (
@@ -432,6 +434,29 @@ class FactSentenceJudge:
         strength, _, holds, sentence = deciding
         correction = sentence.rstrip(".") if holds is False else None
         return FactJudgement(holds, round(float(strength), 4), evidence, correction, budgets)
+
+    def _covers(self, claim: Claim, t: Triple) -> bool:
+        """Whether the fact is about every entity the claim links (or another name of it), so that it may support it.
+
+        A fact about other things cannot entail the claim, however alike its sentence reads: the NLI model
+        took "War of the Worlds is a story by H. G. Wells" to entail "Analyze This is a story by H. G.
+        Wells", and "The 2008 season is a season of the Reds" to entail the 2009 one. Nor can the claim's
+        relation stated the other way round, unless it is symmetric.
+        """
+        from kgqa.graph.vocabulary import may_be_same
+
+        if (
+            claim.relation == t.predicate
+            and (t.subject, t.object) == (claim.object, claim.subject)
+            and not self.kg.is_symmetric(t.predicate)
+        ):
+            return False  # the claim's own relation the other way round ("New Wave is a parent genre of Dark wave")
+        ends = (t.subject, t.object)
+        return all(
+            any(e == x or may_be_same(self.kg, e, x) for e in ends)
+            for x in (claim.subject, claim.object)
+            if x and x.startswith(_IRI)
+        )
 
     def _substituted(
         self,

@@ -124,3 +124,46 @@ def test_suite_runs_end_to_end(tmp_path: Path, toy_pipe: SimpleNamespace, monkey
     # negative: a --min-facts no relation reaches is a clear error (exit 2)
     assert cli.main(["fact-claims", "--min-facts", "500", "--all-subjects", "--out", str(tmp_path / "x")]) == 2
     assert cli.main(["fact-claims", "--min-facts", "0", "--out", str(tmp_path / "y")]) == 2
+
+
+def test_swapped_objects_count_false_supports_and_catches(toy_pipe: SimpleNamespace) -> None:
+    import random
+
+    from kgqa.bench.fact_claims_suite import swap_object
+
+    kg = toy_pipe.kg
+    facts = sample_facts(kg, 6, seed=2)
+    pools: dict[str, list[str]] = {}
+    for fact in facts:
+        wrong = swap_object(kg, fact, pools, random.Random(0))
+        assert wrong is not None and (wrong.subject, wrong.predicate) == (fact.subject, fact.predicate)
+        assert not kg.has(fact.subject, fact.predicate, wrong.object)  # a value the subject does not have
+        assert wrong.object_label == kg.label(wrong.object)
+    results, records = evaluate(toy_pipe, facts, swapped=True, seed=0)
+    assert {r["kind"] for r in records} == {"true", "swapped"} and len(records) == 24
+    assert results["n"] == 12  # the top-level rates stay those of the true facts
+    sw = results["swapped"]
+    assert sw["n"] == 12 and sw["supported"] == 0 and sw["false_supports"] == []
+    # the declared functional place of birth refutes a swapped birthplace
+    caught = {r["relation"] for r in records if r["kind"] == "swapped" and r["status"] == "contradicted"}
+    assert EX + "bornIn" in caught
+    assert all(r["status"] != "supported" for r in records if r["kind"] == "swapped")
+    # negative: without --swapped nothing is swapped
+    assert "swapped" not in evaluate(toy_pipe, facts)[0]
+
+
+def test_a_swapped_value_linked_to_the_subject_is_not_offered(tmp_path: Path) -> None:
+    import random
+
+    from kgqa.bench.fact_claims_suite import swap_object
+
+    path = tmp_path / "linked.ttl"
+    # every other town is tied to person0 by another fact: none can be offered as a wrong birthplace
+    extra = "".join(f"ex:person0 ex:visited ex:town{i} .\n" for i in range(1, 5))
+    path.write_text(_toy() + extra, encoding="utf-8")
+    kg = KnowledgeGraph.load([path])
+    fact = kg.facts(EX + "person0", EX + "bornIn", None, inferred=False)[0]
+    assert swap_object(kg, fact, {}, random.Random(0)) is None
+    # negative: without those ties a wrong birthplace is offered
+    other = kg.facts(EX + "person1", EX + "bornIn", None, inferred=False)[0]
+    assert swap_object(kg, other, {}, random.Random(0)) is not None

@@ -199,10 +199,28 @@ def test_too_few_holders_do_not_make_a_relation_single_valued(mini_kg):
     assert got.holds is None
 
 
-def test_a_supporting_fact_vetoes_a_refuting_one(league_kg):
+def test_a_supporting_fact_vetoes_a_refuting_one(league_kg, tmp_path):
+    from kgqa.graph.kg import KnowledgeGraph
+
+    extra = tmp_path / "assistant.ttl"
+    extra.write_text(
+        "@prefix x: <http://league.example/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'x:assistant rdfs:label "assistant coach" .\nx:team0 x:assistant x:person1 .\n',
+        encoding="utf-8",
+    )
+    kg = KnowledgeGraph.load([*league_kg.files, extra])
+    claim = Claim("Ivo Brant coaches Team 0.", subject=X + "team0", relation=X + "coach", object=X + "person1")
+    # the assistant coach fact is about both entities and is read as entailing; Team 0's coach contradicts
+    got = _judge(kg, ScriptedNLI(entail=("assistant",), contradict=("Team 0",))).judge(claim, claim.text)
+    assert got.holds is True
+
+
+def test_a_fact_about_other_entities_supports_nothing(league_kg):
+    """ "Ivo Brant coaches Team 1" read as entailing "Ivo Brant coaches Team 0" is no support (nor a veto)."""
     claim = Claim("Ivo Brant coaches Team 0.", subject=X + "team0", relation=X + "coach", object=X + "person1")
     got = _judge(league_kg, ScriptedNLI(entail=("Team 1",), contradict=("Team 0",))).judge(claim, claim.text)
-    assert got.holds is True
+    assert got.holds is False  # Team 0's one coach, Mara Holt, refutes it
+    assert all(e.stance != "supports" for e in got.evidence)
 
 
 def test_negated_and_unlinked_claims_are_left_alone(league_kg):
@@ -312,3 +330,13 @@ def test_a_hub_entity_beyond_the_fact_budget_is_not_read(league_kg):
     assert records and all(M + "Borea" in (r["triple"]["subject"], r["triple"]["object"]) for r in records)
     generous = _judge(league_kg, nli, fact_budget=200).judge(claim, claim.text)
     assert generous.holds is True and generous.budgets == []
+
+
+def test_the_claims_relation_the_other_way_round_supports_nothing(league_kg):
+    """ "Team 0 coaches Mara Holt" over "The coach of Team 0 is Mara Holt" read as entailing: no support."""
+    claim = Claim("Team 0 is the coach of Mara Holt.", subject=X + "person0", relation=X + "coach", object=X + "team0")
+    got = _judge(league_kg, ScriptedNLI(entail=("coach of Team 0",))).judge(claim, claim.text)
+    assert got.holds is not True
+    # negative: the same fact the right way round supports
+    right = Claim("Mara Holt coaches Team 0.", subject=X + "team0", relation=X + "coach", object=X + "person0")
+    assert _judge(league_kg, ScriptedNLI(entail=("coach of Team 0",))).judge(right, right.text).holds is True
