@@ -30,7 +30,13 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "world_cost.peak_rss_mb",
     ),
     "fb-premises": ("precision", "recall", "f1", "false_alarm_rate", "presupposition_found_rate"),
-    "single-valued": ("chosen_share", "at_configured.false_refutation_rate", "at_configured.qualifying_rate"),
+    "single-valued": (
+        "chosen_share",
+        "at_configured.false_refutation_rate",
+        "at_configured.qualifying_rate",
+        "at_configured.negatives_refuted_rate",
+    ),
+    "fact-claims": ("supported_rate", "contradicted_rate", "contradicted_upper95", "swapped.supported_rate"),
     "false-premise": (
         "accuracy",
         "precision",
