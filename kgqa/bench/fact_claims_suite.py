@@ -23,7 +23,6 @@ them) unless ``--all-subjects``.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections import Counter
@@ -221,7 +220,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Sample the world's facts, check them in both wordings and report the statuses."""
     from kgqa.bench.common import peak_rss_mb
-    from kgqa.bench.report import data_info, model_info, plot_bars
+    from kgqa.bench.report import data_info, model_info, plot_bars, write_records
 
     if ns.min_facts < 1:
         raise InputError(f"--min-facts must be at least 1, got {ns.min_facts}")
@@ -253,10 +252,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         "refuting rules' precision, not knowledge",
     ]
     if ns.save_cases:
-        with (out / "cases.jsonl").open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        results["cases"] = "cases.jsonl"
+        results["cases"] = write_records(out / "cases.jsonl", records)
     groups = ["true facts", *(f"true, style {s}" for s in STYLES)]
     rows = [results, *(results["per_style"][str(s)] for s in STYLES)]
     if "swapped" in results:

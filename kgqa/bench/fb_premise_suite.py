@@ -15,7 +15,6 @@ linking and matching, not knowledge.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -128,7 +127,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Generate the pairs from the world's graph, ask them and score the presupposition checks."""
     from kgqa.bench.common import peak_rss_mb
-    from kgqa.bench.report import data_info, model_info, plot_bars
+    from kgqa.bench.report import data_info, model_info, plot_bars, write_records
 
     relations = load_templates(ns.templates)
     if ns.relations:
@@ -167,10 +166,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         "matching, not knowledge",
     ]
     if ns.save_cases:
-        with (out / "cases.jsonl").open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        results["cases"] = "cases.jsonl"
+        results["cases"] = write_records(out / "cases.jsonl", records)
     kinds = list(results["per_relation"])
     plot = plot_bars(
         kinds,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -153,7 +152,7 @@ def load_pipeline(ns: argparse.Namespace) -> Any:
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Generate the cases from the pipeline's graph, run them and return the results."""
-    from kgqa.bench.report import file_sha256, model_info, plot_bars, plot_confusion
+    from kgqa.bench.report import file_sha256, model_info, plot_bars, plot_confusion, write_records
 
     for g in ns.graph or ():
         if not Path(g).is_file():
@@ -215,9 +214,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     ]
     results["plots"] = [p.name for p in plots]
     if ns.save_cases:
-        with (out / "cases.jsonl").open("w", encoding="utf-8") as fh:
-            for r in records:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        results["cases"] = write_records(out / "cases.jsonl", records)
     return results
 
 

@@ -219,6 +219,15 @@ def _clean_floats(value: Any) -> Any:
     return value
 
 
+def write_records(path: str | Path, records: Sequence[dict[str, Any]]) -> str:
+    """``records`` as JSON lines at ``path`` (one per case or question); returns the file's name for the results."""
+    p = Path(path)
+    with p.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return p.name
+
+
 def write_results(out_dir: str | Path, results: dict[str, Any]) -> tuple[Path, Path]:
     """Write ``results.json`` and ``results.md`` into ``out_dir`` (created); returns both paths."""
     out = Path(out_dir)

@@ -21,7 +21,6 @@ they hold the row id and the scores but not the question text.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import tempfile
@@ -353,7 +352,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     """Select the one-edge questions on the world's graph, ask a seeded sample of them and score the answers."""
     from kgqa.bench.common import peak_rss_mb, resolve_data, seeded_sample
-    from kgqa.bench.report import data_info, model_info, plot_bars
+    from kgqa.bench.report import data_info, model_info, plot_bars, write_records
 
     path = resolve_data(ns.data, DATASETS[ns.dataset])
     rows = read_tog(path)
@@ -408,10 +407,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     if ns.dataset not in DEVELOPMENT_DATASETS:
         results["notes"].append(f"{ns.dataset} is for measurement only: records hold ids and scores, not questions")
     if ns.save_records:
-        with (out / "records.jsonl").open("w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        results["records"] = "records.jsonl"
+        results["records"] = write_records(out / "records.jsonl", records)
     names = ["hits_at_1", "entity_linking_accuracy", "relation_accuracy", "answered_rate", "graph_answered_rate"]
     plot = plot_bars(
         names,
