@@ -66,10 +66,9 @@ _TYPE_REST = re.compile(r"\s+(?:is|was|are|were)\s+(?:(?:a|an|the|one of the)\s+
 _TYPE_CHARS = re.compile(r"[\w\s\-]*")
 # "the origin of X", "X's origin": a subject that describes an entity through a relation; "<it> is Sri Lanka"
 # states that relation's value (a fact claim), never that X is of class "Sri Lanka"
+# (the noun in lower case: "The Lord of the Rings" is a name)
 _DESCRIBED = (
-    re.compile(
-        r"^\s*(?:the|The)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+of\s"
-    ),  # the noun in lower case: not "The Lord of"
+    re.compile(r"^\s*(?:the|The)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s+of\s"),
     re.compile(r"['’]s\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s*$"),
 )
 _ORDER = re.compile(
