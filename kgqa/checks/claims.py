@@ -288,6 +288,31 @@ class ClaimParser:
             )
         )
 
+    def _relation_noun(self, m: re.Match[str]) -> bool:
+        """Whether a causal match is a relational noun the graph names ("X is a cause of death of Y").
+
+        "X is a cause of Y" states a cause. When the words after "cause of" up to a later "of" complete a
+        property's own phrase (:func:`~kgqa.checks.fact_sentences.relation_phrase`: a "cause of death"),
+        the statement is "X is a W of Y" over that property.
+        """
+        from kgqa.checks.fact_sentences import relation_phrase
+        from kgqa.graph.relation_phrase import phrase_from_words, words_of
+
+        before = m.string[: m.end("cause")]
+        if not re.search(r"\s(?:a|an|the)$", before, flags=re.I) or "effect" not in m.groupdict():
+            return False
+        body = m.string[m.end("cause") :].strip()
+        words = body.split()
+        if len(words) < 3 or words[0].lower() != "cause" or words[1].lower() != "of":
+            return False
+        for end in range(len(words) - 1, 2, -1):  # the longest name first: "cause of death" before "cause"
+            if words[end].lower() != "of":
+                continue
+            noun = phrase_from_words(words_of(" ".join(words[:end]))).text
+            if any(relation_phrase(self.kg, prop).text == noun for prop, _ in self.relations.match(noun, top_k=3)):
+                return True
+        return False
+
     # ------------------------------------------------------------------ parsing
     def parse(self, text: str) -> Claim:
         """Parse one statement.
@@ -306,7 +331,7 @@ class ClaimParser:
 
         for pattern, _ in _CAUSAL:
             m = pattern.match(body)
-            if m:
+            if m and not self._relation_noun(m):
                 cause, cause_label = self.resolve_entity(m.group("cause"))
                 effect, effect_label = self.resolve_entity(m.group("effect"))
                 if cause or effect:
