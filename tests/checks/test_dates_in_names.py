@@ -33,16 +33,8 @@ def test_a_year_inside_a_name_is_skipped() -> None:
 
 
 @pytest.fixture(scope="module")
-def games_checker(tmp_path_factory: pytest.TempPathFactory):
-    from kgqa.checks.premise import PremiseChecker
-    from kgqa.graph.kg import KnowledgeGraph
-    from kgqa.graph.linking import EntityLinker
-    from kgqa.graph.relations import RelationMatcher
-
-    extra = Path(tmp_path_factory.mktemp("games")) / "games.ttl"
-    extra.write_text(EXTRA, encoding="utf-8")
-    kg = KnowledgeGraph.load([ROOT / "graphs" / "ontology.ttl", ROOT / "tests/checks/fixtures/mini_world.ttl", extra])
-    return PremiseChecker(kg, EntityLinker(kg), RelationMatcher(kg), nli=None)
+def games_checker(checker_with):
+    return checker_with(EXTRA)
 
 
 def test_a_name_with_a_year_is_the_claims_subject(games_checker) -> None:

@@ -19,16 +19,8 @@ m:Ada_Finch m:causeOfDeath m:Fever .
 
 
 @pytest.fixture(scope="module")
-def nouns_checker(tmp_path_factory: pytest.TempPathFactory):
-    from kgqa.checks.premise import PremiseChecker
-    from kgqa.graph.kg import KnowledgeGraph
-    from kgqa.graph.linking import EntityLinker
-    from kgqa.graph.relations import RelationMatcher
-
-    extra = Path(tmp_path_factory.mktemp("nouns")) / "nouns.ttl"
-    extra.write_text(EXTRA, encoding="utf-8")
-    kg = KnowledgeGraph.load([ROOT / "graphs" / "ontology.ttl", ROOT / "tests/checks/fixtures/mini_world.ttl", extra])
-    return PremiseChecker(kg, EntityLinker(kg), RelationMatcher(kg), nli=None)
+def nouns_checker(checker_with):
+    return checker_with(EXTRA)
 
 
 def test_a_property_named_cause_of_something_is_read_as_that_property(nouns_checker) -> None:
