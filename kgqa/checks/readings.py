@@ -80,11 +80,11 @@ class Reading:
         }
 
 
-def _entities(m: Mention) -> list[tuple[str, str]]:
-    """The mention's node and its next candidates, best first, without repeats."""
+def _entities(m: Mention, limit: int | None = MAX_ENTITY_CANDIDATES) -> list[tuple[str, str]]:
+    """The mention's node and its next candidates (at most ``limit`` in all), best first, without repeats."""
     out = [(m.iri, m.label)]
     for c in m.candidates:
-        if len(out) >= MAX_ENTITY_CANDIDATES:
+        if limit is not None and len(out) >= limit:
             break
         if all(c.iri != iri for iri, _ in out):
             out.append((c.iri, c.label))
@@ -303,12 +303,44 @@ def choose_reading(
                 )
                 if best is None or key < best[0]:
                     best = (key, reading)
+    if best is None or best[1].tier != "fact":
+        # a name many nodes share ("Jefferson County"): the statement may be a fact of a candidate past the
+        # first few; only a fact is taken there (it can support the statement, never refute it)
+        found = _fact_beyond(kg, [p for p in props if p in matched or p in extra], subject, obj, noun, group)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
     if best is None:
         return None
     chosen = best[1]
     chosen.considered = considered[:12]
     logger.debug("reading: %s %s %s (%s)", chosen.subject, chosen.relation, chosen.object, chosen.tier)
     return chosen
+
+
+def _fact_beyond(
+    kg: KnowledgeGraph, props: Sequence[str], subject: Mention, obj: Mention, noun: str | None, group: dict[str, int]
+) -> tuple[tuple[int, bool, int, int, int, int, int], Reading] | None:
+    """The best ``fact`` reading over the mentions' candidates past :data:`MAX_ENTITY_CANDIDATES`, with its sort key."""
+    subjects, objects = _entities(subject, None), _entities(obj, None)
+    best: tuple[tuple[int, bool, int, int, int, int, int], Reading] | None = None
+    for rank, prop in enumerate(props):
+        turn = _noun_turn(kg, prop, noun)
+        for i, (s, s_label) in enumerate(subjects):
+            for j, (o, o_label) in enumerate(objects):
+                if s == o or (i < MAX_ENTITY_CANDIDATES and j < MAX_ENTITY_CANDIDATES):
+                    continue
+                if turn is not True and kg.has(s, prop, o):
+                    reading = Reading(prop, s, o, s_label, o_label, "fact", False, rank)
+                elif kg.has(o, prop, s) and (
+                    turn is True or (turn is None and _reversed_fits(kg, prop, s, o, _tier(kg, prop, s, o)))
+                ):
+                    reading = Reading(prop, o, s, o_label, s_label, "fact", True, rank)
+                else:
+                    continue
+                key = (0, False, group.get(prop, rank), 0, rank, i, j)
+                if best is None or key < best[0]:
+                    best = (key, reading)
+    return best
 
 
 def model_relations(kg: KnowledgeGraph, model: Any, text: str, subject: Mention) -> list[str]:

@@ -364,3 +364,33 @@ def test_worded_alike_finds_the_property_of_the_fact_between_the_entities(
     assert X + "tradePartner" not in worded_alike(kg, [X + "tuitionCurrency"], usd, land)
     assert worded_alike(kg, [X + "tuitionCurrency"], usd, mention(X + "usd2", "Peso")) == []
     assert worded_alike(kg, [], usd, land) == []
+
+
+SHARED = (
+    f"""
+@prefix x: <{X}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:contains rdfs:label "contains" .
+x:county rdfs:label "county" .
+x:state rdfs:label "Avalon" .
+"""
+    + "".join(f'x:jc{i} rdfs:label "Jeff County" .\n' for i in range(5))
+    + "x:state x:contains x:jc4 .\n"
+)
+
+
+def test_a_fact_of_a_candidate_past_the_first_few_is_read(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Five nodes share the name; the state contains the fifth: the statement is that fact."""
+    kg = _load(tmp_path_factory, SHARED)
+    state = mention(X + "state", "Avalon")
+    jeff = mention(X + "jc0", "Jeff County", 16, others=tuple(X + f"jc{i}" for i in range(1, 5)))
+    r = choose_reading(kg, state, jeff, [(X + "contains", 1.0), (X + "county", 0.5)])
+    assert r is not None and (r.subject, r.relation, r.object, r.tier) == (
+        X + "state",
+        X + "contains",
+        X + "jc4",
+        "fact",
+    )
+    # negative: a relation the graph does not hold for any candidate reads as before, on the first candidates
+    r2 = choose_reading(kg, state, jeff, [(X + "county", 0.5)])
+    assert r2 is not None and r2.tier != "fact" and r2.object in {X + "jc0", X + "jc1", X + "jc2"}
