@@ -10,9 +10,10 @@ the confidence and is kept in the evidence.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.claims import ClaimParser
 from kgqa.checks.compound import CompoundClaims
@@ -24,6 +25,7 @@ from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.config import PipelineConfig
 from kgqa.protocols import NLIPredictor, Retrieve
 from kgqa.reader.calibrated import calibrated_probs, label_probs
+from kgqa.text import split_sentences
 from kgqa.types import Claim, Evidence, Hit, PremiseCheck
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +35,37 @@ if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.relations import RelationMatcher
 
 logger = logging.getLogger(__name__)
+
+#: sentences in a window that must repeat a passage's stance (the sentence and the one before it)
+WINDOW_SENTENCES = 2
+
+
+def sentence_windows(text: str, size: int = WINDOW_SENTENCES) -> list[str]:
+    """Each sentence of ``text`` with the ``size - 1`` sentences before it; none for a one-sentence text.
+
+    Example:
+        >>> sentence_windows("A rose. It is red. Grass is green.")
+        ['A rose.', 'A rose. It is red.', 'It is red. Grass is green.']
+        >>> sentence_windows("One sentence only.")
+        []
+    """
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return []
+    return [" ".join(sentences[max(0, i - size + 1) : i + 1]) for i in range(len(sentences))]
+
+
+def confirmed(evidence: Evidence, label: str) -> float:
+    """The probability of ``label`` for a passage, confirmed by its best sentence window where one was read.
+
+    A whole paragraph read against a short claim entails or contradicts it on topic overlap
+    alone (a paragraph about the U.S. dollar "entailing" that a territory uses the euro); the
+    stance counts only as far as one window of :data:`WINDOW_SENTENCES` sentences also says it.
+    """
+    if not evidence.nli:
+        return 0.0
+    window = evidence.detail.get("sentence_window") or {}
+    return min(evidence.nli[label], window.get(label, 1.0))
 
 
 def _merge(graph: GraphVerdict, temporal: GraphVerdict | None) -> GraphVerdict:
@@ -178,11 +211,14 @@ class PremiseChecker:
             return []
         probs = self.nli.predict([(h.passage.text, text) for h in hits])
         cal = calibrated_probs(self.nli, probs)  # shown in the evidence; the thresholds read the raw ones
+        windows = self._windows(text, hits, probs)
         out = []
-        for h, p, c in zip(hits, probs, cal, strict=True):
+        for i, (h, p, c) in enumerate(zip(hits, probs, cal, strict=True)):
             dist = {"entailment": float(p[0]), "neutral": float(p[1]), "contradiction": float(p[2])}
             label = max(dist, key=dist.get)
             stance = {"entailment": "supports", "contradiction": "contradicts"}.get(label, "neutral")
+            if i in windows and label != "neutral" and windows[i][label] < 0.5:
+                stance = "neutral"  # no sentence window of the passage says it
             out.append(
                 Evidence(
                     "passage",
@@ -197,10 +233,34 @@ class PremiseChecker:
                         "title": h.passage.title,
                         "retrieval_score": float(h.score),
                         "calibrated_nli": label_probs(c),
+                        **({"sentence_window": windows[i]} if i in windows else {}),
                     },
                 )
             )
-        out.sort(key=lambda e: -max(e.nli["entailment"], e.nli["contradiction"]) if e.nli else 0.0)
+        out.sort(key=lambda e: -max(confirmed(e, "entailment"), confirmed(e, "contradiction")))
+        return out
+
+    def _windows(self, text: str, hits: Sequence[Hit], probs: Sequence[Sequence[float]]) -> dict[int, dict[str, Any]]:
+        """The best sentence window for and against ``text`` of each passage whose stance could decide.
+
+        Only passages at or over a stance threshold are read again, window by window, in one NLI
+        batch: ``{hit index: {"entailment", "entailment_text", "contradiction", "contradiction_text"}}``.
+        """
+        assert self.nli is not None
+        low = min(self.entail_threshold, self.contradict_threshold)
+        pairs: list[tuple[int, str]] = []
+        for i, (h, p) in enumerate(zip(hits, probs, strict=True)):
+            if max(float(p[0]), float(p[2])) >= low:
+                pairs += [(i, w) for w in sentence_windows(h.passage.text)]
+        if not pairs:
+            return {}
+        window_probs = self.nli.predict([(w, text) for _, w in pairs])
+        out: dict[int, dict[str, Any]] = {}
+        for (i, w), p in zip(pairs, window_probs, strict=True):
+            best = out.setdefault(i, {"entailment": -1.0, "contradiction": -1.0})
+            for label, k in (("entailment", 0), ("contradiction", 2)):
+                if float(p[k]) > best[label]:
+                    best[label], best[f"{label}_text"] = float(p[k]), w
         return out
 
     def fact_judgement(self, claim: Claim, text: str, verdict: GraphVerdict) -> FactJudgement:
@@ -223,7 +283,11 @@ class PremiseChecker:
         """
         text = passage.lower()
         iris = [x for x in (claim.subject, claim.object) if x and x.startswith(("http://", "https://", "urn:"))]
-        return all(any(n and n.lower() in text for n in self.kg.labels(iri)) for iri in iris)
+
+        def named(name: str) -> bool:  # a whole-word mention: "The Who" is not named by "the whole"
+            return bool(name) and re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
+
+        return all(any(named(n) for n in self.kg.labels(iri)) for iri in iris)
 
     def check(
         self, text: str, source: str = "stated", hits: Sequence[Hit] | None = None, claim: Claim | None = None
@@ -244,9 +308,11 @@ class PremiseChecker:
         verdict = self.graph_verdict(claim)
         read = self.fact_judgement(claim, text, verdict)
         passages = self.passage_evidence(text, hits, claim)
-        ent = max((e.nli["entailment"] for e in passages if e.nli), default=0.0)
-        # open world: only a passage that names every entity the claim links can contradict it
-        con = max((e.nli["contradiction"] for e in passages if e.nli and self._names_all(e.text, claim)), default=0.0)
+        # only a passage that names every entity the claim links speaks about it (open world: nor can
+        # another contradict it), and only as far as one of its sentence windows says the same
+        about = [e for e in passages if e.nli and self._names_all(e.text, claim)]
+        ent = max((confirmed(e, "entailment") for e in about), default=0.0)
+        con = max((confirmed(e, "contradiction") for e in about), default=0.0)
         evidence = list(verdict.evidence)
         if claim.negated:
             # graph evidence speaks about the claim without its negation: flip its stance
