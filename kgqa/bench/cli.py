@@ -111,6 +111,12 @@ for _name, _module, _help in (
         "contradictions, with the rule that made each)",
     ),
     (
+        "labelled-claims",
+        "kgqa.bench.labelled_claims_suite",
+        "true and false claims written by people (CREAK), checked on a world: false contradictions, catches, "
+        "false supports",
+    ),
+    (
         "single-valued",
         "kgqa.bench.single_valued_suite",
         "how often refuting with a nearly single-valued relation would call a true fact the graph lacks false "

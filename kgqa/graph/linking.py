@@ -36,7 +36,7 @@ from rapidfuzz import fuzz
 
 from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
-from kgqa.graph.mention_case import describes_next, lower_cased_name, titled
+from kgqa.graph.mention_case import cuts_compound, describes_next, lower_cased_name, titled
 
 if TYPE_CHECKING:
     from kgqa.graph.catalogue import NamesCatalogue
@@ -475,6 +475,8 @@ class EntityLinker:
                 words = [t for t, _, _ in toks[i : i + n]]
                 surface = text[toks[i][1] : toks[i + n - 1][2]]
                 if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and titled(surface, n)):
+                    continue
+                if surface.islower() and cuts_compound(text, toks[i][1], toks[i + n - 1][2]):
                     continue
                 key = " ".join(words)
                 for cat in catalogs:

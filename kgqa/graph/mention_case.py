@@ -62,4 +62,21 @@ def lower_cased_name(text: str, mention: Mention, others: Sequence[tuple[Mention
     )
 
 
-__all__ = ["describes_next", "lower_cased_name", "titled"]
+def cuts_compound(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` begins or ends inside a hyphenated word ("de" in "fleur-de-lis").
+
+    A lower-case piece of a compound is a part of another word, not a name of its own; the finder
+    skips it (a capitalised piece, "Seattle" in "Seattle-based", is still a name).
+
+    Example:
+        >>> cuts_compound("The fleur-de-lis is old.", 10, 12), cuts_compound("A Seattle-based firm", 2, 9)
+        (True, True)
+        >>> cuts_compound("Stratford-upon-Avon is small.", 0, 19)
+        False
+    """
+    before = start >= 2 and text[start - 1] in "-\u2010\u2011" and text[start - 2].isalnum()
+    after = end + 1 < len(text) and text[end] in "-\u2010\u2011" and text[end + 1].isalnum()
+    return before or after
+
+
+__all__ = ["cuts_compound", "describes_next", "lower_cased_name", "titled"]

@@ -75,10 +75,12 @@ def test_a_paragraph_whose_window_says_it_supports(mini_kg) -> None:
 
 
 def test_a_contradiction_needs_a_window_too(mini_kg) -> None:
-    assert _checker(mini_kg, KeyedNLI({TOPICAL: CONTRADICT})).check(CLAIM, hits=_hits(TOPICAL)).status == "unknown"
-    text = "Zorblax the Unseen was a painter of skies. He never painted the moon. He died poor."
-    said = KeyedNLI({"He never painted the moon": CONTRADICT})
-    assert _checker(mini_kg, said).check(CLAIM, hits=_hits(text)).status == "contradicted"
+    claim = "Jon Reed was born in Eastholm."  # subject, relation and object read: such a claim can be contradicted
+    topical = "Jon Reed was an inventor of looms. Eastholm was often cold in his time. He died poor."
+    assert _checker(mini_kg, KeyedNLI({topical: CONTRADICT})).check(claim, hits=_hits(topical)).status == "unknown"
+    text = "Jon Reed was an inventor of looms. He was never in Eastholm. He died poor."
+    said = KeyedNLI({"He was never in Eastholm": CONTRADICT})
+    assert _checker(mini_kg, said).check(claim, hits=_hits(text)).status == "contradicted"
 
 
 def test_windows_are_read_only_for_a_passage_that_could_decide(mini_kg) -> None:

@@ -105,10 +105,37 @@ def test_premise_check_uses_the_entailment_threshold(mini_kg) -> None:
     assert _checker(mini_kg, nli, entail_threshold=0.7).check(CLAIM, hits=_hits(0.9)).status == "unknown"
 
 
+# a claim the mini world reads (subject, relation, object) and holds nothing about, and a passage naming both
+LINKED = "Jon Reed was born in Eastholm."
+LINKED_TEXT = "Jon Reed was born in Eastholm in 1780."
+LINKED_HITS = [Hit(Passage("p2", LINKED_TEXT), 0.9, 1)]
+
+
+class PassageNLI(FixedNLI):
+    """The fixed probabilities for the passage only; every other premise (a fact sentence) neutral."""
+
+    def predict(self, pairs):
+        neutral = np.asarray((0.0, 1.0, 0.0), dtype=np.float32)
+        return np.stack([self.probs if premise == LINKED_TEXT else neutral for premise, _ in pairs])
+
+
 def test_premise_check_uses_the_contradiction_threshold(mini_kg) -> None:
-    nli = FixedNLI((0.10, 0.25, 0.65))
-    assert _checker(mini_kg, nli).check(CLAIM, hits=_hits(0.9)).status == "contradicted"
-    assert _checker(mini_kg, nli, contradict_threshold=0.7).check(CLAIM, hits=_hits(0.9)).status == "unknown"
+    nli = PassageNLI((0.10, 0.25, 0.65))
+    assert _checker(mini_kg, nli).check(LINKED, hits=LINKED_HITS).status == "contradicted"
+    assert _checker(mini_kg, nli, contradict_threshold=0.7).check(LINKED, hits=LINKED_HITS).status == "unknown"
+
+
+def test_a_passage_does_not_contradict_a_claim_it_cannot_read(mini_kg) -> None:
+    nli = FixedNLI((0.10, 0.25, 0.65))  # over the threshold, but nothing ties the passage to the claim's subject
+    assert _checker(mini_kg, nli).check(CLAIM, hits=_hits(0.9)).status == "unknown"
+    # a linked subject without a relation read: the passage may be about anything else the subject did
+    text = "Ada Finch painted the moon purple in 1900."
+    assert (
+        _checker(mini_kg, nli)
+        .check("Ada Finch painted the moon purple.", hits=[Hit(Passage("p3", text), 0.9, 1)])
+        .status
+        == "unknown"
+    )
 
 
 def test_premise_check_uses_the_relevance_threshold(mini_kg) -> None:

@@ -224,3 +224,32 @@ def test_a_lower_case_description_through_the_graph_s_vocabulary_is_left_to_its_
     assert [m.iri for m in linker.find_mentions("ostra is the capital of norland")] == [f"{E}Vell"]
     # negative: a node's own label in lower case ("discovery of Mimas", an event) is that node
     assert [m.iri for m in linker.find_mentions("Ostra founded the capital of Eldham.")] == [f"{E}Found"]
+
+
+COMPOUNDS = """
+@prefix x: <http://compound.example/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+x:Germany a x:Place ; rdfs:label "Germany" ; skos:altLabel "de" .
+x:Seattle a x:Place ; rdfs:label "Seattle" .
+x:Stratford a x:Place ; rdfs:label "Stratford-upon-Avon" .
+x:Lis a x:Place ; rdfs:label "lis" .
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The fleur-de-lis is a French symbol.", []),  # lower-case pieces of a compound are parts of a word
+        ("A Seattle-based company", ["Seattle"]),  # a capitalised piece is still a name
+        ("She was born in Stratford-upon-Avon.", ["Stratford-upon-Avon"]),  # the whole compound is one name
+        ("Is de the code of Germany?", ["de", "Germany"]),  # the same alias on its own is linked
+    ],
+)
+def test_a_lower_case_piece_of_a_hyphenated_word_is_not_a_mention(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    path = tmp_path / "compounds.ttl"
+    path.write_text(COMPOUNDS, encoding="utf-8")
+    linker = EntityLinker(KnowledgeGraph.load([path]))
+    assert [m.text for m in linker.find_mentions(text)] == expected
