@@ -94,8 +94,11 @@ def wilson_upper(k: int, n: int) -> float:
     return float(binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson").high)
 
 
-def _rates(rows: list[dict[str, Any]], error: str = "contradicted") -> dict[str, Any]:
-    """Status shares of ``rows``, with the count of ``error`` (the wrong status for them) and its 95% upper bound."""
+def status_rates(rows: list[dict[str, Any]], error: str = "contradicted", rules: bool = False) -> dict[str, Any]:
+    """Status shares of ``rows``, with the count of ``error`` (the wrong status for them) and its 95% upper bound.
+
+    With ``rules``, also how many rows each rule decided, per status.
+    """
     counts = Counter(r["status"] for r in rows)
     n = len(rows)
     out: dict[str, Any] = {"n": n}
@@ -103,7 +106,17 @@ def _rates(rows: list[dict[str, Any]], error: str = "contradicted") -> dict[str,
         out[f"{status}_rate"] = counts.get(status, 0) / n if n else 0.0
     out[error] = counts.get(error, 0)
     out[f"{error}_upper95"] = wilson_upper(out[error], n)
+    if rules:
+        out["rules"] = {s: dict(Counter(r["rule"] or "(none)" for r in rows if r["status"] == s)) for s in STATUSES}
     return out
+
+
+def seconds_summary(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """p50, p95 and maximum of the rows' ``seconds``."""
+    from kgqa.bench.common import percentile
+
+    times = [r["seconds"] for r in rows]
+    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=0.0)}
 
 
 def swap_object(kg: Any, fact: Triple, pools: dict[str, list[str]], rng: random.Random) -> Triple | None:
@@ -141,7 +154,7 @@ def evaluate(
     With ``swapped``, each fact is also checked with its object swapped (:func:`swap_object`): such a
     claim ``supported`` is a false support, ``contradicted`` a wrong value caught (results ``"swapped"``).
     """
-    from kgqa.bench.common import percentile, progress
+    from kgqa.bench.common import progress
     from kgqa.checks.fact_sentences import FactRenderer
 
     renderer = FactRenderer(pipe.kg)
@@ -175,10 +188,10 @@ def evaluate(
                 )
     wrong_rows = [r for r in records if r["kind"] == "swapped"]
     records_all, records = records, [r for r in records if r["kind"] == "true"]
-    results = _rates(records)
+    results = status_rates(records)
     results["n_facts"] = len(facts)
     results["relations"] = len({r["relation"] for r in records})
-    results["per_style"] = {str(s): _rates([r for r in records if r["style"] == s]) for s in STYLES}
+    results["per_style"] = {str(s): status_rates([r for r in records if r["style"] == s]) for s in STYLES}
     results["rules"] = {
         status: dict(Counter(r["rule"] or "(none)" for r in records if r["status"] == status)) for status in STATUSES
     }
@@ -187,19 +200,14 @@ def evaluate(
     ]
     if swapped:
         results["swapped"] = {
-            **_rates(wrong_rows, error="supported"),
-            "rules": {
-                status: dict(Counter(r["rule"] or "(none)" for r in wrong_rows if r["status"] == status))
-                for status in STATUSES
-            },
+            **status_rates(wrong_rows, error="supported", rules=True),
             "false_supports": [
                 {k: r[k] for k in ("claim", "rule", "evidence", "relation")}
                 for r in wrong_rows
                 if r["status"] == "supported"
             ],
         }
-    times = [r["seconds"] for r in records_all]
-    results["check_s"] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=0.0)}
+    results["check_s"] = seconds_summary(records_all)
     return results, records_all
 
 

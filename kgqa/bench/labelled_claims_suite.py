@@ -36,11 +36,10 @@ import argparse
 import hashlib
 import json
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from kgqa.bench.fact_claims_suite import STATUSES, wilson_upper
+from kgqa.bench.fact_claims_suite import STATUSES, seconds_summary, status_rates
 from kgqa.bench.tog_suite import add_world_arguments, load_world
 from kgqa.errors import InputError
 
@@ -101,21 +100,9 @@ def split_of(row_id: str, seed: int = 0) -> str:
     return "dev" if digest[0] < 128 else "test"
 
 
-def _rates(rows: list[dict[str, Any]], error: str) -> dict[str, Any]:
-    counts = Counter(r["status"] for r in rows)
-    n = len(rows)
-    out: dict[str, Any] = {"n": n}
-    for status in STATUSES:
-        out[f"{status}_rate"] = counts.get(status, 0) / n if n else 0.0
-    out[error] = counts.get(error, 0)
-    out[f"{error}_upper95"] = wilson_upper(out[error], n)
-    out["rules"] = {s: dict(Counter(r["rule"] or "(none)" for r in rows if r["status"] == s)) for s in STATUSES}
-    return out
-
-
 def evaluate(pipe: Any, claims: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Check every claim; return the results and one record per claim."""
-    from kgqa.bench.common import percentile, progress
+    from kgqa.bench.common import progress
 
     records = []
     for row in progress(claims, total=len(claims), desc="labelled-claims", unit="claim"):
@@ -138,8 +125,8 @@ def evaluate(pipe: Any, claims: list[dict[str, Any]]) -> tuple[dict[str, Any], l
     false_rows = [r for r in records if not r["true"]]
     contradicted = [r for r in records if r["status"] == "contradicted"]
     results: dict[str, Any] = {
-        "true_claims": _rates(true_rows, "contradicted"),
-        "false_claims": _rates(false_rows, "supported"),
+        "true_claims": status_rates(true_rows, "contradicted", rules=True),
+        "false_claims": status_rates(false_rows, "supported", rules=True),
         "contradicted_precision": (
             sum(not r["true"] for r in contradicted) / len(contradicted) if contradicted else None
         ),
@@ -154,8 +141,7 @@ def evaluate(pipe: Any, claims: list[dict[str, Any]]) -> tuple[dict[str, Any], l
             {k: r[k] for k in ("id", "claim", "rule", "evidence")} for r in false_rows if r["status"] == "supported"
         ],
     }
-    times = [r["seconds"] for r in records]
-    results["check_s"] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=0.0)}
+    results["check_s"] = seconds_summary(records)
     return results, records
 
 
