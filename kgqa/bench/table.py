@@ -37,6 +37,13 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "at_configured.negatives_refuted_rate",
     ),
     "fact-claims": ("supported_rate", "contradicted_rate", "contradicted_upper95", "swapped.supported_rate"),
+    "labelled-claims": (
+        "true_claims.supported_rate",
+        "true_claims.contradicted",
+        "true_claims.contradicted_upper95",
+        "false_claims.supported_rate",
+        "false_claims.contradicted_rate",
+    ),
     "false-premise": (
         "accuracy",
         "precision",
