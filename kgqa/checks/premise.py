@@ -23,6 +23,7 @@ from kgqa.checks.numeric import ComparativeClaims
 from kgqa.checks.temporal import TemporalChecker
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
 from kgqa.config import PipelineConfig
+from kgqa.graph.linking import STOP_WORDS, normalize
 from kgqa.protocols import NLIPredictor, Retrieve
 from kgqa.reader.calibrated import calibrated_probs, label_probs
 from kgqa.text import split_sentences
@@ -284,8 +285,14 @@ class PremiseChecker:
         text = passage.lower()
         iris = [x for x in (claim.subject, claim.object) if x and x.startswith(("http://", "https://", "urn:"))]
 
-        def named(name: str) -> bool:  # a whole-word mention: "The Who" is not named by "the whole"
-            return bool(name) and re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
+        def named(name: str) -> bool:
+            # a whole-word mention ("The Who" is not named by "the whole"); a name made of stop words alone
+            # counts only as written, capitalised ("The Who", not "who"), as the linker reads such titles
+            if not name:
+                return False
+            if all(w in STOP_WORDS for w in normalize(name).split()):
+                return name != name.lower() and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", passage) is not None
+            return re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", text) is not None
 
         return all(any(named(n) for n in self.kg.labels(iri)) for iri in iris)
 

@@ -127,3 +127,29 @@ def test_confirmed_reads_the_window_where_there_is_one() -> None:
     )
     assert confirmed(windowed, "entailment") == pytest.approx(0.2)
     assert confirmed(Evidence("triple", "neutral", "x"), "entailment") == 0.0
+
+
+BAND = """
+@prefix x: <http://band.example/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+x:TheWho a x:Band ; rdfs:label "The Who" ; skos:altLabel "Who" .
+"""
+
+
+@pytest.mark.parametrize(
+    ("passage", "named"),
+    [
+        ("The Who played Tommy in 1969.", True),  # the title as written
+        ("Ry Cooder, who performed covers, played the mandolin.", False),  # the stop word, not the band
+        ("the who played tommy in 1969.", False),  # a title of stop words counts only capitalised
+    ],
+)
+def test_a_name_of_stop_words_counts_only_as_a_capitalised_title(tmp_path, passage: str, named: bool) -> None:
+    from kgqa.graph.kg import KnowledgeGraph
+
+    path = tmp_path / "band.ttl"
+    path.write_text(BAND, encoding="utf-8")
+    kg = KnowledgeGraph.load([path])
+    claim = Claim("The Who played Tommy.", subject="http://band.example/TheWho")
+    assert _checker(kg, None)._names_all(passage, claim) is named
