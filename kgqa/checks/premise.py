@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from kgqa.budget import Budget
 from kgqa.checks.claims import ClaimParser
 from kgqa.checks.compound import CompoundClaims
 from kgqa.checks.fact_sentences import FactJudgement, FactSentenceJudge
@@ -154,6 +155,8 @@ class PremiseChecker:
         self.entail_threshold = entail_threshold
         self.contradict_threshold = contradict_threshold
         self.min_relevance = min_relevance
+        #: NLI pairs judged per claim: fact sentences, and sentence windows of the passages that could decide
+        self.nli_pair_budget = nli_pair_budget
         #: graph facts around the claim's entities read as sentences and judged by the NLI model
         self.facts = (
             FactSentenceJudge(
@@ -245,23 +248,33 @@ class PremiseChecker:
         """The best sentence window for and against ``text`` of each passage whose stance could decide.
 
         Only passages at or over a stance threshold are read again, window by window, in one NLI
-        batch: ``{hit index: {"entailment", "entailment_text", "contradiction", "contradiction_text"}}``.
+        batch, the strongest passage first and at most ``nli_pair_budget`` windows in all:
+        ``{hit index: {"entailment", "entailment_text", "contradiction", "contradiction_text"}}``. A
+        passage whose windows the budget left unread gets 0 for both (unconfirmed: it decides
+        nothing) and the budget's record under ``"budgets"``.
         """
         assert self.nli is not None
         low = min(self.entail_threshold, self.contradict_threshold)
+        budget = Budget("nli_pair_budget", self.nli_pair_budget)
         pairs: list[tuple[int, str]] = []
-        for i, (h, p) in enumerate(zip(hits, probs, strict=True)):
-            if max(float(p[0]), float(p[2])) >= low:
-                pairs += [(i, w) for w in sentence_windows(h.passage.text)]
-        if not pairs:
-            return {}
-        window_probs = self.nli.predict([(w, text) for _, w in pairs])
         out: dict[int, dict[str, Any]] = {}
-        for (i, w), p in zip(pairs, window_probs, strict=True):
-            best = out.setdefault(i, {"entailment": -1.0, "contradiction": -1.0})
-            for label, k in (("entailment", 0), ("contradiction", 2)):
-                if float(p[k]) > best[label]:
-                    best[label], best[f"{label}_text"] = float(p[k]), w
+        strongest = sorted(range(len(hits)), key=lambda i: -max(float(probs[i][0]), float(probs[i][2])))
+        for i in strongest:
+            if max(float(probs[i][0]), float(probs[i][2])) < low:
+                break
+            windows = sentence_windows(hits[i].passage.text)
+            read = budget.cut(windows)
+            if len(read) < len(windows):
+                out[i] = {"entailment": 0.0, "contradiction": 0.0, "budgets": [budget.to_dict()]}
+            else:
+                pairs += [(i, w) for w in read]
+        if pairs:
+            window_probs = self.nli.predict([(w, text) for _, w in pairs])
+            for (i, w), p in zip(pairs, window_probs, strict=True):
+                best = out.setdefault(i, {"entailment": -1.0, "contradiction": -1.0})
+                for label, k in (("entailment", 0), ("contradiction", 2)):
+                    if float(p[k]) > best[label]:
+                        best[label], best[f"{label}_text"] = float(p[k]), w
         return out
 
     def fact_judgement(self, claim: Claim, text: str, verdict: GraphVerdict) -> FactJudgement:

@@ -153,3 +153,20 @@ def test_a_name_of_stop_words_counts_only_as_a_capitalised_title(tmp_path, passa
     kg = KnowledgeGraph.load([path])
     claim = Claim("The Who played Tommy.", subject="http://band.example/TheWho")
     assert _checker(kg, None)._names_all(passage, claim) is named
+
+
+def test_the_window_budget_reads_the_strongest_passage_first_and_records_a_cut(mini_kg) -> None:
+    strong = "Zorblax the Unseen was a painter. In 1900 he painted the moon purple. He died poor."
+    weaker = "Zorblax the Unseen lived in Norland. Some say he painted the moon purple. Nobody knows."
+    nli = KeyedNLI({"In 1900 he painted the moon purple": ENTAIL, weaker: (0.7, 0.2, 0.1)})
+    hits = [Hit(Passage("weak", weaker), 0.9, 1), Hit(Passage("strong", strong), 0.9, 2)]
+    small = PremiseChecker(mini_kg, EntityLinker(mini_kg), RelationMatcher(mini_kg), nli=nli, nli_pair_budget=3)
+    check = small.check(CLAIM, hits=hits)
+    assert check.status == "supported"  # the strongest passage's three windows fit and one says it
+    by_id = {e.passage_id: e for e in small.passage_evidence(CLAIM, hits)}
+    assert by_id["weak"].stance == "neutral"
+    assert by_id["weak"].detail["sentence_window"]["budgets"] == [{"budget": "nli_pair_budget", "limit": 3, "used": 3}]
+    assert confirmed(by_id["weak"], "entailment") == 0.0  # left unread: it decides nothing
+    generous = PremiseChecker(mini_kg, EntityLinker(mini_kg), RelationMatcher(mini_kg), nli=nli, nli_pair_budget=16)
+    read = {e.passage_id: e for e in generous.passage_evidence(CLAIM, hits)}
+    assert "budgets" not in read["weak"].detail["sentence_window"]
