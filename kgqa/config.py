@@ -33,6 +33,7 @@ FACT_THRESHOLDS: dict[str, tuple[float, float, bool]] = {
     "fact_entail_threshold": (0.0, 1.0, False),
     "fact_contradict_threshold": (0.0, 1.0, False),
     "fact_single_valued_share": (0.0, 1.0, False),
+    "fact_two_sided_share": (0.0, 1.0, False),
     "fact_substitution_threshold": (0.0, 1.0, False),
 }
 
@@ -345,6 +346,9 @@ class PipelineConfig:
     fact_contradict_threshold: float = 0.5
     #: the least share of a relation's holders with one value for a fact sentence to refute a claim
     fact_single_valued_share: float = 0.9
+    #: the least share, on each of its two sides, of a relation's holders with one value for a fact sentence to
+    #: refute a claim whose value is itself tied by the relation to another holder ("kgqa bench single-valued")
+    fact_two_sided_share: float = 0.8
     #: calibrated NLI entailment of the claim by a fact rewritten with the claim's value, from which that fact's
     #: relation is taken to be the claim's (kgqa.checks.fact_substitution)
     fact_substitution_threshold: float = 0.93

@@ -122,6 +122,7 @@ class Pipeline:
             fact_entail_threshold=config.fact_entail_threshold,
             fact_contradict_threshold=config.fact_contradict_threshold,
             fact_single_valued_share=config.fact_single_valued_share,
+            fact_two_sided_share=config.fact_two_sided_share,
             fact_substitution_threshold=config.fact_substitution_threshold,
             fact_budget=config.fact_budget,
             nli_pair_budget=config.nli_pair_budget,

@@ -20,6 +20,13 @@ known facts (both sides of every fact: its subject and its object as the holder)
 - ``chosen_share``: the lowest threshold whose false-refutation rate is at most ``--max-false``. Choose
   on a validation split and report on a test split; the NLI model is not run.
 
+The same is measured for the two-sided rule (``two_sided``, config ``fact_two_sided_share``): a relation
+mostly single-valued on *both* sides (each side's share at least the threshold), where the holder has one
+value, another than the claim's, and the claim's value is itself tied by the relation to one holder,
+another than the claim's ("Wellington is the capital of Spain": Spain's one capital is Madrid, and
+Wellington is the capital of New Zealand). Over a held-out fact it fires only where both of its ends
+have another single value.
+
 Counting is hand-written: it is three dictionary passes over (head, relation, tail) rows, which no
 library offers as one call.
 """
@@ -98,6 +105,35 @@ def _refutations(
     return out
 
 
+def _two_sided(
+    values: dict[Side, dict[str, set[str]]],
+    share: dict[Side, tuple[int, float]],
+    facts: list[tuple[str, str, str]],
+    min_holders: int,
+) -> list[tuple[float, bool, str]]:
+    """Per fact whose relation qualifies on both sides: (the lower share, whether the two-sided rule refutes it, relation)."""
+    out = []
+    for h, r, t in facts:
+        (n0, s0), (n1, s1) = share.get((r, 0), (0, 0.0)), share.get((r, 1), (0, 0.0))
+        if min(n0, n1) < min_holders:
+            continue
+        own, back = values[(r, 0)].get(h, set()), values[(r, 1)].get(t, set())
+        fires = len(own) == 1 and t not in own and len(back) == 1 and h not in back
+        out.append((min(s0, s1), fires, r))
+    return out
+
+
+def _point(sel: list[tuple[float, bool, Any]], total: int, s: float) -> dict[str, Any]:
+    return {
+        "share": s,
+        "qualifying": len(sel),
+        "qualifying_rate": len(sel) / total if total else 0.0,
+        "false_refutations": sum(x[1] for x in sel),
+        "false_refutation_rate": sum(x[1] for x in sel) / len(sel) if sel else 0.0,
+        "sides": len({x[2] for x in sel}),
+    }
+
+
 def single_valued_risk(
     known: list[tuple[str, str, str]],
     held_out: list[tuple[str, str, str]],
@@ -119,29 +155,28 @@ def single_valued_risk(
     # one row per held-out fact and side: (the side's share, whether the rule would refute the true fact, side)
     rows = [row for fact in _refutations(values, share, held_out, min_holders) for row in fact]
     false_facts = _refutations(values, share, list(negatives), min_holders)
-    curve = []
+    both = _two_sided(values, share, held_out, min_holders)
+    both_false = _two_sided(values, share, list(negatives), min_holders)
+    curve, two_sided = [], []
     for s in shares:
-        sel = [x for x in rows if x[0] >= s]
-        point = {
-            "share": s,
-            "qualifying": len(sel),
-            "qualifying_rate": len(sel) / len(rows) if rows else 0.0,
-            "false_refutations": sum(x[1] for x in sel),
-            "false_refutation_rate": sum(x[1] for x in sel) / len(sel) if sel else 0.0,
-            "sides": len({x[2] for x in sel}),
-        }
+        point = _point([x for x in rows if x[0] >= s], len(rows), s)
+        pair = _point([x for x in both if x[0] >= s], len(held_out), s)
         if false_facts:
             caught = sum(any(sh >= s and fires for sh, fires, _ in fact) for fact in false_facts)
             point["negatives_refuted"] = caught
             point["negatives_refuted_rate"] = caught / len(false_facts)
+            caught = sum(sh >= s and fires for sh, fires, _ in both_false)
+            pair["negatives_refuted"] = caught
+            pair["negatives_refuted_rate"] = caught / len(false_facts)
         curve.append(point)
+        two_sided.append(pair)
     per_side: dict[str, dict[str, Any]] = {}
     for sh, fires, side in rows:
         key = f"{side[0]} ({'subject' if side[1] == 0 else 'object'} side)"
         row = per_side.setdefault(key, {"share": round(sh, 4), "held_out": 0, "false_refutations": 0})
         row["held_out"] += 1
         row["false_refutations"] += int(fires)
-    return {"rows": len(rows), "curve": curve, "per_side": per_side}
+    return {"rows": len(rows), "curve": curve, "per_side": per_side, "two_sided": two_sided}
 
 
 def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
@@ -168,6 +203,9 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
     within = [c["share"] for c in curve if c["qualifying"] and c["false_refutation_rate"] <= ns.max_false]
     configured = PipelineConfig.fact_single_valued_share
     at_config = next((c for c in curve if abs(c["share"] - configured) < 1e-9), None)
+    pairs = found["two_sided"]
+    within_pairs = [c["share"] for c in pairs if c["qualifying"] and c["false_refutation_rate"] <= ns.max_false]
+    configured_pairs = PipelineConfig.fact_two_sided_share
     out.mkdir(parents=True, exist_ok=True)
     xs = [c["share"] for c in curve]
     plot = plot_curves(
@@ -175,6 +213,7 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         {
             "refuted (of the qualifying true held-out facts)": [c["false_refutation_rate"] for c in curve],
             "qualifying (of all held-out facts)": [c["qualifying_rate"] for c in curve],
+            "two-sided: refuted (of its qualifying true facts)": [c["false_refutation_rate"] for c in pairs],
             **(
                 {"refuted (of the verified false facts)": [c["negatives_refuted_rate"] for c in curve]}
                 if negatives
@@ -196,6 +235,12 @@ def run(ns: argparse.Namespace, out: Path) -> dict[str, Any]:
         "configured_share": configured,
         "at_configured": at_config,
         "curve": curve,
+        "two_sided": {
+            "chosen_share": min(within_pairs) if within_pairs else None,
+            "configured_share": configured_pairs,
+            "at_configured": next((c for c in pairs if abs(c["share"] - configured_pairs) < 1e-9), None),
+            "curve": pairs,
+        },
         "most_false_refutations": dict(worst),
         "plots": [str(plot)],
         "data": data_info(

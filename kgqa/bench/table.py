@@ -35,6 +35,8 @@ HEADLINE: dict[str, tuple[str, ...]] = {
         "at_configured.false_refutation_rate",
         "at_configured.qualifying_rate",
         "at_configured.negatives_refuted_rate",
+        "two_sided.at_configured.false_refutation_rate",
+        "two_sided.at_configured.negatives_refuted_rate",
     ),
     "fact-claims": ("supported_rate", "contradicted_rate", "contradicted_upper95", "swapped.supported_rate"),
     "labelled-claims": (

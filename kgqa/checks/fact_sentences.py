@@ -16,7 +16,12 @@ by the NLI model as the premise of the claim (:class:`FactSentenceJudge`):
   the holder has exactly that one value, the relation is nearly single-valued on the holder's side by
   the data (at least ``single_valued_share`` of at least :data:`MIN_HOLDERS` holders have one value;
   the counts go into the evidence), and the calibrated NLI contradiction probability is at least the
-  strict contradiction threshold;
+  strict contradiction threshold. A relation single-valued on neither side by that share may still
+  refute by its *two* sides (``two_sided_share``, on each): the holder has that one value, and the
+  claim's value is itself tied by the relation to one other holder ("Wellington is the capital of
+  Spain": Spain's one capital is Madrid, and Wellington is the capital of New Zealand). Both ends of a
+  true fact the graph lacks must then hold another single value, which ``kgqa bench single-valued``
+  measures (``two_sided``) as it does the one-sided rule;
 - otherwise ``None`` (unknown), unless a fact refutes the claim by substitution
   (:mod:`kgqa.checks.fact_substitution`: the fact rewritten with the claim's value entails the claim, so
   the claim states the fact's relation, read weakly or not at all by the claim parser).
@@ -37,6 +42,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -209,11 +215,16 @@ class FactSentenceJudge:
         entail_threshold: calibrated entailment probability from which a sentence supports the claim.
         contradict_threshold: calibrated contradiction probability from which a sentence may refute it.
         single_valued_share: the least share of the relation's holders with exactly one value.
+        two_sided_share: the least share on *each* side of the relation for the two-sided refutation (the
+            module docstring); ``None``: off.
         fact_budget: facts read around the claim's entities.
         nli_pair_budget: sentences judged by the NLI model (half as many facts are tried by substitution).
         substitution_threshold: calibrated entailment of the claim by a fact rewritten with the claim's
             value, from which the fact's relation is the claim's (:mod:`kgqa.checks.fact_substitution`);
             ``None``: ``entail_threshold``.
+        plausibility: ``(holder, property, claimed, inverse) -> case or None``: the link model's case that a
+            value is implausible (:meth:`kgqa.checks.graph_check.GraphChecker.implausible_side`), for a
+            relation the substitution recognised that is only mostly single-valued; ``None``: not used.
     """
 
     def __init__(
@@ -226,6 +237,8 @@ class FactSentenceJudge:
         fact_budget: int,
         nli_pair_budget: int,
         substitution_threshold: float | None = None,
+        plausibility: Callable[[str, str, str, bool], dict[str, Any] | None] | None = None,
+        two_sided_share: float | None = None,
     ) -> None:
         Budget("fact_budget", fact_budget)  # validates the limits now
         Budget("nli_pair_budget", nli_pair_budget)
@@ -238,6 +251,8 @@ class FactSentenceJudge:
         self.fact_budget = fact_budget
         self.nli_pair_budget = nli_pair_budget
         self.substitution_threshold = entail_threshold if substitution_threshold is None else substitution_threshold
+        self.plausibility = plausibility
+        self.two_sided_share = two_sided_share
 
     # ------------------------------------------------------------------ gathering facts
     def _facts_of(self, node: str, prop: str | None) -> list[Triple]:
@@ -483,6 +498,8 @@ class FactSentenceJudge:
             "calibrated_nli": found.nli,
             "single_valued": found.counts,
         }
+        if found.model is not None:
+            detail["implausible_value"] = found.model
         if budgets:
             detail["budgets"] = budgets
         ev = Evidence("triple", "contradicts", found.sentence, found.entailment, triples=(found.triple,), detail=detail)
@@ -506,7 +523,41 @@ class FactSentenceJudge:
             return None
         ok, counts = self.single_valued(rel, c.holder, side)
         detail["single_valued"] = counts
+        if not ok and self.two_sided_share is not None:
+            ok, both = self.two_sided(rel, c.holder, claimed, side)
+            if both:
+                detail["two_sided"] = both
         return False if ok else None
+
+    def two_sided(self, rel: str, holder: str, claimed: str, side: int) -> tuple[bool, dict[str, Any] | None]:
+        """Whether ``rel`` refutes ``holder``'s claimed value ``claimed`` by its two sides (module docstring).
+
+        ``side``: 0 when ``holder`` is the relation's subject. The counts come back (``None`` when a side's
+        share is under ``two_sided_share``: the holders' own values are then not read).
+        """
+        from kgqa.graph.vocabulary import graph_vocabulary
+
+        vocab = graph_vocabulary(self.kg)
+        shares = []
+        for s in (side, 1 - side):
+            holders, single = vocab.value_counts(rel, s)
+            share = single / holders if holders else 0.0
+            if holders < MIN_HOLDERS or self.two_sided_share is None or share < self.two_sided_share:
+                return False, None
+            shares.append(round(share, 4))
+
+        def values(node: str, s: int) -> list[str]:
+            return self.kg.objects(node, rel) if s == 0 else self.kg.subjects(rel, node)
+
+        own, back = values(holder, side), values(claimed, 1 - side)
+        counts = {
+            "shares": shares,
+            "holder_values": len(own),
+            "claimed_values": len(back),
+            "claimed_tied_to": self.kg.label(back[0]) if len(back) == 1 else None,
+        }
+        ok = len(own) == 1 and claimed not in own and len(back) == 1 and holder not in back
+        return ok, counts
 
 
 __all__ = [

@@ -13,7 +13,11 @@ substitution threshold, ``fact_substitution_threshold`` in the config, chosen by
 :mod:`kgqa.train.fact_thresholds` on graph-derived cases), the claim states ``H p C``. It is refuted when all of these hold:
 
 - ``p`` is single-valued on the holder's side by the data (at least ``single_valued_share`` of at least
-  :data:`~kgqa.checks.fact_sentences.MIN_HOLDERS` holders have one value) and ``H`` has just ``V``;
+  :data:`~kgqa.checks.fact_sentences.MIN_HOLDERS` holders have one value) and ``H`` has just ``V``; or,
+  for a relation only *mostly* single-valued, the graph's link model finds ``C`` an implausible value of
+  ``p`` for ``H`` (:meth:`~kgqa.checks.graph_check.GraphChecker.implausible_side`: the rule
+  ``implausible_value`` of the graph checker, with its threshold chosen on held-out facts), applied to
+  the relation the substitution recognised rather than to the one the claim parser read;
 - ``V`` and ``C`` cannot name one thing (:func:`~kgqa.graph.vocabulary.may_be_same`) and are not linked
   by an edge (a city and the region that holds it may both be right);
 - the NLI model does not read the fact sentence itself as entailing the claim (calibrated
@@ -59,6 +63,8 @@ class Substitution:
         entailment: calibrated NLI entailment of the claim by ``substituted``.
         nli: the fact sentence's calibrated probabilities against the claim.
         counts: how single-valued the relation is (``holders``, ``single``, ``share``, ...).
+        model: the link model's case that the claimed value is implausible, where that (not the
+            relation's single value) excludes it; else ``None``.
     """
 
     triple: Triple
@@ -67,6 +73,7 @@ class Substitution:
     entailment: float
     nli: dict[str, float]
     counts: dict[str, Any]
+    model: dict[str, Any] | None = None
 
 
 def _holder_side(claim: Claim, t: Triple) -> tuple[str, int, str, str] | None:
@@ -107,7 +114,7 @@ def substitution_refutation(
         return None
     kg = judge.kg
     stated = set(claim.model_relations)
-    tried: list[tuple[Triple, str, str, dict[str, Any]]] = []
+    tried: list[tuple[Triple, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for t, single in facts:
         found = _holder_side(claim, t)
         if found is None:
@@ -118,8 +125,15 @@ def substitution_refutation(
         if not value.startswith(_IRI):
             continue
         ok, counts = judge.single_valued(t.predicate, holder, side)  # first: the cheap test that rules most out
-        if not ok or may_be_same(kg, value, claimed) or kg.has(value, None, claimed) or kg.has(claimed, None, value):
+        if may_be_same(kg, value, claimed) or kg.has(value, None, claimed) or kg.has(claimed, None, value):
             continue
+        model = None
+        if not ok:
+            # a mostly single-valued relation: the link model may still find the claimed value implausible
+            model = judge.plausibility(holder, t.predicate, claimed, side == 1) if judge.plausibility else None
+            if model is None:
+                continue
+            model.pop("held", None)
         if not budget.take():
             break
         label = kg.label(claimed)
@@ -128,20 +142,20 @@ def substitution_refutation(
         else:
             moved = Triple(claimed, t.predicate, t.object, label, t.predicate_label, t.object_label)
         sentence = judge.renderer.sentence(t, single=single)
-        tried.append((t, sentence, judge.renderer.sentence(moved, single=single), counts))
+        tried.append((t, sentence, judge.renderer.sentence(moved, single=single), counts, model))
     if not tried:
         return None
     known = dict(judged or {})
-    asked = list(dict.fromkeys(x for _, sentence, moved, _ in tried for x in (sentence, moved) if x not in known))
+    asked = list(dict.fromkeys(x for _, sentence, moved, _, _ in tried for x in (sentence, moved) if x not in known))
     if asked:
         probs = calibrated_probs(judge.nli, judge.nli.predict([(x, text) for x in asked]))
         known.update({x: label_probs(q) for x, q in zip(asked, probs, strict=True)})
     best: Substitution | None = None
-    for t, sentence, substituted, counts in tried:
+    for t, sentence, substituted, counts, model in tried:
         own, moved = known[sentence], known[substituted]
         logger.debug("substitution %r -> %r: %.3f (fact: %s)", substituted, text, moved["entailment"], own)
         if own["contradiction"] <= own["entailment"] or moved["entailment"] < judge.substitution_threshold:
             continue
         if best is None or moved["entailment"] > best.entailment:
-            best = Substitution(t, sentence, substituted, round(float(moved["entailment"]), 4), own, counts)
+            best = Substitution(t, sentence, substituted, round(float(moved["entailment"]), 4), own, counts, model)
     return best

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kgqa.checks.claims import RDF_TYPE
 from kgqa.checks.vocab import DEFAULT_VOCABULARY, Vocabulary
@@ -311,40 +311,26 @@ class GraphChecker:
         call the value implausible: ranked low enough for that judge, and tied to the holder by no node of few
         facts (``detail["short_path"]``).
         """
-        from kgqa.graph.link_model import relation_key
-        from kgqa.graph.vocabulary import may_be_same
 
-        model = self.link_model
-        if model is None or not o.startswith(("http://", "https://", "urn:")):
+        if not o.startswith(("http://", "https://", "urn:")):
             return None
-        sides = ((s, o, values, False), (o, s, None, True))
-        for holder, claimed, held, inverse in sides:
-            if not model.eligible(p, inverse):
+        for holder, claimed, held, inverse in ((s, o, values, False), (o, s, None, True)):
+            found = self.implausible_side(holder, p, claimed, inverse, held)
+            if found is None:
                 continue
-            if held is None:
-                held = stable_order(self.kg.facts(None, p, holder))
-            known = [t.subject if inverse else t.object for t in held]
-            if not known or any(may_be_same(self.kg, k, claimed) for k in known):
-                continue
-            judged = model.plausibility(holder, p, claimed, known, inverse)
-            if judged is None or self._linked(holder, claimed):
-                continue
-            untied = None
-            if not judged.implausible:  # the second judge: ranked low, and no short path ties it to the holder
-                paths = model.short_paths
-                key = relation_key(p, inverse)
-                untied = paths.untied(self.kg, holder, key, claimed, judged.rank_share) if paths else None
-                if untied is None:
-                    continue
+            held = found.pop("held")
             names = ", ".join(
-                (t.subject_label if inverse else t.object_label) or self.label(k)
-                for t, k in zip(held, known, strict=True)
+                (t.subject_label if inverse else t.object_label) or self.label(t.subject if inverse else t.object)
+                for t in held
             )
-            detail = {"rule": "implausible_value", "claimed": self.label(claimed), "model": judged.to_dict()}
-            if untied is not None:
-                detail["short_path"] = untied
+            detail = {"rule": "implausible_value", "claimed": self.label(claimed), **found}
             ev = Evidence(
-                "triple", "contradicts", held[0].text(), 1.0 - judged.threshold, triples=tuple(held[:3]), detail=detail
+                "triple",
+                "contradicts",
+                held[0].text(),
+                1.0 - found["model"]["threshold"],
+                triples=tuple(held[:3]),
+                detail=detail,
             )
             return GraphVerdict(
                 False,
@@ -355,6 +341,43 @@ class GraphChecker:
                 facts=held[:3],
             )
         return None
+
+    def implausible_side(
+        self, holder: str, p: str, claimed: str, inverse: bool, held: list[Triple] | None = None
+    ) -> dict[str, Any] | None:
+        """The link model's case that ``claimed`` is an implausible value of ``p`` for ``holder``, or ``None``.
+
+        ``inverse``: ``holder`` is the object of ``p`` and ``claimed`` its subject. ``held``: the holder's
+        facts of ``p`` when already read. ``None`` unless the model speaks for that relation direction, the
+        graph holds values for the holder, none of them may be the claimed one, no fact links the claimed
+        value to the holder, and the model (or its short-path judge) finds the value implausible; else
+        ``{"model": ..., "short_path": ... (when that judge decided), "held": the holder's facts}``.
+        """
+        from kgqa.graph.link_model import relation_key
+        from kgqa.graph.vocabulary import may_be_same
+
+        model = self.link_model
+        if model is None or not model.eligible(p, inverse):
+            return None
+        if held is None:
+            held = stable_order(self.kg.facts(None, p, holder) if inverse else self.kg.facts(holder, p, None))
+        known = [t.subject if inverse else t.object for t in held]
+        if not known or any(may_be_same(self.kg, k, claimed) for k in known):
+            return None
+        judged = model.plausibility(holder, p, claimed, known, inverse)
+        if judged is None or self._linked(holder, claimed):
+            return None
+        out: dict[str, Any] = {"model": judged.to_dict()}
+        if not judged.implausible:  # the second judge: ranked low, and no short path ties it to the holder
+            paths = model.short_paths
+            untied = (
+                paths.untied(self.kg, holder, relation_key(p, inverse), claimed, judged.rank_share) if paths else None
+            )
+            if untied is None:
+                return None
+            out["short_path"] = untied
+        out["held"] = held
+        return out
 
     def _linked(self, a: str, b: str) -> bool:
         """Whether the graph states any fact between ``a`` and ``b``, either way round.

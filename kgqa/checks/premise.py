@@ -111,9 +111,9 @@ class PremiseChecker:
         contradict_threshold: the NLI contradiction probability from which passages refute a claim.
         min_relevance: the retrieval cosine from which a passage is evidence for a claim about no
             linked entity.
-        fact_entail_threshold, fact_contradict_threshold, fact_single_valued_share: when a graph fact
-            read as a sentence supports or refutes a claim the graph rules left unknown
-            (:mod:`kgqa.checks.fact_sentences`).
+        fact_entail_threshold, fact_contradict_threshold, fact_single_valued_share, fact_two_sided_share: when
+            a graph fact read as a sentence supports or refutes a claim the graph rules left unknown
+            (:mod:`kgqa.checks.fact_sentences`; ``fact_two_sided_share`` ``None``: no two-sided refutation).
         fact_budget, nli_pair_budget: facts read around the claim's entities and sentences judged.
         link_model: the graph's :class:`~kgqa.graph.link_model.LinkModel`, or ``None`` (rule ``implausible_value``).
 
@@ -136,6 +136,7 @@ class PremiseChecker:
         fact_entail_threshold: float = PipelineConfig.fact_entail_threshold,
         fact_contradict_threshold: float = PipelineConfig.fact_contradict_threshold,
         fact_single_valued_share: float = PipelineConfig.fact_single_valued_share,
+        fact_two_sided_share: float | None = PipelineConfig.fact_two_sided_share,
         fact_substitution_threshold: float = PipelineConfig.fact_substitution_threshold,
         fact_budget: int = PipelineConfig.fact_budget,
         nli_pair_budget: int = PipelineConfig.nli_pair_budget,
@@ -165,9 +166,11 @@ class PremiseChecker:
                 entail_threshold=fact_entail_threshold,
                 contradict_threshold=fact_contradict_threshold,
                 single_valued_share=fact_single_valued_share,
+                two_sided_share=fact_two_sided_share,
                 substitution_threshold=fact_substitution_threshold,
                 fact_budget=fact_budget,
                 nli_pair_budget=nli_pair_budget,
+                plausibility=self.graph.implausible_side if link_model is not None else None,
             )
             if nli is not None
             else None

@@ -84,3 +84,21 @@ def test_verified_false_facts_give_the_share_the_rule_catches(tmp_path: Path) ->
     assert res["data"]["n_negatives"] == 4
     # a negatives file that does not exist is a clear error
     assert cli.main([*argv[:-1], str(tmp_path / "missing.tsv"), "--out", str(tmp_path / "m")]) == 2
+
+
+def test_the_two_sided_rule_fires_only_where_both_ends_hold_another_single_value() -> None:
+    held = [
+        ("land0", "capital", "city1"),  # land0 has city0, and city1 is land1's: both ends tied elsewhere
+        ("land0", "capital", "city99"),  # city99 is the capital of nothing known: open world, not refuted
+        ("land77", "capital", "city3"),  # land77 holds nothing known: not refuted
+        ("person0", "speaks", "tongueC"),  # a many-valued relation: does not qualify
+    ]
+    found = single_valued_risk(KNOWN, held, [0.9, 1.0], min_holders=50)
+    assert [(c["qualifying"], c["false_refutations"]) for c in found["two_sided"]] == [(3, 1), (3, 1)]
+    assert found["two_sided"][0]["qualifying_rate"] == pytest.approx(0.75)
+    # negative: a relation side with too few holders makes the rule qualify nowhere
+    few = single_valued_risk(KNOWN, held, [0.9], min_holders=61)
+    assert few["two_sided"][0]["qualifying"] == 0
+    negatives = [("land2", "capital", "city3"), ("land4", "capital", "city4")]  # a swap; the known fact itself
+    caught = single_valued_risk(KNOWN, held, [0.9], min_holders=50, negatives=negatives)
+    assert caught["two_sided"][0]["negatives_refuted"] == 1
