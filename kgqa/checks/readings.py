@@ -9,7 +9,8 @@ and ranks them by what the graph itself says, in tiers:
 
 1. ``fact``: the graph holds the fact as read (the reading that makes a true statement true);
 2. ``typed``: the subject fits the property's domain and the object its range (declared, or
-   inferred from the data, :func:`kgqa.graph.disambiguation.type_fit`), or, where the graph
+   inferred from the data, :func:`kgqa.graph.disambiguation.type_fit`, lacking no class nearly every
+   use of the side carries), or, where the graph
    records no classes, the subject has facts of the property and the object is a value of it;
 3. ``used``: one side has facts of the property;
 4. ``none``: the first reading, as the relation matcher and the linker ranked them.
@@ -37,6 +38,7 @@ from kgqa.graph.disambiguation import type_fit
 if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.kg import KnowledgeGraph
     from kgqa.graph.linking import Mention
+    from kgqa.graph.vocabulary import ClassUse
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ MAX_ENTITY_CANDIDATES = 3
 MAX_RELATIONS = 8
 #: how far down the learned model's ranking of all properties a property the entities hold may be
 LOCAL_RANK = 8
+#: the share of a property's uses (on one side, classes inferred from the data) carrying a class from which an
+#: entity typed without that class does not fit the side ("nationality" is held by people alone, not by a band)
+REQUIRED_CLASS_SHARE = 0.98
 TIERS = ("fact", "typed", "used", "none")
 
 
@@ -105,7 +110,37 @@ def _fits(kg: KnowledgeGraph, prop: str, s: str, o: str) -> bool | None:
     known = [f for f in (fs, fo) if f is not None]
     if not known:
         return None
-    return all(f > 0 for f in known)
+    # a class nearly every use of both sides carries (a graph's catch-all "Entity") is required of neither
+    common = {c for c in both if _share(dom, c) >= REQUIRED_CLASS_SHARE and _share(rng, c) >= REQUIRED_CLASS_SHARE}
+    return (
+        all(f > 0 for f in known)
+        and not _lacks_required(kg, s, dom, common)
+        and not _lacks_required(kg, o, rng, common)
+    )
+
+
+def _share(use: ClassUse, cls: str) -> float:
+    return next((n / use.uses for c, n in use.classes if c == cls), 0.0) if use.uses else 0.0
+
+
+def _lacks_required(kg: KnowledgeGraph, node: str, use: ClassUse, ignore: set[str]) -> bool:
+    """Whether ``node``, typed by ``rdf:type``, lacks a class nearly every use of an inferred side carries.
+
+    A side's classes inferred from the data are shared widely: a band is an award nominee as most
+    people who hold a nationality are, and a film subject as some countries are, so one shared class
+    makes it fit. A class at least
+    :data:`REQUIRED_CLASS_SHARE` of the uses carry (a person, for a nationality's holder; a country, for
+    its value) tells more: a node typed without it is not what the property relates. Only asserted
+    classes count (a node's classes guessed from its relations say nothing by their absence), and
+    declared domains and ranges are left to :func:`~kgqa.graph.disambiguation.type_fit`.
+    """
+    if use.declared or not use.uses:
+        return False
+    required = [c for c, n in use.classes if c not in ignore and n >= REQUIRED_CLASS_SHARE * use.uses]
+    if not required:
+        return False
+    typed = kg.graph_vocabulary().asserted_types(node)
+    return bool(typed) and any(c not in typed for c in required)
 
 
 _NOUN_OF = re.compile(r"^(?:is|was|are|were)\s+(?:an?|the|one of the)\s+(?P<w>[a-z][\w\s-]*?)\s+of$", re.I)

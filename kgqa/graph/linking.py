@@ -36,7 +36,7 @@ from rapidfuzz import fuzz
 
 from kgqa.config import PipelineConfig
 from kgqa.errors import InputError
-from kgqa.graph.mention_case import cuts_compound, describes_next, lower_cased_name, titled
+from kgqa.graph.mention_case import cuts_compound, describes_next, lower_cased_name, pieces_of_longer_names, titled
 
 if TYPE_CHECKING:
     from kgqa.graph.catalogue import NamesCatalogue
@@ -451,7 +451,8 @@ class EntityLinker:
         directed Down to You"). In a cased text, a lower-case entity name right before a capitalised
         one describes it ("the film Blue Harvest") and is dropped, and so is a lower-case span whose names
         are all capitalised when the text capitalises another name
-        (:func:`kgqa.graph.mention_case.lower_cased_name`). An ambiguous name yields one mention, of
+        (:func:`kgqa.graph.mention_case.lower_cased_name`), and so is a capitalised name that only opens a
+        longer one (:func:`~kgqa.graph.mention_case.pieces_of_longer_names`: "Western" in "Western Wall"). An ambiguous name yields one mention, of
         its best candidate by prior (preferred label over alias, and the most connected node);
         ``mention.candidates`` lists the others with their score parts (:meth:`link` and
         :func:`~kgqa.graph.disambiguation.rerank` re-rank them by the relation asked about).
@@ -497,10 +498,12 @@ class EntityLinker:
                 i += n
             else:
                 i += 1
+        pieces = pieces_of_longer_names(text, [m for m, _ in out])
         return [
             m
             for k, (m, entity) in enumerate(out)
             if not (entity and cased and (describes_next(text, m, out[k + 1 :]) or lower_cased_name(text, m, out)))
+            and not (entity and k in pieces)
         ]
 
     def _relational(self, words: Sequence[str], surface: str) -> bool:

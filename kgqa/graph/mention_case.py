@@ -11,6 +11,7 @@ exposes as a rule; each is a few lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -79,4 +80,37 @@ def cuts_compound(text: str, start: int, end: int) -> bool:
     return before or after
 
 
-__all__ = ["cuts_compound", "describes_next", "lower_cased_name", "titled"]
+def pieces_of_longer_names(text: str, mentions: Sequence[Mention]) -> set[int]:
+    """The indices of ``mentions`` (in text order) that are only pieces of a longer name, in a sentence-cased text.
+
+    "The Western Wall is in Jerusalem": the graph has no "Western Wall", and "Western" (a film genre) is
+    not what the sentence names; nor are "Mount Everest" and "Camp" in "Mount Everest Base Camp", or
+    "College" in "United States Army War College". A mention written with a capital and followed, after
+    one space, by another capitalised word opens a name the graph lacks (the linker matched the longest
+    name it has); so does every mention after it in the same run of capitalised words. Such pieces are
+    dropped: open world, the sentence is about something the graph does not hold. A name that only ends a
+    run ("President Barack Obama") is kept. Only in a text that writes some word in lower case: a
+    title-cased headline ("When Did Mara Holt Get Married") capitalises every word.
+
+    Example:
+        >>> from kgqa.graph.linking import Mention
+        >>> w, j = Mention("Western", 4, 11, "x:W", "Western", 1.0, "exact"), Mention("Wall", 12, 16, "x:J", "Wall", 1.0, "exact")
+        >>> pieces_of_longer_names("The Western Wall is old.", [w, j]), pieces_of_longer_names("The Western Wall Is Old", [w, j])
+        ({0, 1}, set())
+    """
+    if not any(w[:1].islower() for w in text.split()):
+        return set()
+    out: set[int] = set()
+    for k, m in enumerate(mentions):
+        if not m.text[:1].isupper():
+            continue
+        rest = text[m.end :]
+        opens = rest[:1] == " " and rest[1:2].isupper() and rest[1:].split(maxsplit=1)[0].isalpha()
+        gap = text[mentions[k - 1].end : m.start] if k else ""
+        follows = k - 1 in out and re.fullmatch(r"(?: [A-Z][\w'.-]*)* ", gap) is not None
+        if opens or follows:
+            out.add(k)
+    return out
+
+
+__all__ = ["cuts_compound", "describes_next", "lower_cased_name", "pieces_of_longer_names", "titled"]

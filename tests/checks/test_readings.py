@@ -394,3 +394,33 @@ def test_a_fact_of_a_candidate_past_the_first_few_is_read(tmp_path_factory: pyte
     # negative: a relation the graph does not hold for any candidate reads as before, on the first candidates
     r2 = choose_reading(kg, state, jeff, [(X + "county", 0.5)])
     assert r2 is not None and r2.tier != "fact" and r2.object in {X + "jc0", X + "jc1", X + "jc2"}
+
+
+def _people_and_bands() -> str:
+    """60 people (Person, Agent) each a citizen of a country; 60 bands (Band, Agent) each from a city or a country."""
+    lines = [f"@prefix x: <{X}> .", "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    lines += [f'x:land{i} a x:Country ; rdfs:label "Land {i}" .' for i in range(5)]
+    lines += [f'x:town{i} a x:City ; rdfs:label "Town {i}" .' for i in range(5)]
+    for i in range(60):
+        lines.append(f'x:person{i} a x:Person, x:Agent ; rdfs:label "Person {i}" ; x:citizenOf x:land{i % 5} .')
+        place = f"x:town{i % 5}" if i % 2 else f"x:land{i % 5}"
+        lines.append(f'x:band{i} a x:Band, x:Agent ; rdfs:label "Band {i}" ; x:originIn {place} .')
+    lines.append('x:loner rdfs:label "Loner" .')  # typed by nothing
+    return "\n".join(lines) + "\n"
+
+
+def test_a_node_typed_without_the_class_every_holder_has_does_not_fit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    kg = _load(tmp_path_factory, _people_and_bands())
+    relations = [(X + "citizenOf", 0.6), (X + "originIn", 0.55)]
+    # "Band 3 comes from Land 4": every citizen is a Person (a band is an Agent like them, not a Person)
+    band = choose_reading(kg, mention(X + "band3", "Band 3"), mention(X + "land4", "Land 4", 21), relations)
+    assert band is not None and band.relation == X + "originIn" and band.tier == "typed"
+    # negative: a person takes the better matched relation, and so does a node typed by nothing (open world)
+    person = choose_reading(kg, mention(X + "person3", "Person 3"), mention(X + "land4", "Land 4", 23), relations)
+    assert person is not None and person.relation == X + "citizenOf" and person.tier == "typed"
+    loner = choose_reading(kg, mention(X + "loner", "Loner"), mention(X + "land4", "Land 4", 20), relations)
+    assert loner is not None and loner.relation == X + "citizenOf"
+    # a value lacking the class every value has ("Town 1" is no Country) does not fit either, nor does a person
+    # hold an origin: neither reading is typed, and the better matched one stays first
+    town = choose_reading(kg, mention(X + "person3", "Person 3"), mention(X + "town1", "Town 1", 23), relations)
+    assert town is not None and town.relation == X + "citizenOf" and town.tier == "used"

@@ -253,3 +253,37 @@ def test_a_lower_case_piece_of_a_hyphenated_word_is_not_a_mention(
     path.write_text(COMPOUNDS, encoding="utf-8")
     linker = EntityLinker(KnowledgeGraph.load([path]))
     assert [m.text for m in linker.find_mentions(text)] == expected
+
+
+LONGER_NAMES = """
+@prefix x: <http://names.example/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+x:Western a x:Genre ; rdfs:label "Western" .
+x:Jerusalem a x:Place ; rdfs:label "Jerusalem" .
+x:Obama a x:Person ; rdfs:label "Barack Obama" .
+x:Everest a x:Place ; rdfs:label "Mount Everest" .
+x:Army a x:Group ; rdfs:label "United States Army" .
+x:College a x:Film ; rdfs:label "College" .
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Western Wall is in Jerusalem.", ["Jerusalem"]),  # "Western" only opens a name the graph lacks
+        ("Mount Everest Base Camp is busy.", []),
+        ("The United States Army War College is in Jerusalem.", ["Jerusalem"]),  # and the pieces after it
+        ("The United States Army and College went to Jerusalem.", ["United States Army", "College", "Jerusalem"]),
+        ("Western films were popular in Jerusalem.", ["Western", "Jerusalem"]),  # a name followed by a common noun
+        ("The Mount Everest climb, Jerusalem", ["Mount Everest", "Jerusalem"]),
+        ("President Barack Obama visited Jerusalem.", ["Barack Obama", "Jerusalem"]),  # a name that ends the span
+        ("Did Western Wall Tours Visit Jerusalem", ["Western", "Jerusalem"]),  # title case: every word capitalised
+    ],
+)
+def test_a_capitalised_name_that_only_opens_a_longer_name_is_not_a_mention(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    path = tmp_path / "names.ttl"
+    path.write_text(LONGER_NAMES, encoding="utf-8")
+    linker = EntityLinker(KnowledgeGraph.load([path]))
+    assert [m.text for m in linker.find_mentions(text)] == expected
