@@ -475,7 +475,7 @@ class EntityLinker:
             for n in range(min(longest, _MAX_NGRAM, len(toks) - i), 0, -1):
                 words = [t for t, _, _ in toks[i : i + n]]
                 surface = text[toks[i][1] : toks[i + n - 1][2]]
-                if all(w in STOP_WORDS for w in words) and not (cased and i > 0 and titled(surface, n)):
+                if all(w in STOP_WORDS for w in words) and not (cased and titled(surface, n, None if i else text)):
                     continue
                 if surface.islower() and cuts_compound(text, toks[i][1], toks[i + n - 1][2]):
                     continue

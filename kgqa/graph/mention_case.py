@@ -21,9 +21,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from kgqa.graph.linking import Mention
 
 
-def titled(surface: str, n: int) -> bool:
-    """Whether a span of ``n`` stop words is a title in a cased text: "Down to You", "The Who", not "It"."""
+def titled(surface: str, n: int, text: str | None = None) -> bool:
+    """Whether a span of ``n`` stop words is a title in a cased text: "Down to You", "The Who", not "It".
+
+    ``text``: given for a span that starts the text, where the first word's capital is the sentence's own.
+    There the span is a title only when every later word of it is capitalised too and the text writes
+    some word in lower case ("The Who is a band", not "What Is It" nor "The who").
+    """
     words = surface.split()
+    if text is not None:
+        later = all(w[:1].isupper() for w in words[1:])
+        return n >= 2 and later and any(w[:1].islower() for w in text.split())
     return n >= 2 and words[0][:1].isupper() and words[-1][:1].isupper()
 
 
@@ -86,11 +94,14 @@ def pieces_of_longer_names(text: str, mentions: Sequence[Mention]) -> set[int]:
     "The Western Wall is in Jerusalem": the graph has no "Western Wall", and "Western" (a film genre) is
     not what the sentence names; nor are "Mount Everest" and "Camp" in "Mount Everest Base Camp", or
     "College" in "United States Army War College". A mention written with a capital and followed, after
-    one space, by another capitalised word opens a name the graph lacks (the linker matched the longest
-    name it has); so does every mention after it in the same run of capitalised words. Such pieces are
-    dropped: open world, the sentence is about something the graph does not hold. A name that only ends a
-    run ("President Barack Obama") is kept. Only in a text that writes some word in lower case: a
-    title-cased headline ("When Did Mara Holt Get Married") capitalises every word.
+    one space, by a capitalised common noun (a noun of ``lemminflect``'s English lexicon: "Wall", "Camp")
+    opens a name the graph lacks (the linker matched the longest name it has); so does every mention
+    after it in the same run of capitalised words. Such pieces are dropped: open world, the sentence is
+    about something the graph does not hold. A name followed by a capitalised word that is no common noun
+    is kept: a verb or a foreign word a writer capitalised ("the Missouri River Bisect", "Tennessee
+    Williams Alma Mater"), a nationality ("East German"), another name. So is a name that only ends a
+    run ("President Barack Obama"). Only in a text that writes some word in lower case: a title-cased
+    headline ("When Did Mara Holt Get Married") capitalises every word.
 
     Example:
         >>> from kgqa.graph.linking import Mention
@@ -105,7 +116,8 @@ def pieces_of_longer_names(text: str, mentions: Sequence[Mention]) -> set[int]:
         if not m.text[:1].isupper():
             continue
         rest = text[m.end :]
-        opens = rest[:1] == " " and rest[1:2].isupper() and rest[1:].split(maxsplit=1)[0].isalpha()
+        nxt = rest[1:].split(maxsplit=1)[0] if rest[:1] == " " and rest[1:2].isupper() else ""
+        opens = nxt.isalpha() and "NOUN" in getAllLemmas(nxt.lower())
         gap = text[mentions[k - 1].end : m.start] if k else ""
         follows = k - 1 in out and re.fullmatch(r"(?: [A-Z][\w'.-]*)* ", gap) is not None
         if opens or follows:

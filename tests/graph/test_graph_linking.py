@@ -96,6 +96,16 @@ def test_a_title_of_stop_words_is_a_name_inside_a_cased_text(tmp_path: Path, toy
     assert one.find_mentions("Did They say You?") == []
 
 
+def test_a_title_of_stop_words_may_start_the_text_when_its_later_words_are_capitalised(
+    tmp_path: Path, toy_path: Path
+) -> None:
+    linker = _extra_linker(tmp_path, toy_path, 'e:TheWho a t:Band ; rdfs:label "The Who" .\n')
+    assert [m.iri for m in linker.find_mentions("The Who released an album.")] == [f"{E}TheWho"]
+    # negative: the later word in lower case, or a headline that capitalises every word, is not the title
+    assert linker.find_mentions("The who released an album.") == []
+    assert linker.find_mentions("The Who Released An Album") == []
+
+
 def test_a_lower_case_descriptor_before_a_name_is_dropped(tmp_path: Path, toy_path: Path) -> None:
     linker = _extra_linker(
         tmp_path,
@@ -277,6 +287,8 @@ x:College a x:Film ; rdfs:label "College" .
         ("Western films were popular in Jerusalem.", ["Western", "Jerusalem"]),  # a name followed by a common noun
         ("The Mount Everest climb, Jerusalem", ["Mount Everest", "Jerusalem"]),
         ("President Barack Obama visited Jerusalem.", ["Barack Obama", "Jerusalem"]),  # a name that ends the span
+        ("Mount Everest Became a symbol in Jerusalem.", ["Mount Everest", "Jerusalem"]),  # a verb follows
+        ("Western Stereo Jerusalem is a band.", []),  # "Stereo" is one: the pieces of the name go
         ("Did Western Wall Tours Visit Jerusalem", ["Western", "Jerusalem"]),  # title case: every word capitalised
     ],
 )
