@@ -361,6 +361,9 @@ class ClaimParser:
         mentions = [m for m in linked if not date or m.end <= date[1] or m.start >= date[2]]
 
         parts = _type_parts(body)
+        # a copula inside a linked name ("... directed A Star Is Born") is the name's, not the statement's
+        if parts and any(m.start < len(parts[0]) < m.end for m in linked):
+            parts = None
         if parts and not date and not _described(parts[0]):
             cls = self.resolve_class(parts[1])
             if cls:
