@@ -164,9 +164,6 @@ def graph_answer(
         if found is not None and found.best.score < found.threshold:
             _note(notes, kg, found, "the best path's score is under the threshold")
             rejected = True
-        elif found is not None and (found.answer_type or {}).get("best_mistyped"):
-            _note(notes, kg, found, "the best path ends at values of another type than the question asks for")
-            rejected = True
         elif found is not None:
             # the question's other entities narrow the answers ("... that borders Norland")
             best = found.best

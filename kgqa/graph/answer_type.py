@@ -7,10 +7,8 @@ among the words between ``which``/``what`` and the clause's first verb, relative
 of the noun phrase: "Portuguese speaking country"); nothing here names a class of any particular graph. :func:`type_fit` then says whether a relation path's end values are of such a class.
 
 The type is a preference, never a refutation: :func:`kgqa.graph.relation_paths.search_paths` drops a path
-whose end values are all typed, and none of them with an asked class, when another path reaches a value of the
-asked class. When none does and the best path's ends are all of other types, that path is not taken as the
-answer (:mod:`kgqa.answering`: "What country ..." is not answered with a language). A graph that types
-nothing, or a question without a class name, changes nothing.
+whose end values are all typed, and none of them with an asked class, only when another path reaches a value
+of the asked class. A graph that types nothing, or a question without a class name, changes nothing.
 
 Why hand-written: the noun phrase after the question word is read with the linker's own class index and a
 short list of the words that end it; a parser would be a large dependency for one noun.

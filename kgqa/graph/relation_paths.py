@@ -470,10 +470,6 @@ def search_paths(
             kept = [x for x, f in zip(top, fits, strict=True) if f is not False]
             answer_type = {"classes": list(answer_classes), "set_aside": len(top) - len(kept)}
             scored = kept + scored[TYPED_PATHS:]
-        elif fits and fits[0] is False:
-            # no path reaches the asked type, and the best one ends at typed values of other types only: its
-            # answer would be of the wrong kind ("What country ..." answered with a language)
-            answer_type = {"classes": list(answer_classes), "set_aside": 0, "best_mistyped": True}
     best = scored[0][3]
     runners: list[RelationPath] = []
     for _adj, _r, _n, rp in scored[1:]:
