@@ -11,7 +11,9 @@ shapes it understands beyond "Why did X ...?" and "When did X V O?":
 - the change-of-state trigger *become*: "When did X become Y?" presupposes the result "X is Y";
 - "How long did it take X to VP?" and "How long did X spend V-ing O?" presuppose "X did VP";
   a "when/while V-ing O" adjunct presupposes that the clause's subject did V O;
-- a locative restrictor: "Which N in O was S born in?" presupposes "S was born in O".
+- a locative restrictor: "Which N in O was S born in?" presupposes "S was born in O";
+- a gerund subject controlled by the object's possessor: "How did being a citizen of Iran shape the
+  career of X?" (or "X's career", or "X") presupposes "X was a citizen of Iran".
 
 The rules are about English syntax only, never about one graph's vocabulary. They are
 hand-written because no maintained library ships presupposition triggers; noun phrases are
@@ -384,6 +386,38 @@ def clause_subject(rest: str, spans: Sequence[Span] = (), offset: int = 0) -> tu
     if end is None or not rest[end:].split() or not is_verb_form(rest[end:].split()[0]):
         return None
     return m.group(1), rest[m.end() : end].strip()
+
+
+_GERUND = re.compile(r"^(?:how|why|when|where)\s+(?P<aux>did|does|do|has|have)\s+being\s+(?P<rest>\S.*)$", re.I)
+
+
+def gerund_subject(q: str, spans: Sequence[Span] = ()) -> str | None:
+    """ "How did being a citizen of Iran shape the career of X" -> "X was a citizen of Iran".
+
+    The understood subject of a gerund "being P" that is the clause's subject is the one whose thing the
+    clause's object names: "the N of X", "X's N", or X itself, a name (a linked mention in ``spans``, else
+    a run of capitalised words) that ends the question. P is everything between "being" and the clause's
+    verb (the rightmost verb form that leaves such an object), and starts with an article ("being a citizen
+    of Iran", not "being there").
+    """
+    m = _GERUND.match(q)
+    if not m:
+        return None
+    rest, off = m.group("rest"), m.start("rest")
+    # the clause's verb: the rightmost verb form with a predicate noun before it and a named object after it
+    for verb in reversed(list(re.finditer(r"\S+", rest))[1:]):
+        if not base_form(verb.group()) or verb.group() in _AUX_FORMS:
+            continue
+        predicate = rest[: verb.start()].strip()
+        obj = rest[verb.end() :]
+        shape = re.match(r"^\s*(?:the\s+[a-z][a-z\s-]*?\s+of\s+)?(?P<x>.+?)(?:'s\s+[a-z][a-z\s-]*)?$", obj)
+        if shape is None or not re.match(r"(?:a|an|the)\s+\S", predicate, re.I):
+            continue
+        x, start = shape.group("x").strip(), off + verb.end() + shape.start("x")
+        if x and np_starting_at(q, start, spans) in (start + len(x), start + len(x) + 2):
+            tense = "was" if m.group("aux").lower() in ("did", "has", "have") else "is"
+            return f"{x} {tense} {predicate}"  # a name, its possessive "'s" read with it where no mention bounds it
+    return None
 
 
 def which_in(q: str, spans: Sequence[Span] = ()) -> str | None:

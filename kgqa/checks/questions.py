@@ -20,6 +20,7 @@ from kgqa.checks.presuppositions import (
     become_result,
     clause_subject,
     dedupe,
+    gerund_subject,
     how_long,
     is_statement,
     remove_spans,
@@ -140,6 +141,9 @@ def analyze_question(
     # a comma left outside the names is a parenthetical not understood: the main clause gives nothing
     whole = not any(c == "," and not any(s < i < e for s, e in local) for i, c in enumerate(q))
     extra = [s.statement for s in subs]
+    gerund = gerund_subject(q, local)  # "How did being P shape X's career": X was P
+    if gerund:
+        extra.append(gerund)
     if adjunct:
         who = clause_subject(q, local)
         if who is not None:

@@ -172,6 +172,29 @@ def test_which_questions_whose_restrictor_is_not_the_subject_clause_give_nothing
     assert presup("Which hospital of Hartford was Katharine Hepburn born in?") == []
 
 
+# ---------------------------------------------------------------- 8. a gerund subject
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How did being a citizen of Iran shape the career of Peter Weir?", "Peter Weir was a citizen of Iran"),
+        ("How did being a citizen of Spain shape Ron Carter's career?", "Ron Carter was a citizen of Spain"),
+        (
+            "Why did being the author of The Glass Orchard help Ada Finch?",
+            "Ada Finch was the author of The Glass Orchard",
+        ),
+        ("How does being a member of Club 0 help Mara Holt?", "Mara Holt is a member of Club 0"),
+    ],
+)
+def test_a_gerund_subject_is_presupposed_of_the_objects_possessor(question: str, expected: str) -> None:
+    assert expected in presup(question)
+
+
+def test_gerunds_without_a_predicate_noun_or_a_named_possessor_give_nothing() -> None:
+    assert presup("How did being there shape Ron Carter?") == []  # no article: not a predicate noun
+    assert presup("How did being a citizen of Spain shape the career of his son?") == []  # no name
+    assert presup("How did being a citizen of Spain shape?") == []  # no object
+
+
 # ---------------------------------------------------------------- 7. negative yes/no questions
 def test_negative_yes_no_questions_ask_about_the_positive_statement() -> None:
     a = analyze_question("Didn't Charles Dickens write Oliver Twist?")
@@ -202,6 +225,7 @@ ALL_SHAPES = [
     "Which book did Gene Roddenberry adapt when writing Star Trek?",
     "Which hospital in Hartford was Katharine Hepburn born in?",
     "Why did Paris, the capital of Germany, host the Olympics?",
+    "How did being a citizen of Iran shape the career of Peter Weir?",
 ]
 
 
@@ -266,6 +290,10 @@ MINI_PAIRS = [
     (
         "Which poem did Jon Reed quote when writing The Glass Orchard?",
         "Which poem did Ada Finch quote when writing The Glass Orchard?",
+    ),
+    (
+        "How did being the author of The Glass Orchard shape the career of Jon Reed?",
+        "How did being the author of The Glass Orchard shape the career of Ada Finch?",
     ),
 ]
 
