@@ -116,8 +116,8 @@ def pieces_of_longer_names(text: str, mentions: Sequence[Mention]) -> set[int]:
         if not m.text[:1].isupper():
             continue
         rest = text[m.end :]
-        nxt = rest[1:].split(maxsplit=1)[0] if rest[:1] == " " and rest[1:2].isupper() else ""
-        opens = nxt.isalpha() and "NOUN" in getAllLemmas(nxt.lower())
+        word = re.match(r" ([A-Z][a-z]*)(?![\w-])", rest)  # the next word, punctuation after it allowed
+        opens = word is not None and "NOUN" in getAllLemmas(word.group(1).lower())
         gap = text[mentions[k - 1].end : m.start] if k else ""
         follows = k - 1 in out and re.fullmatch(r"(?: [A-Z][\w'.-]*)* ", gap) is not None
         if opens or follows:

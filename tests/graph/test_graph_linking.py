@@ -282,6 +282,7 @@ x:College a x:Film ; rdfs:label "College" .
     [
         ("The Western Wall is in Jerusalem.", ["Jerusalem"]),  # "Western" only opens a name the graph lacks
         ("Mount Everest Base Camp is busy.", []),
+        ("Jerusalem holds the Western Wall.", ["Jerusalem"]),  # punctuation after the longer name
         ("The United States Army War College is in Jerusalem.", ["Jerusalem"]),  # and the pieces after it
         ("The United States Army and College went to Jerusalem.", ["United States Army", "College", "Jerusalem"]),
         ("Western films were popular in Jerusalem.", ["Western", "Jerusalem"]),  # a name followed by a common noun
