@@ -125,6 +125,8 @@ def substitution_refutation(
         if not value.startswith(_IRI):
             continue
         ok, counts = judge.single_valued(t.predicate, holder, side)  # first: the cheap test that rules most out
+        if not ok and judge.plausibility is None:
+            continue
         if may_be_same(kg, value, claimed) or kg.has(value, None, claimed) or kg.has(claimed, None, value):
             continue
         model = None

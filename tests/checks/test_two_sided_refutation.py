@@ -7,14 +7,13 @@ both sides under the one-sided share 0.9, both over the two-sided 0.8. City 110 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from kgqa.checks.fact_sentences import FactSentenceJudge
 from kgqa.types import Claim
+from tests.checks.test_fact_substitution import CONTRADICT, ENTAIL, NEUTRAL, RuleNLI
+from tests.checks.test_fact_substitution import _judge as _base_judge
 
 S = "http://seats.example/"
-ENTAIL, NEUTRAL, CONTRADICT = [0.97, 0.02, 0.01], [0.05, 0.9, 0.05], [0.01, 0.02, 0.97]
 
 
 @pytest.fixture(scope="module")
@@ -40,26 +39,8 @@ def seats_kg(tmp_path_factory):
     return KnowledgeGraph.load([path])
 
 
-class RuleNLI:
-    """Probabilities from a function of the premise (the hypothesis is always the claim)."""
-
-    def __init__(self, rule):
-        self.rule = rule
-
-    def predict(self, pairs):
-        return np.array([self.rule(p) for p, _ in pairs], dtype=np.float32)
-
-
 def _judge(kg, nli, **kw):
-    args = dict(
-        entail_threshold=0.8,
-        contradict_threshold=0.8,
-        single_valued_share=0.9,
-        fact_budget=200,
-        nli_pair_budget=50,
-        two_sided_share=0.8,
-    )
-    return FactSentenceJudge(kg, nli, **{**args, **kw})
+    return _base_judge(kg, nli, **{"two_sided_share": 0.8, **kw})
 
 
 def _seat_claim(state: int, city: int) -> Claim:

@@ -259,10 +259,14 @@ x:Lis a x:Place ; rdfs:label "lis" .
 def test_a_lower_case_piece_of_a_hyphenated_word_is_not_a_mention(
     tmp_path: Path, text: str, expected: list[str]
 ) -> None:
-    path = tmp_path / "compounds.ttl"
-    path.write_text(COMPOUNDS, encoding="utf-8")
-    linker = EntityLinker(KnowledgeGraph.load([path]))
-    assert [m.text for m in linker.find_mentions(text)] == expected
+    assert _mention_texts(tmp_path, COMPOUNDS, text) == expected
+
+
+def _mention_texts(tmp_path: Path, turtle: str, text: str) -> list[str]:
+    """The texts of the mentions a linker over the graph ``turtle`` finds in ``text``."""
+    path = tmp_path / "graph.ttl"
+    path.write_text(turtle, encoding="utf-8")
+    return [m.text for m in EntityLinker(KnowledgeGraph.load([path])).find_mentions(text)]
 
 
 LONGER_NAMES = """
@@ -296,7 +300,4 @@ x:College a x:Film ; rdfs:label "College" .
 def test_a_capitalised_name_that_only_opens_a_longer_name_is_not_a_mention(
     tmp_path: Path, text: str, expected: list[str]
 ) -> None:
-    path = tmp_path / "names.ttl"
-    path.write_text(LONGER_NAMES, encoding="utf-8")
-    linker = EntityLinker(KnowledgeGraph.load([path]))
-    assert [m.text for m in linker.find_mentions(text)] == expected
+    assert _mention_texts(tmp_path, LONGER_NAMES, text) == expected
