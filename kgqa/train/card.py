@@ -156,6 +156,11 @@ def write_card(
             "(checked by hash at load time)."
             if meta.get("shared_from_base")
             else "self-contained."
+        )
+        + (
+            " The tokenizer is the installed base package's (its vocabulary checked by hash at load time)."
+            if meta.get("tokenizer") == "base" and not low_rank
+            else ""
         ),
         f"- **Training data:** {_training_data(task, args, best)}",
         _averaged_line(meta["averaged_from"], _stage_exports(stages, args, task))
