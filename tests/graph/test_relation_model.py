@@ -202,3 +202,30 @@ def test_a_text_ranked_again_is_not_encoded_again(iri_kg: KnowledgeGraph, monkey
     # negative: another text is encoded
     shipped.rank(iri_kg, "In which town was [Ada Quill] born, asked the cache test?")
     assert len(seen) == 2
+
+
+def test_a_low_rank_folder_needs_its_factors_and_a_well_formed_scale_map(tmp_path: Path) -> None:
+    import json
+
+    from kgqa.errors import ConfigError, ModelNotFoundError
+    from kgqa.graph.relation_model import FACTORS_FILE, META_FILE, RelationModel
+
+    key = "encoder.layer.0.attention.self.query.weight"
+    meta = {"layers": [], "low_rank": {key: {"scale": 2.0, "rank": 2}}, "threshold": 0.5}
+    (tmp_path / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelNotFoundError, match=FACTORS_FILE):
+        RelationModel(tmp_path)
+    (tmp_path / META_FILE).write_text(json.dumps({**meta, "low_rank": {key: {"rank": 2}}}))
+    with pytest.raises(ConfigError, match="'low_rank' must map"):
+        RelationModel(tmp_path)
+    (tmp_path / META_FILE).write_text(json.dumps({**meta, "low_rank": None}))
+    with pytest.raises(ConfigError, match="'layers' must be"):
+        RelationModel(tmp_path)
+    # a factors file that lacks a factor the metadata names is refused at load, naming the weight
+    import torch
+    from safetensors.torch import save_file
+
+    (tmp_path / META_FILE).write_text(json.dumps(meta))
+    save_file({f"{key}.lora_A": torch.zeros(2, 384)}, str(tmp_path / FACTORS_FILE))
+    with pytest.raises(ModelNotFoundError, match="lacks the factors of encoder.layer.0"):
+        RelationModel(tmp_path)._load()

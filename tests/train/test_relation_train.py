@@ -24,7 +24,10 @@ def test_parser_builds_the_arguments(tmp_path: Path) -> None:
     assert args.questions is None
 
 
-def test_train_export_and_load(tmp_path: Path) -> None:
+def _toy_args(tmp_path: Path, **changes: object) -> RelationTrainArgs:
+    """Two steps on the toy graph, exported to ``tmp_path / "model"``."""
+    from dataclasses import replace
+
     args = RelationTrainArgs(
         graphs=[str(GRAPH)],
         output_dir=str(tmp_path / "run"),
@@ -36,6 +39,11 @@ def test_train_export_and_load(tmp_path: Path) -> None:
         dev_share=0.3,
         eval_minutes=100.0,
     )
+    return replace(args, **changes)
+
+
+def test_train_export_and_load(tmp_path: Path) -> None:
+    args = _toy_args(tmp_path)
     summary = run(args)
     assert summary["layers"] == [5]
     assert [h["step"] for h in summary["history"]] == [0, 2]
@@ -80,3 +88,37 @@ def test_no_examples(tmp_path: Path) -> None:
         run(RelationTrainArgs(output_dir=str(tmp_path)))
     with pytest.raises(InputError, match="--property-labels"):
         run(RelationTrainArgs(output_dir=str(tmp_path), questions=str(tmp_path / "q.txt")))
+
+
+def test_lora_factors_train_export_and_load(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    from kgqa.graph import KnowledgeGraph
+    from kgqa.graph.relation_model import FACTORS_FILE
+
+    args = _toy_args(tmp_path, learning_rate=0.01, lora_r=4, lora_targets="query,value")
+    summary = run(args)
+    assert summary["layers"] == [] and len(summary["low_rank"]) == 12  # query and value of six layers
+    folder = tmp_path / "model"
+    meta = json.loads((folder / META_FILE).read_text())
+    assert meta["layers"] == [] and set(meta["low_rank"]) == set(summary["low_rank"])
+    assert (folder / FACTORS_FILE).stat().st_size < 200_000 and not (folder / WEIGHTS_FILE).exists()
+    card = (folder / "README.md").read_text()
+    assert "LoRA factors (rank 4" in card and "--lora-r 4 --lora-targets query,value" in card
+    kg = KnowledgeGraph.load([GRAPH])
+    trained = RelationModel(folder)
+    assert len(trained.rank(kg, "Who wrote [Hamlet]?", top_k=3)) == 3
+    # the factors change the embeddings: the folder is not the plain base
+    from sentence_transformers import SentenceTransformer
+
+    from kgqa.paths import base_model_dir
+
+    base = SentenceTransformer(str(base_model_dir()), device="cpu", local_files_only=True)
+    base.max_seq_length = trained.max_length
+    plain = base.encode(["Who wrote [Hamlet]?"], normalize_embeddings=True)[0]
+    assert float(np.dot(plain, trained.encode(["Who wrote [Hamlet]?"])[0])) < 0.99999
+    # negative: LoRA factors are trained over the plain base, not over another model's layers
+    with pytest.raises(InputError, match="do not combine"):
+        run(replace(args, init_dir=str(folder), output_dir=str(tmp_path / "x")))
