@@ -42,12 +42,12 @@ wheel_size_ok() {
   echo "wheel check: $(basename "$WHEEL") is $((bytes / 1024 / 1024)) MB (limit $MAX_MB MB)"
   [ "$bytes" -lt $((MAX_MB * 1024 * 1024)) ]
 }
-wheel_contents_ok() {  # the shipped world and both models are inside; nothing from outside the repository
+wheel_contents_ok() {  # the shipped world and both models are inside (their tokenizer is the base package's); nothing from outside the repository
   "$VPY" - "$WHEEL" <<'EOF'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 need = ["kgqa/_assets/graphs/ontology.ttl", "kgqa/_assets/data/index/index.faiss", "kgqa/trace_schema.json"]
-need += [f"kgqa/_assets/data/models/{m}/{f}" for m in ("reader", "nli") for f in ("model.safetensors", "tokenizer.json")]
+need += [f"kgqa/_assets/data/models/{m}/{f}" for m in ("reader", "nli") for f in ("model.safetensors", "kgqa_model.json")]
 missing = [n for n in need if n not in names]
 stray = [n for n in names if not (n.startswith("kgqa/") or n.startswith("kgqa-"))]
 passages = [n for n in names if n.startswith("kgqa/_assets/data/passages/") and n.endswith(".jsonl")]
