@@ -33,7 +33,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 _NEG = re.compile(r"\b(not|never|no longer)\b|n't\b", re.IGNORECASE)
 _YEAR = re.compile(
-    r"(?<![\w-])(?P<bce>-)?(?P<year>\d{1,4})(?:-(?P<month>\d{2})-(?P<day>\d{2}))?\s*(?P<era>BC|BCE|AD|CE)?\b"
+    r"(?<![\w-])(?P<bce>-)?(?P<year>\d{1,4})(?:-(?P<month>\d{2})-(?P<day>\d{2}))?(?:\s*(?P<era>BC|BCE|AD|CE))?\b"
 )
 _CAUSAL = [
     # the passive first: the active pattern reads "Y was caused by X" as "(Y was) caused (by X)"

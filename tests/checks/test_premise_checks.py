@@ -157,6 +157,19 @@ def test_negation_and_dates_helpers() -> None:
     assert find_date("it has 3 moons") is None
 
 
+def test_a_number_ending_a_linked_name_is_no_date() -> None:
+    # the name's span ends at the number; the space after it is not part of the year ("Fortune Global 500 is a
+    # list of ..." was read as a claim dated 500 and refuted by a passage about another company)
+    text = "Fortune Global 500 is a list of Hewlett-Packard."
+    assert find_date(text, [(0, 18)]) is None
+    assert find_date("Boeing 747 is an airliner.", [(0, 10)]) is None
+    # negative: a year outside the name, or a name that does not hold the number, still gives the date
+    assert find_date("The Boeing 747 first flew in 1969.", [(4, 14)]) == ("1969", 29, 33)
+    assert find_date(text, [(32, 47)]) == ("0500", 15, 18)
+    assert find_date("It ended in 476 AD.", [(0, 2)]) == ("0476", 12, 18)
+    assert find_date("Shakespeare was born in 1564 in Stratford.", [(0, 11)]) == ("1564", 24, 28)
+
+
 @pytest.mark.parametrize(
     ("text", "status"),
     [
