@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from lemminflect import getAllLemmas, getInflection
 
 from kgqa.budget import Budget, cuts
+from kgqa.checks.fact_substitution import substitution_refutation
 from kgqa.checks.presuppositions import undo_do_support
 from kgqa.graph.relation_phrase import RelationPhrase, path_phrase, phrase_from_words, words_of
 from kgqa.graph.relation_text import DESCRIPTION_PREDICATES, NAME_PREDICATES, VOCABULARIES, property_text
@@ -482,8 +483,6 @@ class FactSentenceJudge:
         judged: dict[str, dict[str, float]],
     ) -> FactJudgement | None:
         """The refutation of :mod:`kgqa.checks.fact_substitution` as a judgement (its cut budget added to ``budgets``)."""
-        from kgqa.checks.fact_substitution import substitution_refutation
-
         budget = Budget("substitution_facts", max(1, self.nli_pair_budget // 2))
         facts = [(c.triple, c.single) for c in read_facts]
         found = substitution_refutation(self, claim, text, facts, budget, judged)

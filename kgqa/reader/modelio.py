@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 
 from kgqa.errors import ModelNotFoundError
 from kgqa.paths import base_model_dir
+from kgqa.reader.low_rank import FACTORS_FILE, is_low_rank, load_low_rank_folder
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +160,6 @@ def check_model_folder(model_dir: str | Path) -> Path:
         raise ModelNotFoundError(
             f"model folder {path} does not exist; pass the folder written by `kgqa train` or omit it to use the shipped model"
         )
-    from kgqa.reader.low_rank import FACTORS_FILE, is_low_rank
-
     if is_low_rank(read_meta(path)):  # the rest, tokenizer included, comes from the installed base encoder
         missing = [n for n in ("config.json", FACTORS_FILE) if not (path / n).is_file()]
     else:
@@ -193,8 +192,6 @@ def load_model_folder(
         AutoModelForSequenceClassification,
         AutoTokenizer,
     )
-
-    from kgqa.reader.low_rank import is_low_rank, load_low_rank_folder
 
     path = check_model_folder(model_dir)
     meta = read_meta(path)

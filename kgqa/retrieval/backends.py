@@ -30,6 +30,8 @@ from kgqa.errors import InputError
 
 logger = logging.getLogger(__name__)
 
+#: the file a FAISS backend saves its vectors in, inside an index folder
+INDEX_FILE = "index.faiss"
 #: the FAISS kinds; "milvus" is the other backend
 FAISS_KINDS = ("flat", "hnsw", "ivf", "ivfpq")
 BACKENDS = (*FAISS_KINDS, "milvus")
@@ -245,8 +247,6 @@ class FaissBackend:
         return {}
 
     def save(self, directory: Path) -> list[str]:
-        from kgqa.retrieval.index import INDEX_FILE
-
         target = directory / INDEX_FILE
         tmp = directory / f".{INDEX_FILE}.tmp-{os.getpid()}"
         if self.read_only:

@@ -28,6 +28,7 @@ from kgqa.errors import IndexLoadError, InputError
 from kgqa.retrieval.backends import (
     BACKENDS,
     DEFAULT_TRAIN_SAMPLE,
+    INDEX_FILE,
     FaissBackend,
     VectorBackend,
 )
@@ -41,7 +42,6 @@ from kgqa.types import Hit, Passage
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-INDEX_FILE = "index.faiss"
 META_FILE = "meta.json"
 KINDS = BACKENDS
 _REBUILD = "rebuild with `kgqa index build PASSAGES.jsonl --out {path}`"
@@ -500,18 +500,3 @@ def _check_encoder(path: Path, meta: dict[str, Any], encoder: Encoder | None, fi
             f"{encoder.dim}; {fix}"
         )
     return encoder
-
-
-#: names that moved to :mod:`kgqa.retrieval.build`, still importable from here
-_MOVED_TO_BUILD = frozenset(
-    ("build_index", "default_index", "default_index_dir", "default_passage_files", "write_default_index")
-)
-
-
-def __getattr__(name: str) -> Any:
-    # kgqa.retrieval.build imports this module, so its names are looked up on first use
-    if name in _MOVED_TO_BUILD:
-        from kgqa.retrieval import build
-
-        return getattr(build, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -136,7 +136,7 @@ def write_model(
         meta["method"] = "lora-low-rank"
     for target in targets:
         if low_rank:
-            from kgqa.reader.low_rank import save_low_rank_folder
+            from kgqa.train.low_rank_export import save_low_rank_folder
 
             head_prefix = "qa_outputs." if task == "qa" else "classifier."
             save_low_rank_folder(model, plain, target, task, head_prefix, extra_meta=meta)

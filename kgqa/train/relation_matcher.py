@@ -382,7 +382,7 @@ def save_factors(model: Any, folder: Path) -> None:
     """Write the LoRA factors of a model trained with ``--lora-r`` in float16 (``low_rank.safetensors``)."""
     from safetensors.torch import save_file
 
-    from kgqa.reader.low_rank import factor_tensors, low_rank_factors
+    from kgqa.train.low_rank_export import factor_tensors, low_rank_factors
 
     folder.mkdir(parents=True, exist_ok=True)
     save_file(factor_tensors(low_rank_factors(model[0].auto_model)), str(folder / FACTORS_FILE))
@@ -390,7 +390,7 @@ def save_factors(model: Any, folder: Path) -> None:
 
 def _factor_scales(model: Any) -> dict[str, dict[str, Any]]:
     """``{weight name: {"scale", "rank"}}`` of the LoRA factors (``relation_model.json``'s ``low_rank``)."""
-    from kgqa.reader.low_rank import low_rank_factors
+    from kgqa.train.low_rank_export import low_rank_factors
 
     factors = low_rank_factors(model[0].auto_model)
     return {k: {"scale": s, "rank": int(a.shape[0])} for k, (a, _b, s) in sorted(factors.items())}

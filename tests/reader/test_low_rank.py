@@ -10,9 +10,10 @@ import torch
 
 from kgqa.errors import ConfigError, ModelNotFoundError
 from kgqa.paths import base_model_dir
-from kgqa.reader.low_rank import FACTORS_FILE, is_low_rank, save_low_rank_folder
+from kgqa.reader.low_rank import FACTORS_FILE, is_low_rank
 from kgqa.reader.modelio import check_model_folder, load_model_folder
 from kgqa.train.args import TrainArgs
+from kgqa.train.low_rank_export import save_low_rank_folder
 
 peft = pytest.importorskip("peft", reason="LoRA training needs the train extra (peft)")
 
