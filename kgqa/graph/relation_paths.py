@@ -70,6 +70,8 @@ TEXT_BUDGET = 48
 EDGE_BUDGET = 20_000
 #: nodes whose edges may be read per question
 NODE_BUDGET = 2000
+#: facts of the edge budget kept for each later start while a start's own facts are read (:func:`read_starts`)
+START_RESERVE = 1000
 #: distinct relation paths that may be scored per question
 PATH_BUDGET = 1500
 #: cosine a longer path must gain per extra step over a shorter one (chosen on a dev split, see the module docstring)
@@ -258,21 +260,55 @@ def _steps(
     props: dict[str, str],
     seen: dict[str, list[tuple[Step, str]]],
     edges: Budget | None = None,
+    cap: int | None = None,
 ) -> list[tuple[Step, str]]:
     """``(step, neighbour)`` of a node over the relation properties, both directions, without building facts.
 
     With an ``edges`` budget, the node's facts are read only as far as it has units left (a hub's
-    thousands of facts are what a walk on a large graph spends its time reading).
+    thousands of facts are what a walk on a large graph spends its time reading); ``cap`` bounds them
+    further (what this node may spend of the budget).
     """
     got = seen.get(node)
     if got is None:
-        limit = None if edges is None else edges.left + 1
+        allowed = None if edges is None else edges.left if cap is None else min(edges.left, cap)
+        limit = None if allowed is None else allowed + 1
         read = kg.edges(node, limit=limit)
-        if edges is not None and not edges.take(len(read)):
-            edges.take(edges.left)
-            read = read[: max(limit - 1, 0)] if limit else read
+        if edges is not None and allowed is not None and len(read) > allowed:
+            edges.take(allowed)
+            edges.exhausted = True
+            read = read[:allowed]
+        elif edges is not None:
+            edges.take(len(read))
         got = seen[node] = [(Step(p, forward), other) for p, other, forward in read if p in props]
     return got
+
+
+def read_starts(
+    kg: KnowledgeGraph,
+    starts: Sequence[str],
+    seen: dict[str, list[tuple[Step, str]]],
+    nodes: Budget,
+    edges: Budget,
+    reserve: int = START_RESERVE,
+) -> None:
+    """Read the facts of every start node into ``seen`` before any walk goes a step further.
+
+    The path search shares its budgets between its starts (each candidate entity of each mention). Walked one
+    after the other, the first start's longer paths could spend the whole edge budget before a later
+    candidate's own facts were read, so that the right entity's one-step paths were never scored ("the brothers
+    of JFK": the film "JFK" walked two steps deep, the person was left unread). Here each start reads its own
+    facts first, in rank order, leaving ``reserve`` facts of the edge budget for each start after it (or, where
+    the budget cannot hold that, an equal share of what is left).
+    """
+    props = step_texts(kg)
+    for i, start in enumerate(starts):
+        if start in seen or is_literal(start):
+            continue
+        if not nodes.take():
+            break
+        later = sum(1 for s in starts[i + 1 :] if s not in seen and not is_literal(s))
+        cap = max(edges.left - reserve * later, edges.left // (later + 1))
+        _steps(kg, start, props, seen, edges, cap=cap)
 
 
 def _fits(kg: KnowledgeGraph, ends: Counter[str], wh: str | None) -> bool:
@@ -296,6 +332,7 @@ def walk_paths(
     nodes: Budget | None = None,
     paths: Budget | None = None,
     edges: Budget | None = None,
+    seen: dict[str, list[tuple[Step, str]]] | None = None,
 ) -> dict[tuple[Step, ...], Counter[str]]:
     """Every path of 1 to ``max_hops`` steps from ``start`` that the beam keeps, with its end nodes.
 
@@ -310,6 +347,8 @@ def walk_paths(
         nodes: the budget of nodes whose edges are read (``None``: :data:`NODE_BUDGET`).
         paths: the budget of distinct paths (``None``: :data:`PATH_BUDGET`).
         edges: the budget of facts read (``None``: unbounded).
+        seen: the nodes whose facts were read already (shared by the starts of one search, see
+            :func:`read_starts`); a node read there costs no budget again.
 
     Returns:
         ``path -> Counter(end node -> number of walks)``; the start node is never an end node.
@@ -319,7 +358,7 @@ def walk_paths(
     props = step_texts(kg)
     nodes = nodes or Budget("path_nodes", NODE_BUDGET)
     paths = paths or Budget("relation_paths", PATH_BUDGET)
-    seen: dict[str, list[tuple[Step, str]]] = {}
+    seen = {} if seen is None else seen
     found: dict[tuple[Step, ...], Counter[str]] = {}
     frontier: dict[tuple[Step, ...], Counter[str]] = {(): Counter({start: 1})}
     for hop in range(max_hops):
@@ -425,10 +464,14 @@ def search_paths(
     admitted: set[str] = set()  # the path texts this search scores: every one-step text, longer ones within budget
     ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), m.start))[:MAX_MENTIONS]
     named = named_in(text, mentions)
-    for m_rank, m in enumerate(ordered):
-        at = _span(text, m)
-        if at is None:
-            continue
+    plan = [
+        (m_rank, m, at, list(dict.fromkeys([c.iri for c in m.candidates[:MAX_CANDIDATES]] or [m.iri])))
+        for m_rank, m in enumerate(ordered)
+        if (at := _span(text, m)) is not None
+    ]
+    seen: dict[str, list[tuple[Step, str]]] = {}
+    read_starts(kg, [s for *_, starts in plan for s in starts], seen, nodes, read)
+    for m_rank, m, at, starts in plan:
         query = model.encode([mark_mention(text, *at)])[0]
 
         def score(keys: list[tuple[Step, ...]], query: np.ndarray = query) -> list[float]:
@@ -442,9 +485,8 @@ def search_paths(
                 for t, k in zip(texts, keys, strict=True)
             ]
 
-        starts = [c.iri for c in m.candidates[:MAX_CANDIDATES]] or [m.iri]
-        for c_rank, start in enumerate(dict.fromkeys(starts)):
-            found = walk_paths(kg, start, score, max_hops, beam, frontier_limit, nodes, paths, read)
+        for c_rank, start in enumerate(starts):
+            found = walk_paths(kg, start, score, max_hops, beam, frontier_limit, nodes, paths, read, seen)
             if named:
                 found = {k: Counter({n: c for n, c in ends.items() if n not in named}) for k, ends in found.items()}
             keys = [k for k, ends in found.items() if _fits(kg, ends, wh)]

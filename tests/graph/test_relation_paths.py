@@ -16,12 +16,13 @@ from kgqa.budget import Budget
 from kgqa.checks.questions import analyze_question
 from kgqa.errors import InputError
 from kgqa.graph.kg import KnowledgeGraph
-from kgqa.graph.linking import EntityLinker
+from kgqa.graph.linking import Candidate, EntityLinker, Mention
 from kgqa.graph.relation_paths import (
     INVERSE_PREFIX,
     STEP_SEPARATOR,
     Step,
     path_text,
+    read_starts,
     search_paths,
     steps_text,
     walk_paths,
@@ -389,3 +390,45 @@ def test_a_path_turned_down_is_not_re_answered_by_the_learned_reading_of_the_phr
         *answer_args(mini, "Where is the place of birth of Ada Finch?", Overeager()), path_threshold=1.0
     )
     assert found is not None and found.texts == ["Port Vell"]
+
+
+def _ambiguous(kg: KnowledgeGraph, question: str, name: str, iris: Sequence[str]) -> Mention:
+    """A mention of ``name`` whose candidates are ``iris``, the first one linked (as the prior would rank them)."""
+    start = question.index(name)
+    cands = tuple(Candidate(i, kg.label(i), "label", 1.0, len(kg.edges(i)), 1.0 - 0.1 * r) for r, i in enumerate(iris))
+    return Mention(name, start, start + len(name), iris[0], kg.label(iris[0]), 1.0, "exact", cands)
+
+
+def test_a_later_candidate_s_own_facts_are_read_before_an_earlier_one_walks_deeper(mini) -> None:
+    kg, _ = mini
+    question = "Where was Finch born?"
+    hub, person = M + "Norland", M + "Ada_Finch"
+    budget = 2 * max(len(kg.edges(hub)), len(kg.edges(person)))
+    mention = _ambiguous(kg, question, "Finch", [hub, person])
+    found = search_paths(kg, BagOfWords(), [mention], question, "where", edge_budget=budget)
+    assert found is not None
+    assert found.best.entity == person and found.best.steps == (Step(ONT + "birthPlace"),)
+    assert {"budget": "path_edges", "limit": budget, "used": budget} in found.budgets  # the budget did cut
+    # negative: walked one start after the other, the first start's deeper steps spend the same budget first
+    edges = Budget("path_edges", budget)
+    walk_paths(kg, hub, lambda keys: [0.0] * len(keys), edges=edges)
+    assert walk_paths(kg, person, lambda keys: [0.0] * len(keys), edges=edges) == {}
+
+
+def test_read_starts_leaves_each_later_start_its_share(mini) -> None:
+    kg, _ = mini
+    hub, person = M + "Norland", M + "Ada_Finch"
+    assert len(kg.edges(hub)) > 5 and len(kg.edges(person)) > 5
+    # a budget too small for the reserve is shared equally: the hub may read 5 of its facts, the person the rest
+    seen: dict = {}
+    edges = Budget("path_edges", 10)
+    read_starts(kg, [hub, person], seen, Budget("path_nodes", 10), edges, reserve=1000)
+    assert edges.used == 10 and edges.exhausted
+    assert person in seen  # read, within what the hub left
+    hub_only: dict = {}
+    read_starts(kg, [hub], hub_only, Budget("path_nodes", 10), Budget("path_edges", 5), reserve=1000)
+    assert seen[hub] == hub_only[hub]  # exactly the first 5 of the hub's facts
+    # negative: with room for both, every fact of both is read and nothing is cut
+    seen, edges = {}, Budget("path_edges", 100)
+    read_starts(kg, [hub, person], seen, Budget("path_nodes", 10), edges, reserve=10)
+    assert edges.used == len(kg.edges(hub)) + len(kg.edges(person)) and not edges.exhausted
