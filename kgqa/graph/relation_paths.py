@@ -301,12 +301,11 @@ def read_starts(
     the budget cannot hold that, an equal share of what is left).
     """
     props = step_texts(kg)
-    for i, start in enumerate(starts):
-        if start in seen or is_literal(start):
-            continue
+    todo = [s for s in dict.fromkeys(starts) if s not in seen and not is_literal(s)]  # a node two mentions share: once
+    for i, start in enumerate(todo):
         if not nodes.take():
             break
-        later = sum(1 for s in starts[i + 1 :] if s not in seen and not is_literal(s))
+        later = len(todo) - i - 1
         cap = max(edges.left - reserve * later, edges.left // (later + 1))
         _steps(kg, start, props, seen, edges, cap=cap)
 

@@ -428,6 +428,10 @@ def test_read_starts_leaves_each_later_start_its_share(mini) -> None:
     hub_only: dict = {}
     read_starts(kg, [hub], hub_only, Budget("path_nodes", 10), Budget("path_edges", 5), reserve=1000)
     assert seen[hub] == hub_only[hub]  # exactly the first 5 of the hub's facts
+    # a start two mentions share is one start: it takes no second share
+    twice: dict = {}
+    read_starts(kg, [hub, hub, person], twice, Budget("path_nodes", 10), Budget("path_edges", 10), reserve=1000)
+    assert twice == seen
     # negative: with room for both, every fact of both is read and nothing is cut
     seen, edges = {}, Budget("path_edges", 100)
     read_starts(kg, [hub, person], seen, Budget("path_nodes", 10), edges, reserve=10)
